@@ -1,0 +1,56 @@
+"""The table of `robot-hf` subcommands: name, config, summary, and the function that runs it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    config: str
+    summary: str
+    # "module:function" called with the composed config; imported only when the command runs.
+    target: str
+    example: str = ""
+    # The words a user types, for messages ("dataset validate").
+    prefix: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"robot-hf {self.prefix}{self.name}"
+
+
+COMMANDS: list[Command] = [
+    Command("record", "record", "record teleoperated episodes into a dataset (sim or real arm)",
+            "robot_hf.cli.run_record:main", "robot-hf record teleop=scripted task=lift dataset.num_episodes=100"),
+    Command("train", "train", "train a policy on a dataset, with periodic evaluation in sim",
+            "robot_hf.cli.run_train:main", "robot-hf train policy=act task=lift train.steps=2000 dataset.root=data/lift"),
+    Command("eval", "eval", "evaluate a trained policy in simulation (success rate with a 95% CI, videos)",
+            "robot_hf.cli.run_eval:main", "robot-hf eval policy.path=outputs/train/.../checkpoints/best task=lift eval.episodes=100"),
+    Command("rollout", "rollout", "run a policy while a person (or a simulated one) may take over; record everything",
+            "robot_hf.cli.run_rollout:main", "robot-hf rollout policy.path=... task=lift teleop=scripted feedback=intervention dataset.root=data/rollouts"),
+    Command("replay", "replay", "replay the actions of a recorded episode on a sim or real robot",
+            "robot_hf.cli.run_replay:main", "robot-hf replay dataset.root=data/lift episode=3 task=lift"),
+    Command("improve", "improve", "rounds of rollout with interventions, learning and evaluation, with a report",
+            "robot_hf.cli.run_improve:main", "robot-hf improve feedback=sirius task=lift rounds=3 episodes_per_round=10"),
+    Command("quickstart", "quickstart", "the whole loop on Lift with no person and no hardware: demos, train, eval, one intervention round",
+            "robot_hf.cli.run_quickstart:main", "robot-hf quickstart"),
+    Command("calibrate", "calibrate", "record homing offsets and ranges of a real arm's motors",
+            "robot_hf.cli.run_hardware:calibrate", "robot-hf calibrate robot=so101 robot.port=/dev/ttyACM0"),
+    Command("setup-motors", "setup_motors", "assign ids and baud rate to a real arm's motors, one at a time",
+            "robot_hf.cli.run_hardware:setup_motors", "robot-hf setup-motors robot=so101 robot.port=/dev/ttyACM0"),
+    Command("find-devices", "find_devices", "list serial ports, cameras and HID devices",
+            "robot_hf.cli.run_hardware:find_devices", "robot-hf find-devices"),
+]
+
+DATASET_COMMANDS: list[Command] = [
+    Command("info", "dataset", "summarise a dataset: episodes, frames, features, feedback",
+            "robot_hf.cli.run_dataset:info", "robot-hf dataset info dataset.root=data/lift", "dataset "),
+    Command("validate", "dataset", "check every invariant; exit non-zero with the findings",
+            "robot_hf.cli.run_dataset:validate", "robot-hf dataset validate dataset.root=data/lift", "dataset "),
+    Command("merge", "dataset", "merge datasets with the same features into a new one",
+            "robot_hf.cli.run_dataset:merge", "robot-hf dataset merge 'sources=[data/a,data/b]' output=data/ab", "dataset "),
+    Command("delete-episodes", "dataset", "drop episodes (in place, or into output=...)",
+            "robot_hf.cli.run_dataset:delete_episodes", "robot-hf dataset delete-episodes dataset.root=data/lift 'episodes=[3,7]'", "dataset "),
+]

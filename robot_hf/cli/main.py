@@ -1,0 +1,119 @@
+"""`robot-hf`: one CLI, each subcommand composed from configs/ and hydra overrides."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from robot_hf import __version__
+from robot_hf.cli.commands import COMMANDS, DATASET_COMMANDS, Command
+
+USER_ERRORS = (ValueError, KeyError, FileNotFoundError, FileExistsError, PermissionError, TimeoutError, ConnectionError)
+
+
+class NotAvailableYet(RuntimeError):
+    """A subcommand whose parts are not built yet."""
+
+
+def _groups_help(config: str) -> str:
+    """The config groups a command composes, with their options and defaults."""
+    from robot_hf.config.compose import config_dir
+
+    root = config_dir()
+    primary = root / f"{config}.yaml"
+    defaults: dict[str, str] = {}
+    if primary.exists():
+        import yaml
+
+        for entry in (yaml.safe_load(primary.read_text()) or {}).get("defaults", []):
+            if isinstance(entry, dict):
+                for k, v in entry.items():
+                    defaults[k.replace("optional ", "").replace("override ", "")] = v
+    lines = []
+    for group, default in defaults.items():
+        directory = root / group
+        if directory.is_dir():
+            options = sorted(p.stem for p in directory.glob("*.yaml"))
+            lines.append(f"  {group:<11} {', '.join(options)}   (default: {default})")
+    if not lines:
+        return ""
+    return "config groups (choose with group=option):\n" + "\n".join(lines)
+
+
+def _add_command(sub: argparse._SubParsersAction, cmd: Command) -> None:
+    epilog = "\n\n".join(
+        p for p in (
+            _groups_help(cmd.config),
+            "Any key of the resolved config can be overridden with key=value (see --cfg job).",
+            f"example:\n  {cmd.example}" if cmd.example else "",
+        ) if p
+    )
+    parser = sub.add_parser(cmd.name, help=cmd.summary.replace("%", "%%"), description=cmd.summary, epilog=epilog,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("overrides", nargs="*", help="hydra overrides: key=value, group=option")
+    parser.add_argument("--cfg", "-c", choices=["job"], help="print the resolved config and exit")
+    parser.set_defaults(command=cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="robot-hf",
+        description="Robot learning from demonstrations and human feedback.",
+        epilog="Run `robot-hf <command> --help` for a command's config groups and options.",
+    )
+    parser.add_argument("--version", action="version", version=f"robot-hf {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="<command>")
+    for cmd in COMMANDS:
+        _add_command(sub, cmd)
+    dataset = sub.add_parser("dataset", help="dataset tools: info, validate, merge, delete-episodes",
+                             description="Dataset tools for LeRobot v3.0 datasets (robot-hf's and LeRobot's own).")
+    dsub = dataset.add_subparsers(title="dataset commands", metavar="<dataset command>")
+    for cmd in DATASET_COMMANDS:
+        _add_command(dsub, cmd)
+    dataset.set_defaults(command=None, parser=dataset)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    cmd: Command | None = getattr(args, "command", None)
+    if cmd is None:
+        (getattr(args, "parser", None) or parser).print_help()
+        return 0
+    logging.basicConfig(level=os.environ.get("ROBOT_HF_LOG", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+
+    from robot_hf.config.compose import ConfigError, compose, to_yaml
+
+    try:
+        cfg = compose(cmd.config, args.overrides)
+    except ConfigError as e:
+        print(f"{cmd.title}: invalid config (nothing was run or written)\n{e}", file=sys.stderr)
+        return 2
+    if args.cfg == "job":
+        print(to_yaml(cfg), end="")
+        return 0
+    module_name, function = cmd.target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+        return int(getattr(module, function)(cfg) or 0)
+    except NotAvailableYet as e:
+        print(f"{cmd.title}: not available yet: {e}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print(f"{cmd.title}: interrupted", file=sys.stderr)
+        return 130
+    except USER_ERRORS as e:
+        if os.environ.get("ROBOT_HF_DEBUG"):
+            raise
+        message = e.args[0] if isinstance(e, KeyError) and e.args else e
+        print(f"{cmd.title}: error: {message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""Register every schema in hydra's ConfigStore, once per process."""
+
+from __future__ import annotations
+
+from functools import cache
+
+
+@cache
+def register_schemas() -> None:
+    from hydra.core.config_store import ConfigStore
+
+    from robot_hf.config import schema
+
+    cs = ConfigStore.instance()
+    for name, node in {
+        "record_schema": schema.RecordCommand,
+        "train_schema": schema.TrainCommand,
+        "eval_schema": schema.EvalCommand,
+        "rollout_schema": schema.RolloutCommand,
+        "replay_schema": schema.ReplayCommand,
+        "dataset_schema": schema.DatasetCommand,
+    }.items():
+        cs.store(name=name, node=node)
+    for group, node in group_schemas().items():
+        cs.store(group="schema", name=group, node=node)
+
+
+def group_schemas() -> dict[str, type]:
+    """Schemas of group options, referenced from YAML as `- /schema/<name>@_here_`."""
+    return {}

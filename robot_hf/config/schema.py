@@ -1,0 +1,129 @@
+"""Typed schemas of the command configs; hydra checks every override against them.
+
+Group options (task/, policy/, robot/, teleop/, feedback/, train/) carry their own schemas, defined
+next to the code they configure and registered in `robot_hf.config.registry`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
+
+
+@dataclass
+class RunConfig:
+    dir: str = "outputs/${now:%Y-%m-%d_%H-%M-%S}"
+    seed: int = 0
+    # "auto" picks cuda when available, else cpu.
+    device: str = "auto"
+
+
+@dataclass
+class VideoConfig:
+    codec: str = "h264"
+    crf: int = 23
+    gop: int = 2
+    preset: str = "veryfast"
+
+
+@dataclass
+class DatasetConfig:
+    root: str | None = None
+    repo_id: str = "local/robot-hf"
+    num_episodes: int = 10
+    # None: the task's (or robot's) own rate.
+    fps: int | None = None
+    use_videos: bool = True
+    # Append to an existing dataset at root instead of refusing to touch it.
+    resume: bool = False
+    video: VideoConfig = field(default_factory=VideoConfig)
+
+
+@dataclass
+class RecordLoopConfig:
+    # None: the task's episode time limit.
+    episode_time_s: float | None = None
+    reset_time_s: float = 0.0
+    # Show a live view (MuJoCo viewer / OpenCV window) when a display is available.
+    display: bool = False
+    seed: int = 0
+
+
+@dataclass
+class EvalConfig:
+    episodes: int = 50
+    # Environments stepped together (gymnasium vector env); processes when > 1.
+    num_envs: int = 1
+    seed: int = 100_000
+    videos: int = 4
+    # Policy steps per episode; None: the task's time limit.
+    max_steps: int | None = None
+
+
+@dataclass
+class PolicyRef:
+    path: str = MISSING
+
+
+@dataclass
+class RecordCommand:
+    task: Any = MISSING
+    robot: Any = MISSING
+    teleop: Any = MISSING
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    record: RecordLoopConfig = field(default_factory=RecordLoopConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+
+@dataclass
+class TrainCommand:
+    task: Any = MISSING
+    policy: Any = MISSING
+    train: Any = MISSING
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+
+@dataclass
+class EvalCommand:
+    task: Any = MISSING
+    policy: PolicyRef = field(default_factory=PolicyRef)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+
+@dataclass
+class RolloutCommand:
+    task: Any = MISSING
+    robot: Any = MISSING
+    teleop: Any = MISSING
+    feedback: Any = MISSING
+    policy: PolicyRef = field(default_factory=PolicyRef)
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    record: RecordLoopConfig = field(default_factory=RecordLoopConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+
+@dataclass
+class ReplayCommand:
+    task: Any = MISSING
+    robot: Any = MISSING
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    episode: int = 0
+    run: RunConfig = field(default_factory=RunConfig)
+
+
+@dataclass
+class DatasetCommand:
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    # merge: the dataset roots to merge, in order, and where the merged dataset goes.
+    sources: list[str] = field(default_factory=list)
+    # merge / delete-episodes: write the result here instead of in place.
+    output: str | None = None
+    # delete-episodes: which episodes to drop.
+    episodes: list[int] = field(default_factory=list)
+    # validate: also fail on warnings (cut-off takes, dropped staging).
+    strict: bool = False

@@ -1,0 +1,179 @@
+"""Training access: windows of past observations and future actions around any frame."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from robot_hf.dataset import layout
+from robot_hf.dataset.reader import DatasetReader
+from robot_hf.dataset.stats import array_stats
+from robot_hf.dataset.video import decode_at
+
+log = logging.getLogger(__name__)
+
+
+def _already_collated(batch: dict[str, Any]) -> dict[str, Any]:
+    return batch
+
+
+def available_memory_bytes() -> int:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+
+
+class WindowDataset(Dataset):
+    """One sample per frame t: observations t-n_obs+1..t and `horizon` actions from t+action_start.
+
+    Indices outside the episode are clamped to its edge frames and flagged in `observation_is_pad`
+    and `action_is_pad`. Camera frames come from a uint8 cache decoded once when it fits in
+    `cache_budget_bytes` (default: half the available memory); otherwise they are decoded per
+    sample, and the log says so.
+    """
+
+    def __init__(
+        self,
+        reader: DatasetReader,
+        n_obs_steps: int = 2,
+        horizon: int = 16,
+        action_start: int | None = None,
+        camera_keys: Sequence[str] | None = None,
+        state_key: str = "observation.state",
+        action_key: str = "action",
+        episodes: Sequence[int] | None = None,
+        weights: np.ndarray | None = None,
+        cache: str = "auto",
+        cache_budget_bytes: int | None = None,
+    ):
+        if n_obs_steps < 1 or horizon < 1:
+            raise ValueError(f"n_obs_steps and horizon must be >= 1, got {n_obs_steps} and {horizon}")
+        if cache not in ("auto", "memory", "none"):
+            raise ValueError(f"cache must be 'auto', 'memory' or 'none', got {cache!r}")
+        self.reader = reader
+        self.n_obs_steps, self.horizon = n_obs_steps, horizon
+        self.action_start = -(n_obs_steps - 1) if action_start is None else action_start
+        self.camera_keys = list(reader.camera_keys if camera_keys is None else camera_keys)
+        missing = [k for k in self.camera_keys if k not in reader.features]
+        if missing:
+            raise KeyError(f"dataset {reader.root} has no camera(s) {missing}; it has {reader.camera_keys}")
+        for key in (state_key, action_key):
+            if key not in reader.features:
+                raise KeyError(f"dataset {reader.root} has no feature {key!r}")
+        self.state_key, self.action_key = state_key, action_key
+        self.state = reader.column(state_key).astype(np.float32)
+        self.action = reader.column(action_key).astype(np.float32)
+        self.episode_of = reader.column("episode_index")
+        self.task_index = reader.column("task_index")
+        self.instruction = reader.column("instruction")
+        bounds = reader.episode_bounds
+        self.ep_lo, self.ep_hi = bounds[self.episode_of, 0], bounds[self.episode_of, 1]
+        chosen = range(reader.num_episodes) if episodes is None else episodes
+        self.indices = np.concatenate([np.arange(*bounds[e]) for e in chosen]) if len(chosen) else np.zeros(0, np.int64)
+        if weights is not None and len(weights) != reader.num_frames:
+            raise ValueError(f"weights must have one value per frame ({reader.num_frames}), got {len(weights)}")
+        self.weights = np.ones(reader.num_frames, np.float32) if weights is None else np.asarray(weights, np.float32)
+        self.obs_offsets = np.arange(-(n_obs_steps - 1), 1)
+        self.action_offsets = np.arange(self.action_start, self.action_start + horizon)
+        self.frames: dict[str, np.ndarray] = {}
+        self.cached = self._build_cache(cache, cache_budget_bytes)
+
+    # ---- frames -----------------------------------------------------------------------------------
+    def frame_bytes(self) -> int:
+        return sum(int(np.prod(self.reader.features[k]["shape"])) for k in self.camera_keys) * self.reader.num_frames
+
+    def _build_cache(self, mode: str, budget: int | None) -> bool:
+        if not self.camera_keys or mode == "none":
+            return False
+        need = self.frame_bytes()
+        budget = available_memory_bytes() // 2 if budget is None else budget
+        if mode == "auto" and need > budget:
+            log.warning(
+                "%s: decoded frames need %.2f GiB, over the cache budget of %.2f GiB: decoding video per sample "
+                "(slower; raise the budget or use fewer cameras to cache them)",
+                self.reader.root, need / 2**30, budget / 2**30,
+            )
+            return False
+        for key in self.camera_keys:
+            self.frames[key] = np.ascontiguousarray(self.reader.camera_all(key).transpose(0, 3, 1, 2))
+        return True
+
+    def _camera_window(self, key: str, frames: np.ndarray) -> np.ndarray:
+        """(n, H, W, 3) frames decoded from disk (the path when frames are not cached)."""
+        if self.reader.features[key]["dtype"] == "image":
+            return np.stack([self.reader.camera_frames(key, int(self.episode_of[f]))[f - self.ep_lo[f]] for f in frames])
+        ep = self.reader.meta.episodes[int(self.episode_of[frames[0]])]
+        path = layout.video_path(self.reader.root, key, self.reader.meta.video_ref(ep, key))
+        start = float(ep[f"videos/{key}/from_timestamp"])
+        times = start + (frames - int(ep["dataset_from_index"])) / self.reader.fps
+        return decode_at(path, times)
+
+    # ---- Dataset ---------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        batch = self.__getitems__([i])
+        return {k: (v[0] if isinstance(v, torch.Tensor | list) else v) for k, v in batch.items()}
+
+    def __getitems__(self, positions: Sequence[int]) -> dict[str, Any]:
+        """A whole batch at once, gathered with array indexing (the DataLoader calls this)."""
+        t = self.indices[np.asarray(positions, dtype=np.int64)]
+        lo, hi = self.ep_lo[t][:, None], self.ep_hi[t][:, None]
+        obs = t[:, None] + self.obs_offsets
+        act = t[:, None] + self.action_offsets
+        obs_pad, act_pad = (obs < lo) | (obs >= hi), (act < lo) | (act >= hi)
+        obs, act = np.clip(obs, lo, hi - 1), np.clip(act, lo, hi - 1)
+        batch: dict[str, Any] = {
+            self.state_key: torch.from_numpy(self.state[obs]),
+            self.action_key: torch.from_numpy(self.action[act]),
+            "observation_is_pad": torch.from_numpy(obs_pad),
+            "action_is_pad": torch.from_numpy(act_pad),
+            "weight": torch.from_numpy(self.weights[t]),
+            "index": torch.from_numpy(t),
+            "episode_index": torch.from_numpy(self.episode_of[t]),
+            "task_index": torch.from_numpy(self.task_index[t]),
+            "instruction": torch.from_numpy(self.instruction[t]),
+            "task": [self.reader.tasks[int(k)] for k in self.instruction[t]],
+        }
+        for key in self.camera_keys:
+            if self.cached:
+                images = self.frames[key][obs]  # cache is (N, 3, H, W): no transpose per batch
+            else:
+                images = np.stack([self._camera_window(key, row).transpose(0, 3, 1, 2) for row in obs])
+            batch[key] = torch.from_numpy(np.ascontiguousarray(images))
+        return batch
+
+    def loader(self, batch_size: int, shuffle: bool = True, num_workers: int = 0, seed: int = 0,
+               drop_last: bool = False, sampler=None) -> torch.utils.data.DataLoader:
+        """A DataLoader that fetches whole batches through __getitems__."""
+        return torch.utils.data.DataLoader(
+            self, batch_size=batch_size, shuffle=shuffle if sampler is None else False, sampler=sampler,
+            num_workers=num_workers, drop_last=drop_last, collate_fn=_already_collated,
+            persistent_workers=num_workers > 0, generator=torch.Generator().manual_seed(seed),
+        )
+
+    # ---- normalisation ---------------------------------------------------------------------------------
+    def stats(self) -> dict[str, dict[str, np.ndarray]]:
+        """mean/std/min/max of state, action and cameras; from meta/stats.json when present."""
+        out = {}
+        for key, values in ((self.state_key, self.state), (self.action_key, self.action)):
+            stored = self.reader.meta.stats.get(key)
+            stats = stored if stored and all(s in stored for s in ("mean", "std", "min", "max")) else array_stats(values)
+            out[key] = {s: np.asarray(stats[s], dtype=np.float32).reshape(-1) for s in ("mean", "std", "min", "max")}
+        for key in self.camera_keys:
+            stored = self.reader.meta.stats.get(key, {})
+            out[key] = {s: np.asarray(stored.get(s, default), dtype=np.float32).reshape(3, 1, 1)
+                        for s, default in (("mean", 0.5), ("std", 0.25), ("min", 0.0), ("max", 1.0))}
+        return out

@@ -1,0 +1,84 @@
+"""A recorder killed with SIGKILL leaves a dataset that loads with every episode saved before."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from robot_hf.dataset import DatasetReader, DatasetWriter
+from robot_hf.dataset.validate import validate
+from tests.dataset.helpers import frame
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _start(root, mode):
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.dataset.crash_recorder", str(root), mode],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+
+
+def test_kill_in_the_middle_of_an_episode(tmp_path):
+    root = tmp_path / "ds"
+    proc = _start(root, "mid-episode")
+    frames_seen = 0
+    try:
+        for line in proc.stdout:
+            if line.startswith("FRAME"):
+                frames_seen = int(line.split()[1])
+                if frames_seen >= 25:
+                    break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.kill()
+    assert frames_seen >= 25
+    r = DatasetReader(root)
+    assert r.num_episodes == 3 and r.num_frames == 30
+    assert r.camera_all("observation.images.front").shape[0] == 30
+    findings = validate(root)
+    assert [f.severity for f in findings] == ["warning"], findings
+    assert findings[0].code == "cut-off-episode"
+    assert "episode 3 was being recorded" in findings[0].message
+    # The trace is written before add_frame returns, so it counts at least the frames we saw.
+    cut = int(findings[0].message.split(": ")[1].split()[0])
+    assert cut >= frames_seen
+    # Reopening reports the lost take once, then appends after the saved episodes.
+    with DatasetWriter.open(root) as w:
+        for t in range(4):
+            w.add_frame(frame(3, t))
+        w.save_episode()
+    assert DatasetReader(root).num_episodes == 4
+    assert validate(root) == []
+
+
+@pytest.mark.parametrize("delay_s", [0.8, 1.7, 2.9])
+def test_kill_at_any_moment_while_saving(tmp_path, delay_s):
+    root = tmp_path / "ds"
+    proc = _start(root, "continuous")
+    queued = 0
+    try:
+        deadline = time.monotonic() + 60
+        for line in proc.stdout:
+            queued = int(line.split()[1])
+            if queued >= 1 and time.monotonic() > deadline - 60 + delay_s:
+                break
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.kill()
+    errors = [f for f in validate(root) if f.severity == "error" and f.code != "interrupted-commit"]
+    assert errors == []
+    r = DatasetReader(root)  # finishes an interrupted commit if the kill landed between journal and renames
+    assert 0 <= r.num_episodes <= queued
+    assert r.num_frames == 30 * r.num_episodes
+    np.testing.assert_array_equal(r.column("index"), np.arange(r.num_frames))
+    if r.num_episodes:
+        assert r.camera_all("observation.images.wrist").shape[0] == r.num_frames
+    assert [f for f in validate(root) if f.severity == "error"] == []

@@ -1,0 +1,64 @@
+import logging
+
+import numpy as np
+import pytest
+import torch
+
+from robot_hf.dataset import DatasetReader
+from robot_hf.dataset.windows import WindowDataset
+from tests.dataset.helpers import make_dataset
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory):
+    return DatasetReader(make_dataset(tmp_path_factory.mktemp("w") / "ds", lengths=(6, 10)))
+
+
+def test_windows_pad_at_episode_edges(reader):
+    w = WindowDataset(reader, n_obs_steps=2, horizon=5)
+    assert len(w) == 16
+    first = w[0]  # episode 0, frame 0: obs t-1 is before the episode; actions start at t-1
+    assert first["observation_is_pad"].tolist() == [True, False]
+    assert first["action_is_pad"].tolist() == [True, False, False, False, False]
+    np.testing.assert_array_equal(first["action"][:, 0].numpy(), [0, 0, 1, 2, 3])
+    last = w[5]  # episode 0, frame 5 (its last): actions t-1..t+3 run past the end
+    assert last["action_is_pad"].tolist() == [False, False, True, True, True]
+    np.testing.assert_array_equal(last["action"][:, 0].numpy(), [4, 5, 5, 5, 5])
+    mid = w[6 + 4]  # episode 1, frame 4
+    assert not mid["observation_is_pad"].any() and not mid["action_is_pad"].any()
+    np.testing.assert_array_equal(mid["observation.state"][:, 1].numpy(), [3, 4])
+    np.testing.assert_array_equal(mid["action"][:, 0].numpy(), [3, 4, 5, 6, 7])
+    assert mid["episode_index"].item() == 1 and mid["task"] == "pick up the cube"
+    assert mid["observation.images.front"].shape == (2, 3, 24, 32) and mid["observation.images.front"].dtype == torch.uint8
+
+
+def test_action_start_and_weights(reader):
+    weights = np.arange(16, dtype=np.float32)
+    w = WindowDataset(reader, n_obs_steps=1, horizon=3, action_start=0, weights=weights, episodes=[1])
+    assert len(w) == 10
+    item = w[0]
+    np.testing.assert_array_equal(item["action"][:, 0].numpy(), [0, 1, 2])
+    assert item["weight"].item() == 6.0
+    with pytest.raises(ValueError, match="one value per frame"):
+        WindowDataset(reader, weights=np.ones(3))
+
+
+def test_cached_and_per_sample_decoding_agree(reader, caplog):
+    cached = WindowDataset(reader, n_obs_steps=2, horizon=4, cache="memory")
+    with caplog.at_level(logging.WARNING):
+        streamed = WindowDataset(reader, n_obs_steps=2, horizon=4, cache="auto", cache_budget_bytes=1000)
+    assert cached.cached and not streamed.cached
+    assert "over the cache budget" in caplog.text
+    for i in (0, 5, 9, 15):
+        a, b = cached[i], streamed[i]
+        for key in ("observation.images.front", "observation.images.wrist"):
+            torch.testing.assert_close(a[key], b[key])
+
+
+def test_stats_for_normalisation(reader):
+    stats = WindowDataset(reader).stats()
+    np.testing.assert_allclose(stats["action"]["min"], [0, -9])
+    np.testing.assert_allclose(stats["action"]["max"], [9, 0])
+    assert stats["observation.images.front"]["mean"].shape == (3, 1, 1)
+    with pytest.raises(KeyError, match="no camera"):
+        WindowDataset(reader, camera_keys=["observation.images.top"])
