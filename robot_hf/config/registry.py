@@ -27,4 +27,12 @@ def register_schemas() -> None:
 
 def group_schemas() -> dict[str, type]:
     """Schemas of group options, referenced from YAML as `- /schema/<name>@_here_`."""
-    return {}
+    from robot_hf.config.schema import SimRobotConfig
+    from sim.config import TaskConfig
+    from sim.teleop import ScriptedTeleopConfig
+
+    return {
+        "task": TaskConfig,
+        "robot_sim": SimRobotConfig,
+        "teleop_scripted": ScriptedTeleopConfig,
+    }

@@ -63,6 +63,11 @@ class EvalConfig:
 
 
 @dataclass
+class SimRobotConfig:
+    type: str = "sim"
+
+
+@dataclass
 class PolicyRef:
     path: str = MISSING
 

@@ -1,0 +1,1 @@
+"""Evaluating policies in simulation: vectorised rollouts, success with confidence intervals, videos."""

@@ -1,0 +1,1 @@
+"""The record loop: one loop for simulated and real robots."""

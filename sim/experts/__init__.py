@@ -1,0 +1,1 @@
+"""Scripted experts per task, and the simulated teleoperator built on them."""

@@ -1,0 +1,172 @@
+"""Scripted experts: phase machines over end-effector goals, using the privileged state in `info`.
+
+An expert moves a Cartesian target toward each phase's goal at a bounded speed and turns it into
+the environment's action (IK to joint targets, or an end-effector delta). A slow integral term
+removes the servo sag the arm shows under gravity, as an operator's eye-hand loop would.
+An `OperatorStyle` makes the same expert behave like a particular person (speed, delay, noise,
+pauses, detours): the simulated teleoperator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.arm import DLSIK, wrap_angle
+
+
+@dataclass
+class Phase:
+    name: str
+    goal: np.ndarray  # (x, y, z, yaw)
+    gripper: float
+    done: bool = False
+    # Skip the speed limit and move straight there (small corrections).
+    precise: bool = False
+
+
+@dataclass
+class OperatorStyle:
+    """How one simulated person drives: all zeros/ones is the clean expert."""
+
+    speed_scale: float = 1.0
+    reaction_delay_steps: int = 0
+    noise_m: float = 0.0  # std of a slowly varying offset on the commanded position
+    noise_tau_steps: float = 8.0
+    pause_prob: float = 0.0  # chance per step to start a pause
+    pause_steps: tuple[int, int] = (3, 8)
+    detour_prob: float = 0.0  # chance per phase to go through an off-path waypoint first
+    detour_m: float = 0.04
+
+    @classmethod
+    def sample(cls, rng: np.random.Generator) -> OperatorStyle:
+        """A plausible operator: speeds 0.6-1.3x, 0-3 steps late, a few mm of hand noise, some hesitation."""
+        return cls(
+            speed_scale=float(rng.uniform(0.6, 1.3)),
+            reaction_delay_steps=int(rng.integers(0, 3)),
+            noise_m=float(rng.uniform(0.0, 0.003)),
+            pause_prob=float(rng.uniform(0.0, 0.03)),
+            detour_prob=float(rng.uniform(0.0, 0.3)),
+            detour_m=float(rng.uniform(0.02, 0.05)),
+        )
+
+
+class Expert:
+    """Base for the per-task experts; subclasses implement `plan(info) -> Phase`."""
+
+    speed_m_s = 0.25
+    yaw_speed = 2.5
+    # Integral gain on (target - measured) end-effector position: removes gravity sag.
+    sag_gain = 0.25
+
+    def __init__(self, env, style: OperatorStyle | None = None, seed: int | None = None):
+        self.env = env.unwrapped
+        self.config = self.env.config
+        self.fps = self.config.fps
+        self.style = style or OperatorStyle()
+        self.rng = np.random.default_rng(seed)
+        self.ik = DLSIK(self.env.model) if self.config.action_space == "joint" else None
+        self.reset()
+
+    # ---- to be written per task --------------------------------------------------------------------
+    def plan(self, info: dict[str, Any]) -> Phase:
+        raise NotImplementedError
+
+    def reset_task(self) -> None:
+        pass
+
+    # ---- the shared motion layer ---------------------------------------------------------------------
+    def reset(self) -> None:
+        self.phase_name = ""
+        self.target: np.ndarray | None = None
+        self.bias = np.zeros(3)
+        self.noise = np.zeros(3)
+        self.pause = 0
+        self.detour: np.ndarray | None = None
+        self.delayed: list[np.ndarray] = []
+        self.steps = 0
+        self.reset_task()
+
+    def act(self, obs: dict[str, Any], info: dict[str, Any]) -> np.ndarray:
+        p = info["privileged"]
+        ee = np.append(p["ee_pos"], p["ee_yaw"])
+        if self.target is None:
+            self.target = ee.copy()
+        phase = self.plan(info)
+        if phase.name != self.phase_name:
+            self.phase_name = phase.name
+            self.detour = self._maybe_detour(phase)
+        goal = phase.goal if self.detour is None else self.detour
+        if self.detour is not None and np.linalg.norm(self.target[:3] - self.detour[:3]) < 0.01:
+            self.detour = None
+        self._advance(goal, phase.precise)
+        measured = np.asarray(p["ee_pos"])
+        # Sag correction: only while the target rests, so a moving target's lag is not mistaken for sag.
+        if np.linalg.norm(goal[:3] - self.target[:3]) < 1e-4:
+            self.bias = np.clip(self.bias + self.sag_gain * (self.target[:3] - measured), -0.03, 0.03)
+        command = self.target.copy()
+        command[:3] += self.bias + self._hand_noise()
+        action = self._to_action(command, phase.gripper, p)
+        self.steps += 1
+        return self._delay(action)
+
+    def _advance(self, goal: np.ndarray, precise: bool) -> None:
+        if self.pause > 0:
+            self.pause -= 1
+            return
+        if self.style.pause_prob and self.rng.random() < self.style.pause_prob:
+            self.pause = int(self.rng.integers(*self.style.pause_steps))
+            return
+        step = self.speed_m_s * self.style.speed_scale / self.fps
+        yaw_step = self.yaw_speed * self.style.speed_scale / self.fps
+        delta = goal[:3] - self.target[:3]
+        dist = np.linalg.norm(delta)
+        limit = max(step, dist) if precise else step
+        if dist > limit:
+            delta *= limit / dist
+        self.target[:3] += delta
+        dyaw = float(wrap_angle(goal[3] - self.target[3]))
+        self.target[3] = float(wrap_angle(self.target[3] + np.clip(dyaw, -yaw_step, yaw_step)))
+
+    def _maybe_detour(self, phase: Phase) -> np.ndarray | None:
+        if not self.style.detour_prob or self.rng.random() >= self.style.detour_prob or phase.precise:
+            return None
+        if np.linalg.norm(phase.goal[:3] - self.target[:3]) < 0.05:
+            return None
+        mid = (phase.goal + self.target) / 2
+        mid[:3] += self.rng.normal(0, self.style.detour_m, 3) * np.array([1, 1, 0.5])
+        mid[2] = max(mid[2], phase.goal[2])
+        return mid
+
+    def _hand_noise(self) -> np.ndarray:
+        if not self.style.noise_m:
+            return np.zeros(3)
+        a = 1.0 / self.style.noise_tau_steps
+        self.noise = (1 - a) * self.noise + np.sqrt(2 * a) * self.rng.normal(0, self.style.noise_m, 3)
+        return self.noise
+
+    def _delay(self, action: np.ndarray) -> np.ndarray:
+        k = self.style.reaction_delay_steps
+        if k <= 0:
+            return action
+        self.delayed.append(action)
+        if len(self.delayed) > k:
+            return self.delayed.pop(0)
+        return self.delayed[0]
+
+    def _to_action(self, command: np.ndarray, gripper: float, privileged: dict[str, Any]) -> np.ndarray:
+        if self.ik is not None:
+            q, _, _ = self.ik.solve(privileged["joint_targets"], command[:3], command[3])
+            return np.append(q, gripper).astype(np.float32)
+        delta = command - np.asarray(privileged["ee_target"])
+        delta[3] = wrap_angle(delta[3])
+        low, high = self.env.action_space.low, self.env.action_space.high
+        return np.clip(np.append(delta, gripper), low, high).astype(np.float32)
+
+
+def grasp_yaw(object_yaw: float, current_yaw: float, symmetry: float = np.pi / 2) -> float:
+    """The object's yaw plus a multiple of its symmetry angle, closest to where the gripper is."""
+    k = np.round((current_yaw - object_yaw) / symmetry)
+    return float(wrap_angle(object_yaw + k * symmetry))

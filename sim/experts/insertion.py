@@ -1,0 +1,82 @@
+"""Insertion expert: grasp the peg high, lift it clear, align the peg (not the hand) over the hole,
+match its yaw to the hole, then insert slowly, correcting the peg's measured offset on the way down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.arm import GRIPPER_CLOSED, GRIPPER_OPEN, wrap_angle
+from sim.experts.base import Expert, Phase, grasp_yaw
+
+PEG_HALF = 0.03
+CLEAR_Z = 0.035  # peg bottom above the fixture top while moving
+
+
+class InsertionExpert(Expert):
+    def reset_task(self) -> None:
+        self.stage = "approach"
+        self.count = 0
+        self.yaw = None
+        self.offset = np.zeros(2)
+
+    def plan(self, info: dict[str, Any]) -> Phase:
+        p = info["privileged"]
+        peg, ee, hole = np.asarray(p["peg_pos"]), np.asarray(p["ee_pos"]), np.asarray(p["hole_pos"])
+        peg_top = peg[2] + PEG_HALF
+        if self.yaw is None or self.stage == "approach":
+            self.yaw = grasp_yaw(p["peg_yaw"], p["ee_yaw"])
+        above = np.append(peg[:2], peg_top + 0.05)
+        grasp = np.append(peg[:2], peg_top - 0.014)
+        if self.stage == "approach":
+            if np.linalg.norm(ee[:2] - peg[:2]) < 0.008 and abs(ee[2] - above[2]) < 0.015:
+                self.stage = "descend"
+            return Phase("approach", np.append(above, self.yaw), GRIPPER_OPEN)
+        if self.stage == "descend":
+            if np.linalg.norm(ee - grasp) < 0.005:
+                self.stage, self.count = "close", 0
+            if np.linalg.norm(ee[:2] - peg[:2]) > 0.03:
+                self.stage = "approach"
+            return Phase("descend", np.append(grasp, self.yaw), GRIPPER_OPEN)
+        if self.stage == "close":
+            self.count += 1
+            if self.count >= max(3, round(0.5 * self.fps)):
+                self.stage = "lift"
+            return Phase("close", np.append(grasp, self.yaw), GRIPPER_CLOSED, precise=True)
+        if not p["peg_held"] and peg[2] < PEG_HALF + 0.01 and self.stage != "insert":
+            self.stage = "approach"  # dropped: start over
+            return Phase("approach", np.append(above, self.yaw), GRIPPER_OPEN)
+        # The peg hangs in the fingers at an offset, maybe tilted: steer its bottom face by what is
+        # measured, moving the commanded hand target by a fraction of the remaining error each step.
+        bottom = _peg_bottom(peg, np.asarray(p["peg_quat"]))
+        err_xy = hole[:2] - bottom[:2]
+        peg_to_hole = float(wrap_angle(grasp_yaw(p["hole_yaw"], p["peg_yaw"]) - p["peg_yaw"]))
+        carry_z = hole[2] + CLEAR_Z + (ee[2] - bottom[2])
+        if self.stage == "lift":
+            if ee[2] > carry_z - 0.01:
+                self.stage = "align"
+            return Phase("lift", np.append(np.append(ee[:2], carry_z), self.yaw), GRIPPER_CLOSED)
+        if self.stage == "align":
+            if np.linalg.norm(err_xy) > 0.02:  # far: travel at speed to above the hole
+                goal = np.append(ee[:2] + err_xy, carry_z)
+                return Phase("align", np.append(goal, self.yaw), GRIPPER_CLOSED)
+            aligned = np.linalg.norm(err_xy) < 0.0012 and abs(peg_to_hole) < 0.03
+            self.count = self.count + 1 if aligned else 0
+            if self.count >= 2:
+                self.stage, self.count = "insert", 0
+            goal = np.append(self.target[:2] + 0.6 * err_xy, carry_z)
+            return Phase("align", np.append(goal, self.target[3] + 0.6 * peg_to_hole), GRIPPER_CLOSED, precise=True)
+        # insert: a few mm down per step while keeping the bottom centred
+        depth = hole[2] - bottom[2]
+        if np.linalg.norm(err_xy) > 0.003 and depth < 0.002:
+            self.stage, self.count = "align", 0  # caught on the rim: back up and realign
+        z_goal = self.target[2] - (0.004 if depth < 0.022 else 0.0)
+        goal = np.append(self.target[:2] + 0.5 * err_xy, z_goal)
+        return Phase("insert", np.append(goal, self.target[3] + 0.5 * peg_to_hole), GRIPPER_CLOSED, precise=True)
+
+
+def _peg_bottom(center: np.ndarray, quat: np.ndarray) -> np.ndarray:
+    w, x, y, z = quat
+    axis = np.array([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)])
+    return center - PEG_HALF * axis

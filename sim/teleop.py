@@ -1,0 +1,81 @@
+"""The simulated teleoperator: a scripted expert driven the way a person drives.
+
+Each episode is recorded by one of `operators` simulated people, each with a fixed style (speed,
+reaction delay, hand noise, pauses, detours) drawn from `seed`, so a dataset has the spread of
+human demonstrations. Implements the Teleoperator interface; it reads the privileged state the
+simulation publishes, as a person reads the scene with their eyes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import sim
+from sim.experts.base import OperatorStyle
+
+
+@dataclass
+class ScriptedTeleopConfig:
+    type: str = "scripted"
+    # Distinct simulated operators; each episode is driven by one, in turn.
+    operators: int = 4
+    seed: int = 0
+    # True: the clean expert (no delay, noise, pauses or detours).
+    clean: bool = False
+    # A take that has not succeeded by the time limit is re-recorded, as a person would.
+    rerecord_failures: bool = True
+
+
+def load_expert_class(task: str):
+    module, cls = sim.EXPERTS[task].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+class SimulatedTeleoperator:
+    def __init__(self, robot, config: ScriptedTeleopConfig | None = None):
+        self.robot = robot
+        self.config = config or ScriptedTeleopConfig()
+        rng = np.random.default_rng(self.config.seed)
+        self.styles = [OperatorStyle() if self.config.clean else OperatorStyle.sample(rng)
+                       for _ in range(max(1, self.config.operators))]
+        self.expert_class = load_expert_class(robot.env.config.name)
+        self.episode = -1
+        self.expert = None
+        self._events: dict[str, Any] = {}
+
+    @property
+    def operator(self) -> int:
+        return self.episode % len(self.styles)
+
+    def connect(self) -> None:
+        pass
+
+    def start_episode(self) -> None:
+        """A new take: the next operator picks up the controls."""
+        self.episode += 1
+        style = self.styles[self.operator]
+        self.expert = self.expert_class(self.robot.env, style=style, seed=self.config.seed * 100_003 + self.episode)
+        self._events = {}
+
+    def get_action(self, observation: dict[str, Any]) -> np.ndarray:
+        if self.expert is None:
+            self.start_episode()
+        return self.expert.act(observation, self.robot.info)
+
+    def get_events(self) -> dict[str, Any]:
+        events = dict(self._events)
+        self._events = {}
+        if self.robot.success:
+            events["success"] = True
+        elif self.robot.done and self.config.rerecord_failures:
+            events["rerecord"] = True
+        elif self.robot.done:
+            events["failure"] = True
+        return events
+
+    def disconnect(self) -> None:
+        pass

@@ -1,0 +1,108 @@
+import numpy as np
+import pytest
+
+from sim.envs.insertion import HOLE_DEPTH_M, PEG_HALF_LENGTH_M
+from sim.envs.scene import set_free_joint
+from sim.robot import SimRobot, make_env
+from sim.teleop import ScriptedTeleopConfig, SimulatedTeleoperator, load_expert_class
+
+
+def run_expert(task, seeds, **overrides):
+    env = make_env({"name": task}, cameras=[], **overrides)
+    expert_class = load_expert_class(task)
+    results = []
+    for seed in seeds:
+        obs, info = env.reset(seed=seed)
+        expert = expert_class(env, seed=seed)
+        for _ in range(env.config.max_steps):
+            obs, _, terminated, truncated, info = env.step(expert.act(obs, info))
+            if terminated or truncated:
+                break
+        results.append(info["success"])
+    env.close()
+    return results
+
+
+@pytest.mark.parametrize("task, seeds", [("lift", range(4)), ("pick_place", range(3)), ("insertion", range(3)), ("pusht", range(2))])
+def test_each_expert_succeeds(task, seeds):
+    assert all(run_expert(task, seeds))
+
+
+def test_lift_expert_in_end_effector_space():
+    assert all(run_expert("lift", range(2), action_space="ee_delta"))
+
+
+def test_pick_place_refuses_a_cube_1cm_outside_the_bowl():
+    env = make_env({"name": "pick_place"}, cameras=[])
+    env.reset(seed=2)
+    target = env._target_cube
+    bowl = env._bowl_xy[env._zone]
+    name = f"cube_{('red', 'green', 'yellow')[target]}"
+    inner = 0.035
+    # Centre 1 cm beyond the inner wall: on the rim, outside the zone.
+    set_free_joint(env.model, env.data, name, [bowl[0] + inner + 0.01, bowl[1], 0.05])
+    for _ in range(20):
+        env.step(env.data.ctrl[:6].copy() if False else np.append(env._q_cmd, 1.2).astype(np.float32))
+    assert not env._evaluate()[0]
+    set_free_joint(env.model, env.data, name, [bowl[0] + 0.01, bowl[1] - 0.01, 0.03])
+    for _ in range(10):
+        env.step(np.append(env._q_cmd, 1.2).astype(np.float32))
+    assert env._evaluate()[0]
+    # The right cube in the wrong bowl is not a success either.
+    other = env._bowl_xy[1 - env._zone]
+    set_free_joint(env.model, env.data, name, [other[0], other[1], 0.03])
+    for _ in range(10):
+        env.step(np.append(env._q_cmd, 1.2).astype(np.float32))
+    assert not env._evaluate()[0]
+    env.close()
+
+
+def test_insertion_refuses_a_peg_resting_on_the_rim():
+    env = make_env({"name": "insertion"}, cameras=[])
+    env.reset(seed=1)
+    hole = env.hole_pos()
+    wall = 0.011 + 0.01  # hole half width + half the wall: the middle of the rim
+    set_free_joint(env.model, env.data, "peg", [hole[0] + wall * np.cos(env._fixture[2]), hole[1] + wall * np.sin(env._fixture[2]),
+                                               HOLE_DEPTH_M + PEG_HALF_LENGTH_M + 0.001], env._fixture[2])
+    for _ in range(10):
+        env.step(np.append(env._q_cmd, 1.2).astype(np.float32))
+    assert not env._evaluate()[0]
+    set_free_joint(env.model, env.data, "peg", [hole[0], hole[1], PEG_HALF_LENGTH_M + 0.0005], env._fixture[2])
+    for _ in range(10):
+        env.step(np.append(env._q_cmd, 1.2).astype(np.float32))
+    assert env._evaluate()[0]
+    env.close()
+
+
+def test_lift_refuses_a_cube_tossed_up_but_not_held():
+    env = make_env({"name": "lift"}, cameras=[])
+    _, info = env.reset(seed=0)
+    pos = info["privileged"]["cube_pos"]
+    set_free_joint(env.model, env.data, "cube", [pos[0], pos[1], 0.14])
+    assert not env._evaluate()[0]  # 12 cm up, but in the air, not in the fingers
+    env.close()
+
+
+def test_simulated_operators_differ_and_implement_the_teleoperator_interface():
+    from robot_hf.interfaces import Teleoperator
+
+    robot = SimRobot({"name": "lift"}, cameras=[])
+    teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(operators=3, seed=1))
+    assert isinstance(teleop, Teleoperator)
+    speeds = {round(s.speed_scale, 3) for s in teleop.styles}
+    assert len(speeds) == 3
+    lengths, outcomes = [], []
+    for ep in range(3):
+        obs = robot.reset(seed=ep)
+        teleop.start_episode()
+        for t in range(robot.max_steps):
+            robot.send_action(teleop.get_action(obs))
+            obs = robot.get_observation()
+            events = teleop.get_events()
+            if events:
+                break
+        lengths.append(t)
+        outcomes.append(sorted(events))
+    assert all(o in (["success"], ["rerecord"]) for o in outcomes)
+    assert outcomes.count(["success"]) >= 2
+    robot.disconnect()
