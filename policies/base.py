@@ -1,0 +1,160 @@
+"""The policy interface: reset, select_action, compute_loss, save_pretrained, from_pretrained.
+
+A policy sees observation dicts ({"images": {camera: HxWx3 uint8}, "state": float32[D], "task": str},
+single or batched) and returns actions in the robot's own units. Chunk queues live inside
+`select_action`; callers only `reset()` at the start of an episode (or after a take-over).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from safetensors.torch import load_model, save_model
+from torch import nn
+
+from policies.config import PolicyConfig
+from policies.encoders.language import embed
+from policies.encoders.observation import ObservationEncoder
+from policies.normalize import Normalizer
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+
+
+def camera_key(camera: str) -> str:
+    return f"observation.images.{camera}"
+
+
+class Policy(nn.Module):
+    name: ClassVar[str] = ""
+    config_class: ClassVar[type[PolicyConfig]] = PolicyConfig
+
+    def __init__(self, config: PolicyConfig, stats: dict[str, dict[str, Any]] | None = None):
+        super().__init__()
+        config.check()
+        if not config.features:
+            raise ValueError("policy config has no features; build policies with robot_hf.training (it reads them from the dataset)")
+        self.config = config
+        f = config.features
+        self.cameras = list(f["cameras"])
+        self.state_dim, self.action_dim = int(f["state_dim"]), int(f["action_dim"])
+        modes = {"observation.state": config.state_norm, "action": config.action_norm}
+        shapes: dict[str, tuple[int, ...]] = {"observation.state": (self.state_dim,), "action": (self.action_dim,)}
+        for cam in self.cameras:
+            modes[camera_key(cam)] = config.image_norm
+            shapes[camera_key(cam)] = (3, 1, 1)
+        self.normalizer = Normalizer(modes, shapes, stats)
+        self.encoder = self.build_encoder(config)
+        self._obs_queue: deque = deque(maxlen=config.n_obs_steps)
+        self._action_queue: deque = deque()
+
+    def build_encoder(self, config: PolicyConfig) -> ObservationEncoder:
+        return ObservationEncoder(config)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    # ---- inputs --------------------------------------------------------------------------------------
+    def observation_features(self, batch: dict[str, Any]) -> torch.Tensor:
+        """(B, T, F) features of the observation window in `batch` (images uint8 (B, T, 3, H, W))."""
+        state = batch["observation.state"]
+        b, t = state.shape[:2]
+        images = {}
+        for cam in self.cameras:
+            x = batch[camera_key(cam)]
+            x = x.float() / 255.0 if x.dtype == torch.uint8 else x
+            images[cam] = self.normalizer.normalize(camera_key(cam), x).reshape(b * t, *x.shape[2:])
+        norm_state = self.normalizer.normalize("observation.state", state.float()).reshape(b * t, -1)
+        lang = None
+        if self.config.use_language:
+            lang = embed(list(batch["task"]), self.device).repeat_interleave(t, dim=0)
+        return self.encoder(images, norm_state, lang).reshape(b, t, -1)
+
+    def _window(self, observation: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Append an observation to the history; the last n_obs_steps as a batch (first ones repeated)."""
+        state = np.asarray(observation["state"], dtype=np.float32)
+        single = state.ndim == 1
+        step = {"observation.state": torch.as_tensor(state[None] if single else state, device=self.device)}
+        for cam in self.cameras:
+            try:
+                image = np.asarray(observation["images"][cam])
+            except KeyError:
+                raise KeyError(f"the policy needs camera {cam!r}; the observation has {sorted(observation['images'])}") from None
+            image = image[None] if single else image
+            step[camera_key(cam)] = torch.as_tensor(image, device=self.device).permute(0, 3, 1, 2)
+        task = observation.get("task", "")
+        tasks = [task] if isinstance(task, str) else list(task)
+        if not self._obs_queue:
+            self._obs_queue.extend([step] * self.config.n_obs_steps)
+        else:
+            self._obs_queue.append(step)
+        batch = {k: torch.stack([s[k] for s in self._obs_queue], dim=1) for k in step}
+        n = 1 if single else len(state)
+        batch["task"] = tasks if len(tasks) == n else tasks * n
+        return batch, single
+
+    # ---- acting ----------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget the observation history and any queued actions (new episode, or after a take-over)."""
+        self._obs_queue.clear()
+        self._action_queue.clear()
+
+    @torch.no_grad()
+    def select_action(self, observation: dict[str, Any]) -> np.ndarray:
+        """The next action, (A,) for one observation or (B, A) for a batch of them."""
+        batch, single = self._window(observation)
+        if not self._action_queue:
+            chunk = self.predict_chunk(batch)  # (B, n_action_steps, A), robot units
+            self._action_queue.extend(chunk.transpose(0, 1))
+        action = self._action_queue.popleft().cpu().numpy().astype(np.float32)
+        return action[0] if single else action
+
+    def predict_chunk(self, batch: dict[str, Any]) -> torch.Tensor:
+        raise NotImplementedError
+
+    def compute_loss(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def forward(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """The training loss; a forward pass so DistributedDataParallel synchronises gradients."""
+        return self.compute_loss(batch)
+
+    def weighted_mean(self, per_sample: torch.Tensor, batch: dict[str, Any]) -> torch.Tensor:
+        """Mean of per-sample losses weighted by the dataset's per-frame weights (Sirius, RLIF...)."""
+        weight = batch.get("weight")
+        if weight is None:
+            return per_sample.mean()
+        weight = weight.to(per_sample)
+        return (per_sample * weight).sum() / weight.sum().clamp_min(1e-8)
+
+    # ---- saving ----------------------------------------------------------------------------------------
+    def save_pretrained(self, directory: str | Path) -> Path:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        payload = {"type": self.name, "config": self.config.to_dict()}
+        (directory / CONFIG_FILE).write_text(json.dumps(payload, indent=2))
+        save_model(self, str(directory / WEIGHTS_FILE))
+        return directory
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path, device: str | torch.device = "cpu") -> Policy:
+        directory = Path(directory)
+        config_file = directory / CONFIG_FILE
+        if not config_file.exists():
+            raise FileNotFoundError(f"{directory} holds no policy ({CONFIG_FILE} is missing)")
+        payload = json.loads(config_file.read_text())
+        if cls is Policy:
+            from policies import policy_class
+
+            klass = policy_class(payload["type"])
+        else:
+            klass = cls
+        policy = klass(klass.config_class.from_dict(payload["config"]))
+        load_model(policy, str(directory / WEIGHTS_FILE), device=str(device))
+        return policy.to(device).eval()

@@ -1,0 +1,71 @@
+"""Settings every policy shares; each policy's own config extends PolicyConfig."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from omegaconf import MISSING
+
+
+@dataclass
+class VisionConfig:
+    """The per-camera image encoder: a GroupNorm ResNet, then spatial-softmax keypoints."""
+
+    # ResNet-18 is (64, 128, 256, 512) with 2 blocks per stage (the reference); smaller trains on CPUs.
+    widths: list[int] = field(default_factory=lambda: [32, 64, 128, 256])
+    blocks: int = 1
+    keypoints: int = 32
+    feature_dim: int = 64
+    # One encoder for all cameras (True) or one per camera.
+    shared: bool = False
+    # Random crop (height, width) in training, centre crop at test; null: no crop.
+    crop: list[int] | None = field(default_factory=lambda: [84, 84])
+
+
+@dataclass
+class PolicyConfig:
+    name: str = MISSING
+    # A checkpoint to start from (fine-tuning) or, for eval/rollout, to run.
+    path: str | None = None
+    n_obs_steps: int = 2
+    horizon: int = 16
+    n_action_steps: int = 8
+    # Cameras the policy sees; null: every camera of the dataset; []: state only.
+    cameras: list[str] | None = None
+    use_state: bool = True
+    # Condition on the instruction through the frozen sentence encoder and FiLM.
+    use_language: bool = False
+    vision: VisionConfig = field(default_factory=VisionConfig)
+    state_norm: str = "min_max"
+    action_norm: str = "min_max"
+    image_norm: str = "mean_std"
+    # Filled from the dataset when training starts: camera shapes, state/action sizes and names.
+    features: dict[str, Any] = field(default_factory=dict)
+
+    def check(self) -> None:
+        if self.n_obs_steps < 1:
+            raise ValueError(f"policy.n_obs_steps must be >= 1, got {self.n_obs_steps}")
+        if self.horizon < self.n_action_steps:
+            raise ValueError(
+                f"policy.horizon ({self.horizon}) is shorter than policy.n_action_steps ({self.n_action_steps}): "
+                "a chunk cannot hold the actions to execute; raise horizon or lower n_action_steps"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PolicyConfig:
+        data = dict(data)
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(f"{cls.__name__}: unknown key(s) {unknown}; valid keys: {sorted(known)}")
+        if isinstance(data.get("vision"), dict):
+            data["vision"] = VisionConfig(**data["vision"])
+        for name, f in known.items():
+            sub = getattr(f.type, "__dataclass_fields__", None) if isinstance(f.type, type) else None
+            if sub and isinstance(data.get(name), dict):
+                data[name] = f.type(**data[name])
+        return cls(**data)

@@ -1,0 +1,1 @@
+"""Observation encoders shared by every policy."""

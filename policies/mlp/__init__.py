@@ -1,0 +1,1 @@
+"""A behaviour-cloning MLP over the shared observation encoder: the baseline."""

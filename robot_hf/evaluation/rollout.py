@@ -1,0 +1,124 @@
+"""Run a policy for N seeded episodes in vectorised sim envs; success with a 95% CI, and videos."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from robot_hf.dataset.video import VideoSettings, encode_frames
+from robot_hf.evaluation.vector import make_vector_env
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a success rate: honest at 0%, 100% and small n."""
+    if n == 0:
+        return 0.0, 0.0
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class EvalResult:
+    episodes: int
+    success_rate: float
+    ci95: tuple[float, float]
+    mean_max_reward: float
+    mean_length: float
+    mean_length_success: float
+    seconds: float
+    per_episode: list[dict[str, Any]] = field(default_factory=list)
+    videos: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("per_episode")
+        return out
+
+    def line(self) -> str:
+        lo, hi = self.ci95
+        return (f"success {100 * self.success_rate:.1f}% (95% CI {100 * lo:.1f}-{100 * hi:.1f}) over {self.episodes} episodes, "
+                f"mean max reward {self.mean_max_reward:.3f}, mean length {self.mean_length:.1f} steps")
+
+
+def evaluate(
+    policy,
+    task: dict[str, Any],
+    episodes: int,
+    num_envs: int = 1,
+    seed: int = 100_000,
+    max_steps: int | None = None,
+    video_dir: str | Path | None = None,
+    videos: int = 4,
+    on_episode: Callable[[int, dict[str, Any]], None] | None = None,
+) -> EvalResult:
+    """Episode i starts from reset(seed=seed + i); all envs of a wave step together."""
+    num_envs = max(1, min(num_envs, episodes))
+    envs = make_vector_env(task, num_envs)
+    fps = int(task.get("fps", 10))
+    results: list[dict[str, Any]] = []
+    saved_videos: list[str] = []
+    t0 = time.perf_counter()
+    was_training = getattr(policy, "training", False)
+    if hasattr(policy, "eval"):
+        policy.eval()
+    try:
+        for start in range(0, episodes, num_envs):
+            n = min(num_envs, episodes - start)
+            seeds = [seed + start + i for i in range(num_envs)]
+            obs, info = envs.reset(seed=seeds)
+            policy.reset()
+            done = np.zeros(num_envs, dtype=bool)
+            success = np.zeros(num_envs, dtype=bool)
+            max_reward = np.full(num_envs, -np.inf)
+            length = np.zeros(num_envs, dtype=int)
+            frames: list[list[np.ndarray]] = [[] for _ in range(num_envs)]
+            record = [start + i < videos and video_dir is not None for i in range(num_envs)]
+            limit = max_steps or 10_000
+            for step in range(limit):
+                for i in range(num_envs):
+                    if record[i] and not done[i] and obs["images"]:
+                        frames[i].append(np.concatenate([obs["images"][c][i] for c in obs["images"]], axis=1))
+                action = policy.select_action(obs)
+                obs, reward, terminated, truncated, info = envs.step(action)
+                live = ~done
+                max_reward[live] = np.maximum(max_reward[live], reward[live])
+                success[live] |= np.asarray(info["success"], dtype=bool)[live]
+                length[live] = step + 1
+                done |= terminated | truncated
+                if done[:n].all():
+                    break
+            for i in range(n):
+                episode = {"seed": seeds[i], "success": bool(success[i]), "max_reward": float(max_reward[i]), "length": int(length[i])}
+                results.append(episode)
+                if record[i] and frames[i]:
+                    path = Path(video_dir) / f"episode_{start + i:03d}_{'success' if success[i] else 'failure'}.mp4"
+                    encode_frames(np.stack(frames[i]), path, fps, VideoSettings())
+                    saved_videos.append(str(path))
+                if on_episode is not None:
+                    on_episode(start + i, episode)
+    finally:
+        envs.close()
+        if was_training and hasattr(policy, "train"):
+            policy.train()
+    ok = sum(r["success"] for r in results)
+    lengths_ok = [r["length"] for r in results if r["success"]]
+    return EvalResult(
+        episodes=len(results),
+        success_rate=ok / max(1, len(results)),
+        ci95=wilson_interval(ok, len(results)),
+        mean_max_reward=float(np.mean([r["max_reward"] for r in results])),
+        mean_length=float(np.mean([r["length"] for r in results])),
+        mean_length_success=float(np.mean(lengths_ok)) if lengths_ok else float("nan"),
+        seconds=time.perf_counter() - t0,
+        per_episode=results,
+        videos=saved_videos,
+    )

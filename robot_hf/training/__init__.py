@@ -1,0 +1,1 @@
+"""Training policies: the workspace that owns the loop, checkpoints, EMA, logging and evaluation."""

@@ -1,0 +1,45 @@
+"""The train/ config group: optimisation, EMA, checkpoints, evaluation cadence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class EMAConfig:
+    enable: bool = True
+    # decay = 1 - (1 + step / inv_gamma) ** -power, capped at max_decay (diffusion_policy's EMA).
+    power: float = 0.75
+    inv_gamma: float = 1.0
+    max_decay: float = 0.9999
+    min_decay: float = 0.0
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 20_000
+    batch_size: int = 64
+    lr: float = 1e-4
+    weight_decay: float = 1e-6
+    betas: list[float] = field(default_factory=lambda: [0.95, 0.999])
+    warmup_steps: int = 500
+    # "cosine" (decays to 0 at the last step after warm-up) or "constant" (after warm-up).
+    lr_schedule: str = "cosine"
+    grad_clip: float = 10.0
+    ema: EMAConfig = field(default_factory=EMAConfig)
+    # CUDA only: bf16 autocast and torch.compile of the policy.
+    amp: bool = False
+    compile: bool = False
+    num_workers: int = 0
+    # Decoded frames in memory: "auto" when they fit, "memory", or "none" (decode per sample).
+    cache: str = "auto"
+    log_every: int = 100
+    save_every: int = 2000
+    # 0: no evaluation rollouts during training (the final one still runs when eval_final).
+    eval_every: int = 2000
+    eval_final: bool = True
+    keep_checkpoints: int = 2
+    # Continue the run in run.dir from its last checkpoint.
+    resume: bool = False
+    # Train on these episodes only (null: all of them).
+    episodes: list[int] | None = None

@@ -1,0 +1,92 @@
+"""From configs and a dataset to a policy and its training windows, checking both sides first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+
+from policies import config_class, policy_class
+from policies.base import Policy
+from policies.config import PolicyConfig
+from robot_hf.dataset import DatasetReader
+from robot_hf.dataset.windows import WindowDataset
+
+CAMERA_PREFIX = "observation.images."
+
+
+def policy_config_from(cfg_policy: DictConfig | dict[str, Any]) -> PolicyConfig:
+    data = OmegaConf.to_container(cfg_policy, resolve=True) if isinstance(cfg_policy, DictConfig) else dict(cfg_policy)
+    return config_class(data["name"]).from_dict(data)
+
+
+def dataset_features(reader: DatasetReader, cameras: Sequence[str] | None) -> dict[str, Any]:
+    """The policy's input/output features from the dataset; a camera the config asks for must exist."""
+    available = [k[len(CAMERA_PREFIX):] for k in reader.camera_keys]
+    chosen = available if cameras is None else list(cameras)
+    missing = [c for c in chosen if c not in available]
+    if missing:
+        raise ValueError(f"policy.cameras asks for {missing}, but dataset {reader.root} has cameras {available}; "
+                         "record them or set policy.cameras to a subset of the dataset's")
+    state = reader.features["observation.state"]
+    action = reader.features["action"]
+    return {
+        "cameras": {c: [3, *reader.features[CAMERA_PREFIX + c]["shape"][:2]] for c in chosen},
+        "state_dim": int(state["shape"][0]),
+        "action_dim": int(action["shape"][0]),
+        "state_names": state.get("names"),
+        "action_names": action.get("names"),
+        "fps": reader.fps,
+    }
+
+
+def check_crop(config: PolicyConfig) -> None:
+    crop = config.vision.crop
+    for cam, (_, h, w) in config.features["cameras"].items():
+        if crop and (crop[0] > h or crop[1] > w):
+            raise ValueError(f"policy.vision.crop {list(crop)} is larger than camera {cam!r} images ({h}x{w})")
+
+
+def check_task(features: dict[str, Any], task: dict[str, Any] | DictConfig, what: str) -> None:
+    """Fail before training or evaluation when the policy's features cannot drive the task's env."""
+    from sim.robot import make_env
+
+    task = OmegaConf.to_container(task, resolve=True) if isinstance(task, DictConfig) else dict(task)
+    env = make_env(task)
+    try:
+        env_action = int(env.action_space.shape[0])
+        env_state = int(env.observation_space["state"].shape[0])
+        env_cams = {c: [3, env.config.image_height, env.config.image_width] for c in env.config.cameras}
+    finally:
+        env.close()
+    problems = []
+    if features["action_dim"] != env_action:
+        problems.append(f"action size {features['action_dim']} vs task {task['name']}'s {env_action} ({list(env.action_names)})")
+    if features["state_dim"] != env_state:
+        problems.append(f"state size {features['state_dim']} vs task's {env_state}")
+    for cam, shape in features["cameras"].items():
+        if cam not in env_cams:
+            problems.append(f"camera {cam!r} vs task cameras {sorted(env_cams)}")
+        elif list(shape) != env_cams[cam]:
+            problems.append(f"camera {cam!r} shape {shape} vs task's {env_cams[cam]} (set task.image_height/width)")
+    if problems:
+        raise ValueError(f"{what} does not match task {task['name']!r}: " + "; ".join(problems))
+
+
+def action_start(config: PolicyConfig) -> int:
+    """Where the action window starts relative to the current frame."""
+    return 0 if config.name == "act" else -(config.n_obs_steps - 1)
+
+
+def build_windows(reader: DatasetReader, config: PolicyConfig, episodes: Sequence[int] | None = None,
+                  weights: np.ndarray | None = None, cache: str = "auto") -> WindowDataset:
+    return WindowDataset(
+        reader, n_obs_steps=config.n_obs_steps, horizon=config.horizon, action_start=action_start(config),
+        camera_keys=[CAMERA_PREFIX + c for c in config.features["cameras"]], episodes=episodes, weights=weights, cache=cache,
+    )
+
+
+def build_policy(config: PolicyConfig, windows: WindowDataset) -> Policy:
+    return policy_class(config.name)(config, stats=windows.stats())

@@ -1,0 +1,221 @@
+"""The training workspace: owns the loop, optimiser, schedule, EMA, checkpoints, logs and evaluations.
+
+Checkpoints are picked by rollout success, not validation loss (robomimic's finding). A run resumes
+exactly from its last checkpoint: weights, optimiser, schedule, EMA, RNG, and the batch order (batches
+are a pure function of the step).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from policies.base import Policy
+from robot_hf.dataset import DatasetReader
+from robot_hf.training import distributed as dist_utils
+from robot_hf.training.checkpoint import PRETRAINED, Checkpoints, set_rng_state
+from robot_hf.training.config import TrainConfig
+from robot_hf.training.ema import EMA
+from robot_hf.training.logger import TrainLogger
+from robot_hf.training.sampler import StepBatchSampler
+from robot_hf.training.setup import build_policy, build_windows, check_crop, check_task, dataset_features, policy_config_from
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    last: Path | None
+    best: Path | None
+    steps: int
+    steps_per_second: float
+    wall_seconds: float
+    parameters: int
+    final_loss: float
+    evals: list[dict[str, Any]] = field(default_factory=list)
+    losses: list[tuple[int, float]] = field(default_factory=list)
+
+
+def _lr_lambda(cfg: TrainConfig):
+    def factor(step: int) -> float:
+        if step < cfg.warmup_steps:
+            return (step + 1) / max(1, cfg.warmup_steps)
+        if cfg.lr_schedule == "constant":
+            return 1.0
+        progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    if cfg.lr_schedule not in ("cosine", "constant"):
+        raise ValueError(f"train.lr_schedule must be 'cosine' or 'constant', got {cfg.lr_schedule!r}")
+    return factor
+
+
+def _to_device(batch: dict[str, Any], device: str) -> dict[str, Any]:
+    return {k: (v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v) for k, v in batch.items()}
+
+
+def seed_everything(seed: int) -> None:
+    import random
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class TrainWorkspace:
+    def __init__(self, cfg: DictConfig, weights: np.ndarray | None = None, quiet: bool = False):
+        self.cfg = cfg
+        self.train_cfg: TrainConfig = OmegaConf.to_object(cfg.train) if isinstance(cfg.train, DictConfig) else cfg.train
+        self.weights = weights
+        self.quiet = quiet
+        self.run_dir = Path(cfg.run.dir)
+
+    def _load_start_policy(self, reader: DatasetReader):
+        """A fresh policy from the config, or (policy.path) a checkpoint to fine-tune, checked against the data."""
+        path = self.cfg.policy.get("path")
+        if path:
+            policy = Policy.from_pretrained(Path(path) / PRETRAINED if (Path(path) / PRETRAINED).exists() else path)
+            have = dataset_features(reader, list(policy.config.features["cameras"]))
+            want = policy.config.features
+            if (have["state_dim"], have["action_dim"]) != (want["state_dim"], want["action_dim"]):
+                raise ValueError(
+                    f"checkpoint {path} expects state {want['state_dim']} / action {want['action_dim']}, "
+                    f"dataset {reader.root} has state {have['state_dim']} / action {have['action_dim']}"
+                )
+            return policy.config, policy
+        config = policy_config_from(self.cfg.policy)
+        config.features = dataset_features(reader, config.cameras)
+        config.check()
+        check_crop(config)
+        return config, None
+
+    def run(self) -> TrainResult:
+        cfg, tc = self.cfg, self.train_cfg
+        requested = dist_utils.resolve_device(cfg.run.device, dist_utils.DistInfo())
+        info = dist_utils.init_distributed(requested)
+        device = dist_utils.resolve_device(cfg.run.device, info)
+        main = info.main and not self.quiet
+        seed_everything(cfg.run.seed + info.rank)
+        if not cfg.dataset.root:
+            raise ValueError("dataset.root is not set: point it at a recorded dataset (robot-hf record ... dataset.root=...)")
+        reader = DatasetReader(cfg.dataset.root)
+        config, start_policy = self._load_start_policy(reader)
+        evaluating = tc.eval_every > 0 or tc.eval_final
+        if evaluating and cfg.eval.episodes > 0:
+            check_task(config.features, cfg.task, f"dataset {reader.root}")
+        windows = build_windows(reader, config, tc.episodes, self.weights, tc.cache)
+        policy = start_policy if start_policy is not None else build_policy(config, windows)
+        policy = policy.to(device).train()
+        params = [p for p in policy.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(params, lr=tc.lr, betas=tuple(tc.betas), weight_decay=tc.weight_decay)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(tc))
+        ema = EMA(policy, tc.ema) if tc.ema.enable else None
+        checkpoints = Checkpoints(self.run_dir, tc.keep_checkpoints)
+        step, best, evals, losses = 0, None, [], []
+        if tc.resume:
+            last = checkpoints.last()
+            if last is None:
+                raise FileNotFoundError(f"train.resume: no checkpoint under {checkpoints.dir}; start without resume")
+            state = checkpoints.load_state(last)
+            policy.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            if ema is not None:
+                ema.load_state_dict(state["ema"])
+            step, best, evals, losses = state["step"], state.get("best"), state.get("evals", []), state.get("losses", [])
+            set_rng_state(state["rng"])
+        if main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            (self.run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+        train_model = policy
+        if info.enabled:
+            train_model = torch.nn.parallel.DistributedDataParallel(policy, device_ids=[info.local_rank] if device.startswith("cuda") else None)
+        if tc.compile and device.startswith("cuda"):
+            train_model = torch.compile(train_model)
+        use_amp = tc.amp and device.startswith("cuda")
+        sampler = StepBatchSampler(len(windows), tc.batch_size, tc.steps, cfg.run.seed, step, info.rank, info.world_size)
+        loader = torch.utils.data.DataLoader(windows, batch_sampler=sampler, num_workers=tc.num_workers,
+                                             collate_fn=lambda b: b, pin_memory=device.startswith("cuda"))
+        logger = TrainLogger(self.run_dir, tc.steps, step, enabled=main)
+        n_params = sum(p.numel() for p in policy.parameters())
+        if main:
+            logger.print(f"policy {config.name} ({getattr(config, 'denoiser', '')}): {n_params / 1e6:.2f} M parameters; "
+                         f"{len(windows)} training windows from {reader.num_episodes} episodes"
+                         f"{' (frames cached in memory)' if windows.cached else ''}; device {device}")
+        t_start = time.perf_counter()
+        t_window, window_steps, loss_sum = time.perf_counter(), 0, 0.0
+        start_step = step
+        try:
+            for batch in loader:
+                batch = _to_device(batch, device)
+                with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
+                    out = train_model(batch)
+                loss = out["loss"]
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(f"loss became {loss.item()} at step {step}; lower train.lr or check the data")
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                grad_norm = torch.nn.utils.clip_grad_norm_(params, tc.grad_clip) if tc.grad_clip > 0 else torch.tensor(0.0)
+                optimizer.step()
+                scheduler.step()
+                if ema is not None:
+                    ema.update(policy)
+                step += 1
+                loss_value = float(loss.detach())
+                losses.append((step, loss_value))
+                loss_sum += loss_value
+                window_steps += 1
+                if step % tc.log_every == 0 or step == tc.steps:
+                    rate = window_steps / max(1e-9, time.perf_counter() - t_window)
+                    values = {"loss": loss_sum / window_steps, "lr": scheduler.get_last_lr()[0], "grad_norm": float(grad_norm),
+                              "steps_per_s": rate}
+                    values.update({k: float(v) for k, v in out.items() if k != "loss"})
+                    logger.log(step, values)
+                    logger.status(step, f"loss {values['loss']:.4f}  {rate:.1f} steps/s")
+                    t_window, window_steps, loss_sum = time.perf_counter(), 0, 0.0
+                acting = ema.model if ema is not None else policy
+                save_now = step % tc.save_every == 0 or step == tc.steps
+                eval_now = (tc.eval_every > 0 and step % tc.eval_every == 0) or (step == tc.steps and tc.eval_final)
+                if main and save_now or main and eval_now:
+                    ckpt = checkpoints.save(step, acting, self._state(policy, optimizer, scheduler, ema, step, best, evals, losses))
+                    if eval_now and cfg.eval.episodes > 0:
+                        result = self._evaluate(acting, step, logger)
+                        evals.append(result)
+                        logger.log(step, {"eval/success_rate": result["success_rate"], "eval/mean_max_reward": result["mean_max_reward"]})
+                        if best is None or (result["success_rate"], result["mean_max_reward"]) > (best["success_rate"], best["mean_max_reward"]):
+                            best = {**result, "checkpoint": ckpt.name}
+                            checkpoints.mark_best(ckpt, best)
+                        # the pointer to the best result is part of the state: save it again
+                        checkpoints.save(step, acting, self._state(policy, optimizer, scheduler, ema, step, best, evals, losses))
+                dist_utils.barrier(info) if (save_now or eval_now) else None
+        finally:
+            logger.close()
+            dist_utils.shutdown(info)
+        wall = time.perf_counter() - t_start
+        return TrainResult(
+            run_dir=self.run_dir, last=checkpoints.last(), best=(checkpoints.dir / "best") if best else None,
+            steps=step, steps_per_second=(step - start_step) / max(wall, 1e-9), wall_seconds=wall, parameters=n_params,
+            final_loss=losses[-1][1] if losses else float("nan"), evals=evals, losses=losses,
+        )
+
+    def _state(self, policy, optimizer, scheduler, ema, step, best, evals, losses) -> dict[str, Any]:
+        return {"model": policy.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "ema": ema.state_dict() if ema is not None else None, "step": step, "best": best, "evals": evals,
+                "losses": losses}
+
+    def _evaluate(self, policy, step: int, logger: TrainLogger) -> dict[str, Any]:
+        from robot_hf.evaluation.rollout import evaluate
+
+        cfg = self.cfg
+        task = OmegaConf.to_container(cfg.task, resolve=True)
+        logger.status(step, f"evaluating {cfg.eval.episodes} episodes ...")
+        result = evaluate(policy, task, cfg.eval.episodes, cfg.eval.num_envs, cfg.eval.seed, cfg.eval.max_steps,
+                          video_dir=self.run_dir / "eval_videos" / f"step_{step:07d}", videos=cfg.eval.videos)
+        logger.print(f"step {step}: {result.line()}")
+        return {"step": step, **result.summary()}
