@@ -1,4 +1,8 @@
-"""Normalisation of states, actions and images from dataset statistics, saved inside the policy."""
+"""Normalisation of states, actions and images from dataset statistics, saved inside the policy.
+
+Ranges and standard deviations are floored at EPS: a dimension that never moved in the data (a joint
+velocity in slow demos) must not blow a small real-world change up into a huge input.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import torch
 from torch import nn
 
 MODES = ("min_max", "mean_std", "identity")
+EPS = 1e-2
 
 
 def _buffer_name(key: str, stat: str) -> str:
@@ -37,16 +42,16 @@ class Normalizer(nn.Module):
         mode = self.modes.get(key, "identity")
         if mode == "min_max":
             lo, hi = self._stat(key, "min"), self._stat(key, "max")
-            return (x - lo) / (hi - lo).clamp_min(1e-6) * 2 - 1
+            return (x - lo) / (hi - lo).clamp_min(EPS) * 2 - 1
         if mode == "mean_std":
-            return (x - self._stat(key, "mean")) / self._stat(key, "std").clamp_min(1e-6)
+            return (x - self._stat(key, "mean")) / self._stat(key, "std").clamp_min(EPS)
         return x
 
     def unnormalize(self, key: str, x: torch.Tensor) -> torch.Tensor:
         mode = self.modes.get(key, "identity")
         if mode == "min_max":
             lo, hi = self._stat(key, "min"), self._stat(key, "max")
-            return (x + 1) / 2 * (hi - lo).clamp_min(1e-6) + lo
+            return (x + 1) / 2 * (hi - lo).clamp_min(EPS) + lo
         if mode == "mean_std":
-            return x * self._stat(key, "std").clamp_min(1e-6) + self._stat(key, "mean")
+            return x * self._stat(key, "std").clamp_min(EPS) + self._stat(key, "mean")
         return x

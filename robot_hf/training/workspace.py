@@ -140,8 +140,10 @@ class TrainWorkspace:
             train_model = torch.compile(train_model)
         use_amp = tc.amp and device.startswith("cuda")
         sampler = StepBatchSampler(len(windows), tc.batch_size, tc.steps, cfg.run.seed, step, info.rank, info.world_size)
+        # Its own generator: starting the loader must not draw from the global RNG restored on resume.
         loader = torch.utils.data.DataLoader(windows, batch_sampler=sampler, num_workers=tc.num_workers,
-                                             collate_fn=lambda b: b, pin_memory=device.startswith("cuda"))
+                                             collate_fn=lambda b: b, pin_memory=device.startswith("cuda"),
+                                             generator=torch.Generator().manual_seed(cfg.run.seed))
         logger = TrainLogger(self.run_dir, tc.steps, step, enabled=main)
         n_params = sum(p.numel() for p in policy.parameters())
         if main:
