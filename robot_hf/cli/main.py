@@ -86,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         (getattr(args, "parser", None) or parser).print_help()
         return 0
     logging.basicConfig(level=os.environ.get("ROBOT_HF_LOG", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("OpenGL").setLevel(logging.WARNING)
 
     from robot_hf.config.compose import ConfigError, compose, to_yaml
 

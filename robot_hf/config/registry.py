@@ -19,6 +19,9 @@ def register_schemas() -> None:
         "rollout_schema": schema.RolloutCommand,
         "replay_schema": schema.ReplayCommand,
         "dataset_schema": schema.DatasetCommand,
+        "calibrate_schema": schema.HardwareCommand,
+        "setup_motors_schema": schema.HardwareCommand,
+        "find_devices_schema": schema.FindDevicesCommand,
     }.items():
         cs.store(name=name, node=node)
     for group, node in group_schemas().items():
@@ -27,6 +30,7 @@ def register_schemas() -> None:
 
 def group_schemas() -> dict[str, type]:
     """Schemas of group options, referenced from YAML as `- /schema/<name>@_here_`."""
+    from hardware.config import ArmConfig, DeviceTeleopConfig
     from policies.act.config import ACTConfig
     from policies.diffusion.config import DiffusionConfig
     from policies.mlp.config import MLPConfig
@@ -43,4 +47,6 @@ def group_schemas() -> dict[str, type]:
         "policy_mlp": MLPConfig,
         "robot_sim": SimRobotConfig,
         "teleop_scripted": ScriptedTeleopConfig,
+        "robot_arm": ArmConfig,
+        "teleop_device": DeviceTeleopConfig,
     }

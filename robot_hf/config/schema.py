@@ -118,7 +118,19 @@ class ReplayCommand:
     robot: Any = MISSING
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
     episode: int = 0
+    # Sim: start from the episode's saved initial state (exact replay) rather than its seed.
+    from_state: bool = True
     run: RunConfig = field(default_factory=RunConfig)
+
+
+@dataclass
+class HardwareCommand:
+    robot: Any = MISSING
+
+
+@dataclass
+class FindDevicesCommand:
+    pass
 
 
 @dataclass

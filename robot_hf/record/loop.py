@@ -94,10 +94,19 @@ def record_episodes(
         outcome, steps = None, 0
         for steps in range(1, max_steps + 1):
             timer.tick()
-            action = teleop.get_action(observation)
-            if action is None:  # the operator has not moved yet: hold still
-                action = np.asarray(observation["state"][: len(robot.action_names)], dtype=np.float32)
-            sent = robot.send_action(action)
+            try:
+                action = teleop.get_action(observation)
+                if action is None:  # the operator has not moved yet: hold still
+                    action = np.asarray(observation["state"][: len(robot.action_names)], dtype=np.float32)
+                sent = robot.send_action(action)
+            except Exception as error:
+                # A bus or camera failure: keep what this take recorded, then stop (the robot's
+                # disconnect turns torque off).
+                if writer.episode_length:
+                    index = writer.save_episode(**_episode_meta(robot, take, timer, False), aborted=f"{type(error).__name__}: {error}")
+                    result.saved.append(index)
+                    status.done(f"saved the {writer.episode_length or steps - 1} frames recorded before the failure as episode {index}")
+                raise
             feedback = {"source": "human", "reward": float(getattr(robot, "reward", 0.0)), "success": bool(getattr(robot, "success", False))}
             writer.add_frame(frame_from(observation, sent, **feedback))
             if on_frame is not None:

@@ -1,0 +1,1 @@
+"""Teleoperation devices: keyboard, gamepad, spacemouse (end-effector deltas) and leader arms (joints)."""
