@@ -128,7 +128,8 @@ def run_row(task: str, policy: str, args, out: Path) -> dict:
     if task == "pick_place":
         extra.append("policy.use_language=true")
     run_dir = out / "runs" / f"{task}_{policy}"
-    base = [*task_overrides(task, image), f"dataset.root={data}", *extra, f"train.batch_size={args.batch_size}"]
+    lr = args.lr if args.lr is not None else (1e-4 if args.full else 3e-4)
+    base = [*task_overrides(task, image), f"dataset.root={data}", *extra, f"train.batch_size={args.batch_size}", f"train.lr={lr}"]
     sec = probe_seconds_per_step(base, out / "probe" / f"{task}_{policy}")
     steps = max(200, int(args.budget_min * 60 / sec))
     print(f"[{task} / {policy}] {sec:.3f} s/step -> {steps} steps in {args.budget_min} min", flush=True)
@@ -192,6 +193,7 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--eval-episodes", type=int, default=50)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=None, help="default: 3e-4 for the short CPU budget, 1e-4 with --full")
     parser.add_argument("--full", action="store_true", help="reference model sizes and 96x96 images (for a GPU)")
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/imitation"))
     parser.add_argument("--table", action="store_true", help="only print the table of finished rows")

@@ -41,6 +41,9 @@ class TaskConfig:
     # "ee_delta": end-effector (dx, dy, dz, dyaw) through IK + absolute gripper.
     action_space: str = "joint"
     terminate_on_success: bool = True
+    # Append the objects' poses to the state (low-dimensional observations, as robomimic's low_dim):
+    # fast to learn from, for experiments where images are too slow on the machine at hand.
+    object_state: bool = False
     # ee_delta: the largest step per control tick.
     ee_max_step_m: float = 0.03
     ee_max_step_yaw: float = 0.3

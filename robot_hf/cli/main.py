@@ -15,10 +15,6 @@ from robot_hf.cli.commands import COMMANDS, DATASET_COMMANDS, Command
 USER_ERRORS = (ValueError, KeyError, FileNotFoundError, FileExistsError, PermissionError, TimeoutError, ConnectionError)
 
 
-class NotAvailableYet(RuntimeError):
-    """A subcommand whose parts are not built yet."""
-
-
 def _groups_help(config: str) -> str:
     """The config groups a command composes, with their options and defaults."""
     from robot_hf.config.compose import config_dir
@@ -102,9 +98,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         module = importlib.import_module(module_name)
         return int(getattr(module, function)(cfg) or 0)
-    except NotAvailableYet as e:
-        print(f"{cmd.title}: not available yet: {e}", file=sys.stderr)
-        return 3
     except KeyboardInterrupt:
         print(f"{cmd.title}: interrupted", file=sys.stderr)
         return 130

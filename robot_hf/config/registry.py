@@ -18,6 +18,8 @@ def register_schemas() -> None:
         "eval_schema": schema.EvalCommand,
         "rollout_schema": schema.RolloutCommand,
         "replay_schema": schema.ReplayCommand,
+        "improve_schema": schema.ImproveCommand,
+        "quickstart_schema": schema.QuickstartCommand,
         "dataset_schema": schema.DatasetCommand,
         "calibrate_schema": schema.HardwareCommand,
         "setup_motors_schema": schema.HardwareCommand,
@@ -31,6 +33,7 @@ def register_schemas() -> None:
 def group_schemas() -> dict[str, type]:
     """Schemas of group options, referenced from YAML as `- /schema/<name>@_here_`."""
     from hardware.config import ArmConfig, DeviceTeleopConfig
+    from robot_hf.feedback.config import FeedbackConfig
     from policies.act.config import ACTConfig
     from policies.diffusion.config import DiffusionConfig
     from policies.mlp.config import MLPConfig
@@ -49,4 +52,5 @@ def group_schemas() -> dict[str, type]:
         "teleop_scripted": ScriptedTeleopConfig,
         "robot_arm": ArmConfig,
         "teleop_device": DeviceTeleopConfig,
+        "feedback": FeedbackConfig,
     }

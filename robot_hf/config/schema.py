@@ -124,6 +124,41 @@ class ReplayCommand:
 
 
 @dataclass
+class ImproveCommand:
+    task: Any = MISSING
+    feedback: Any = MISSING
+    train: Any = MISSING
+    # The policy to improve and the demonstrations it was trained on.
+    policy: PolicyRef = field(default_factory=PolicyRef)
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    rounds: int = 3
+    episodes_per_round: int = 10
+    eval_episodes: int = 50
+    finetune_steps: int = 1000
+    finetune_lr: float = 1e-4
+    # Also run the baseline: the same human frames per round spent on new full demonstrations.
+    baseline: bool = True
+    run: RunConfig = field(default_factory=RunConfig)
+
+
+@dataclass
+class QuickstartCommand:
+    task: Any = MISSING
+    policy: Any = MISSING
+    feedback: Any = MISSING
+    train: Any = MISSING
+    # Scripted demonstrations to record (the simulated teleoperator, 4 operators).
+    demos: int = 30
+    eval_episodes: int = 20
+    episodes_per_round: int = 10
+    finetune_steps: int = 600
+    finetune_lr: float = 1e-4
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+
+@dataclass
 class HardwareCommand:
     robot: Any = MISSING
 

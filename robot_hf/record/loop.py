@@ -34,6 +34,8 @@ class RecordResult:
     discarded: int = 0
     successes: int = 0
     stopped: bool = False
+    # Every frame the operator drove, re-recorded takes included: the human effort spent.
+    human_frames: int = 0
 
 
 class StatusLine:
@@ -125,6 +127,7 @@ def record_episodes(
             timer.wait()
         take += 1
         episode_takes += 1
+        result.human_frames += steps
         if outcome == EVENT_ESTOP:
             writer.save_episode(**_episode_meta(robot, take - 1, timer, False))
             result.stopped = True

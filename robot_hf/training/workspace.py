@@ -100,7 +100,8 @@ class TrainWorkspace:
         requested = dist_utils.resolve_device(cfg.run.device, dist_utils.DistInfo())
         info = dist_utils.init_distributed(requested)
         device = dist_utils.resolve_device(cfg.run.device, info)
-        main = info.main and not self.quiet
+        main = info.main  # rank 0 saves, evaluates and logs
+        verbose = main and not self.quiet
         seed_everything(cfg.run.seed + info.rank)
         if not cfg.dataset.root:
             raise ValueError("dataset.root is not set: point it at a recorded dataset (robot-hf record ... dataset.root=...)")
@@ -144,9 +145,9 @@ class TrainWorkspace:
         loader = torch.utils.data.DataLoader(windows, batch_sampler=sampler, num_workers=tc.num_workers,
                                              collate_fn=lambda b: b, pin_memory=device.startswith("cuda"),
                                              generator=torch.Generator().manual_seed(cfg.run.seed))
-        logger = TrainLogger(self.run_dir, tc.steps, step, enabled=main)
+        logger = TrainLogger(self.run_dir, tc.steps, step, enabled=verbose)
         n_params = sum(p.numel() for p in policy.parameters())
-        if main:
+        if verbose:
             logger.print(f"policy {config.name} ({getattr(config, 'denoiser', '')}): {n_params / 1e6:.2f} M parameters; "
                          f"{len(windows)} training windows from {reader.num_episodes} episodes"
                          f"{' (frames cached in memory)' if windows.cached else ''}; device {device}")

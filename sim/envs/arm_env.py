@@ -29,18 +29,17 @@ class ArmTaskEnv(MujocoTaskEnv):
         super().__init__(config, render_mode, **overrides)
         self.arm = ArmIndex.of(self.model)
         self.ik = DLSIK(self.model)
-        self.observation_space = self._observation_space(12)
         if self.config.action_space == "joint":
             low = np.append(self.arm.limits[:, 0], GRIPPER_RANGE[0]).astype(np.float32)
             high = np.append(self.arm.limits[:, 1], GRIPPER_RANGE[1]).astype(np.float32)
-            self.action_names = list(JOINT_NAMES)
+            names = list(JOINT_NAMES)
         else:
             step, yaw = self.config.ee_max_step_m, self.config.ee_max_step_yaw
             low = np.array([-step, -step, -step, -yaw, GRIPPER_RANGE[0]], np.float32)
             high = np.array([step, step, step, yaw, GRIPPER_RANGE[1]], np.float32)
-            self.action_names = ["dx", "dy", "dz", "dyaw", "gripper"]
-        self.action_space = spaces.Box(low, high, dtype=np.float32)
-        self.state_names = [f"{n}.pos" for n in JOINT_NAMES] + [f"{n}.vel" for n in JOINT_NAMES]
+            names = ["dx", "dy", "dz", "dyaw", "gripper"]
+        robot_state = [f"{n}.pos" for n in JOINT_NAMES] + [f"{n}.vel" for n in JOINT_NAMES]
+        self._set_spaces(robot_state, spaces.Box(low, high, dtype=np.float32), names)
         self._q_cmd = np.zeros(5)
         self._target = np.zeros(4)
 

@@ -51,13 +51,17 @@ class MujocoTaskEnv(gym.Env):
         self._steps = 0
         self._last_images: dict[str, np.ndarray] = {}
 
-    def _observation_space(self, state_dim: int) -> spaces.Dict:
+    object_state_names: ClassVar[tuple[str, ...]] = ()
+
+    def _set_spaces(self, robot_state_names: list[str], action_space: spaces.Box, action_names: list[str]) -> None:
+        self.state_names = list(robot_state_names) + (list(self.object_state_names) if self.config.object_state else [])
         h, w = self.config.image_height, self.config.image_width
-        return spaces.Dict({
+        self.observation_space = spaces.Dict({
             "images": spaces.Dict({c: spaces.Box(0, 255, (h, w, 3), np.uint8) for c in self.config.cameras}),
-            "state": spaces.Box(-np.inf, np.inf, (state_dim,), np.float32),
+            "state": spaces.Box(-np.inf, np.inf, (len(self.state_names),), np.float32),
             "task": TEXT_SPACE,
         })
+        self.action_space, self.action_names = action_space, list(action_names)
 
     # ---- robot and task hooks -------------------------------------------------------------------------
     def _reset_robot(self, rng: np.random.Generator) -> None:
@@ -71,6 +75,10 @@ class MujocoTaskEnv(gym.Env):
         raise NotImplementedError
 
     def _robot_state(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _object_state(self) -> np.ndarray:
+        """Poses of the task's objects, for `task.object_state` (see object_state_names)."""
         raise NotImplementedError
 
     def _setup_scene(self, rng: np.random.Generator) -> None:
@@ -135,7 +143,10 @@ class MujocoTaskEnv(gym.Env):
 
     def _observation(self) -> dict[str, Any]:
         self._last_images = self.cameras.render(self.data)
-        return {"images": self._last_images, "state": self._robot_state().astype(np.float32), "task": self.instruction()}
+        state = self._robot_state()
+        if self.config.object_state:
+            state = np.concatenate([state, self._object_state()])
+        return {"images": self._last_images, "state": state.astype(np.float32), "task": self.instruction()}
 
     def _info(self, success: bool, progress: float) -> dict[str, Any]:
         return {"success": bool(success), "is_success": bool(success), "progress": float(progress),

@@ -44,6 +44,15 @@ class InsertionEnv(ArmTaskEnv):
     def instruction(self) -> str:
         return "insert the peg into the hole"
 
+    object_state_names: ClassVar[tuple[str, ...]] = ("peg.x", "peg.y", "peg.z", "peg.cos4yaw", "peg.sin4yaw",
+                                                       "hole.x", "hole.y", "hole.cos4yaw", "hole.sin4yaw")
+
+    def _object_state(self) -> np.ndarray:
+        pos, quat = self._peg()
+        peg_yaw, hole_yaw = quat_yaw(quat), float(self._fixture[2])
+        hole = self.hole_pos()
+        return np.array([*pos, np.cos(4 * peg_yaw), np.sin(4 * peg_yaw), hole[0], hole[1], np.cos(4 * hole_yaw), np.sin(4 * hole_yaw)])
+
     def _peg(self) -> tuple[np.ndarray, np.ndarray]:
         b = self.model.body("peg").id
         return self.data.xpos[b].copy(), self.data.xquat[b].copy()

@@ -44,6 +44,13 @@ class LiftEnv(ArmTaskEnv):
     def instruction(self) -> str:
         return "lift the red cube"
 
+    object_state_names: ClassVar[tuple[str, ...]] = ("cube.x", "cube.y", "cube.z", "cube.cos4yaw", "cube.sin4yaw")
+
+    def _object_state(self) -> np.ndarray:
+        pos, quat = self._cube()
+        yaw = quat_yaw(quat)  # a cube looks the same every quarter turn
+        return np.array([*pos, np.cos(4 * yaw), np.sin(4 * yaw)])
+
     def _task_vars(self) -> np.ndarray:
         return np.array([self._rest_z])
 

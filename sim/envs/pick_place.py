@@ -54,6 +54,15 @@ class PickPlaceEnv(ArmTaskEnv):
         return instructions.templates(self.config.instructions)[self._phrase].format(
             obj=CUBES[self._target_cube], zone=BOWLS[self._zone])
 
+    object_state_names: ClassVar[tuple[str, ...]] = ("cube.x", "cube.y", "cube.z", "cube.cos4yaw", "cube.sin4yaw",
+                                                       "bowl.x", "bowl.y")
+
+    def _object_state(self) -> np.ndarray:
+        """The named cube and bowl: the instruction resolved, for low-dimensional experiments."""
+        pos, quat = self._cube(self._target_cube)
+        yaw = quat_yaw(quat)
+        return np.array([*pos, np.cos(4 * yaw), np.sin(4 * yaw), *self._bowl_xy[self._zone]])
+
     def _cube(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         b = self.model.body(f"cube_{CUBES[i]}").id
         return self.data.xpos[b].copy(), self.data.xquat[b].copy()

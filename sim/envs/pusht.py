@@ -32,10 +32,7 @@ class PushTEnv(MujocoTaskEnv):
 
     def __init__(self, config: Any = None, render_mode: str | None = "rgb_array", **overrides):
         super().__init__(config, render_mode, **overrides)
-        self.observation_space = self._observation_space(4)
-        self.action_space = spaces.Box(-BOARD_HALF_M, BOARD_HALF_M, (2,), np.float32)
-        self.action_names = ["x", "y"]
-        self.state_names = ["x.pos", "y.pos", "x.vel", "y.vel"]
+        self._set_spaces(["x.pos", "y.pos", "x.vel", "y.vel"], spaces.Box(-BOARD_HALF_M, BOARD_HALF_M, (2,), np.float32), ["x", "y"])
         self._block = np.array([self.model.joint(n).qposadr[0] for n in ("t_x", "t_y", "t_yaw")])
         self._pusher = np.array([self.model.joint(n).qposadr[0] for n in ("pusher_x", "pusher_y")])
         self._pusher_dof = np.array([self.model.joint(n).dofadr[0] for n in ("pusher_x", "pusher_y")])
@@ -72,6 +69,12 @@ class PushTEnv(MujocoTaskEnv):
 
     def _robot_state(self) -> np.ndarray:
         return np.concatenate([self.data.qpos[self._pusher], self.data.qvel[self._pusher_dof]])
+
+    object_state_names: ClassVar[tuple[str, ...]] = ("block.x", "block.y", "block.cos", "block.sin")
+
+    def _object_state(self) -> np.ndarray:
+        x, y, th = self.block_pose()
+        return np.array([x, y, np.cos(th), np.sin(th)])
 
     def _evaluate(self) -> tuple[bool, float]:
         cov = coverage(self.block_pose(), GOAL_POSE)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.arm import DLSIK, wrap_angle
+from sim.arm import DLSIK, GRIPPER_CLOSED, GRIPPER_OPEN, wrap_angle
 
 
 @dataclass
@@ -76,6 +76,34 @@ class Expert:
 
     def reset_task(self) -> None:
         pass
+
+    def pick(self, obj: np.ndarray, obj_yaw: float, privileged: dict[str, Any], grasp_dz: float, then: str,
+             above_dz: float = 0.06, xy_tol: float = 0.01, reach_tol: float = 0.006) -> Phase | None:
+        """Stages approach -> descend -> close on an object; None once the fingers have closed.
+
+        `self.stage` holds the stage (start at "approach"); after closing it becomes `then`.
+        """
+        ee = np.asarray(privileged["ee_pos"])
+        if getattr(self, "yaw", None) is None or self.stage == "approach":
+            self.yaw = grasp_yaw(obj_yaw, privileged["ee_yaw"])
+        above = np.append(obj + [0, 0, above_dz], self.yaw)
+        grasp = np.append(obj + [0, 0, grasp_dz], self.yaw)
+        if self.stage == "approach":
+            if np.linalg.norm(ee[:2] - obj[:2]) < xy_tol and abs(ee[2] - above[2]) < 0.015:
+                self.stage = "descend"
+            return Phase("approach", above, GRIPPER_OPEN)
+        if self.stage == "descend":
+            if np.linalg.norm(ee - grasp[:3]) < reach_tol:
+                self.stage, self.closing = "close", 0
+            if np.linalg.norm(ee[:2] - obj[:2]) > 0.03:  # the object moved away: start over
+                self.stage = "approach"
+            return Phase("descend", grasp, GRIPPER_OPEN)
+        if self.stage == "close":
+            self.closing += 1
+            if self.closing >= max(3, round(0.5 * self.fps)):
+                self.stage = then
+            return Phase("close", grasp, GRIPPER_CLOSED, precise=True)
+        return None
 
     # ---- the shared motion layer ---------------------------------------------------------------------
     def reset(self) -> None:

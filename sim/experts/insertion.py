@@ -16,34 +16,17 @@ CLEAR_Z = 0.035  # peg bottom above the fixture top while moving
 
 class InsertionExpert(Expert):
     def reset_task(self) -> None:
-        self.stage = "approach"
-        self.count = 0
-        self.yaw = None
-        self.offset = np.zeros(2)
+        self.stage, self.yaw, self.count = "approach", None, 0
 
     def plan(self, info: dict[str, Any]) -> Phase:
         p = info["privileged"]
         peg, ee, hole = np.asarray(p["peg_pos"]), np.asarray(p["ee_pos"]), np.asarray(p["hole_pos"])
-        peg_top = peg[2] + PEG_HALF
-        if self.yaw is None or self.stage == "approach":
-            self.yaw = grasp_yaw(p["peg_yaw"], p["ee_yaw"])
-        above = np.append(peg[:2], peg_top + 0.05)
-        grasp = np.append(peg[:2], peg_top - 0.014)
-        if self.stage == "approach":
-            if np.linalg.norm(ee[:2] - peg[:2]) < 0.008 and abs(ee[2] - above[2]) < 0.015:
-                self.stage = "descend"
-            return Phase("approach", np.append(above, self.yaw), GRIPPER_OPEN)
-        if self.stage == "descend":
-            if np.linalg.norm(ee - grasp) < 0.005:
-                self.stage, self.count = "close", 0
-            if np.linalg.norm(ee[:2] - peg[:2]) > 0.03:
-                self.stage = "approach"
-            return Phase("descend", np.append(grasp, self.yaw), GRIPPER_OPEN)
-        if self.stage == "close":
-            self.count += 1
-            if self.count >= max(3, round(0.5 * self.fps)):
-                self.stage = "lift"
-            return Phase("close", np.append(grasp, self.yaw), GRIPPER_CLOSED, precise=True)
+        # Grasp 14 mm below the top of the standing peg.
+        phase = self.pick(peg, p["peg_yaw"], p, grasp_dz=PEG_HALF - 0.014, then="lift", above_dz=PEG_HALF + 0.05,
+                          xy_tol=0.008, reach_tol=0.005)
+        if phase is not None:
+            return phase
+        above = np.append(peg[:2], peg[2] + PEG_HALF + 0.05)
         if not p["peg_held"] and peg[2] < PEG_HALF + 0.01 and self.stage != "insert":
             self.stage = "approach"  # dropped: start over
             return Phase("approach", np.append(above, self.yaw), GRIPPER_OPEN)

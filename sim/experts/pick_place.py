@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from sim.arm import GRIPPER_CLOSED, GRIPPER_OPEN
-from sim.experts.base import Expert, Phase, grasp_yaw
+from sim.experts.base import Expert, Phase
 
 CARRY_Z = 0.075
 RELEASE_Z = 0.04
@@ -15,32 +15,15 @@ RELEASE_Z = 0.04
 
 class PickPlaceExpert(Expert):
     def reset_task(self) -> None:
-        self.stage = "approach"
-        self.count = 0
-        self.yaw = None
+        self.stage, self.yaw, self.count = "approach", None, 0
 
     def plan(self, info: dict[str, Any]) -> Phase:
         p = info["privileged"]
         cube, ee, bowl = np.asarray(p["cube_pos"]), np.asarray(p["ee_pos"]), np.asarray(p["bowl_pos"])
-        if self.yaw is None or self.stage == "approach":
-            self.yaw = grasp_yaw(p["cube_yaw"], p["ee_yaw"])
+        phase = self.pick(cube, p["cube_yaw"], p, grasp_dz=0.002, then="carry")
+        if phase is not None:
+            return phase
         above = np.append(cube + [0, 0, 0.06], self.yaw)
-        grasp = np.append(cube + [0, 0, 0.002], self.yaw)
-        if self.stage == "approach":
-            if np.linalg.norm(ee[:2] - cube[:2]) < 0.01 and abs(ee[2] - above[2]) < 0.015:
-                self.stage = "descend"
-            return Phase("approach", above, GRIPPER_OPEN)
-        if self.stage == "descend":
-            if np.linalg.norm(ee - grasp[:3]) < 0.006:
-                self.stage, self.count = "close", 0
-            if np.linalg.norm(ee[:2] - cube[:2]) > 0.03:
-                self.stage = "approach"
-            return Phase("descend", grasp, GRIPPER_OPEN)
-        if self.stage == "close":
-            self.count += 1
-            if self.count >= max(3, round(0.5 * self.fps)):
-                self.stage = "carry"
-            return Phase("close", grasp, GRIPPER_CLOSED, precise=True)
         if self.stage in ("carry", "lower") and not p["cube_held"]:
             if cube[2] < 0.03:  # dropped on the way: pick it up again
                 self.stage = "approach"

@@ -15,7 +15,7 @@ from hardware.config import DeviceTeleopConfig
 from robot_hf.dataset import DatasetReader, DatasetWriter, build_features
 from robot_hf.dataset.validate import validate
 from robot_hf.record.loop import record_episodes
-from tests.hardware.emulated import HALF_RANGE, MIDDLE, ScriptedLeaderMotion, calibrate_emulated, make_arm
+from hardware.emulated_arm import HALF_RANGE, MIDDLE, ScriptedLeaderMotion, calibrate_emulated, make_arm
 
 SO101 = {i: "sts3215" for i in range(1, 7)}
 

@@ -4,7 +4,7 @@ from hardware.emulator import BusEmulator
 from robot_hf.cli.main import main
 from robot_hf.cli.run_hardware import calibrate, setup_motors
 from robot_hf.config.compose import compose
-from tests.hardware.emulated import HALF_RANGE, MIDDLE
+from hardware.emulated_arm import HALF_RANGE, MIDDLE
 
 
 def test_calibrate_command_on_an_emulated_arm(tmp_path):

@@ -1,4 +1,5 @@
-"""Emulated SO-101 arms with calibrations recorded through the real procedure."""
+"""Emulated SO-101 arms (follower and leader) on the bus emulator, calibrated through the real procedure:
+for tests, benchmarks and trying the record loop without hardware."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ def calibrate_emulated(emu: BusEmulator, path, role: str = "follower") -> None:
     bus.connect()
     for i in range(1, 7):
         emu.set_position(i, MIDDLE)
-    sweeps = iter(range(6))
     state = {"polls": 0}
 
     def prompt(text: str) -> None:
@@ -39,7 +39,6 @@ def calibrate_emulated(emu: BusEmulator, path, role: str = "follower") -> None:
                 emu.set_position(i, MIDDLE)
         return state["polls"] < 4
 
-    del sweeps
     record_calibration(bus, "so101", prompt, keep_sampling, poll_s=0.0).save(path)
     bus.close()
 

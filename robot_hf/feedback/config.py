@@ -1,0 +1,47 @@
+"""The feedback/ config group: how interventions are detected (simulated intervener) and learned from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class IntervenerConfig:
+    """When the simulated person takes over from the policy, and when they hand back."""
+
+    # No progress: the task's progress has not risen by progress_epsilon for this many steps.
+    no_progress_steps: int = 15
+    progress_epsilon: float = 0.02
+    # Imminent failure: progress dropped this much below its best (a dropped object, a push away).
+    progress_drop: float = 0.15
+    # Off course: the gripper farther than off_course_m from the expert's goal, not closing in, this long.
+    off_course_m: float = 0.05
+    off_course_steps: int = 8
+    reaction_delay_steps: int = 2
+    # Hand back once progress rose this much since the take-over (after at least min_takeover_steps).
+    recover_progress: float = 0.2
+    min_takeover_steps: int = 5
+    max_takeover_steps: int = 40
+    max_takeovers: int = 3
+
+
+@dataclass
+class ClassWeights:
+    demo: float = 1.0
+    policy: float = 1.0
+    pre_intervention: float = 0.0
+    intervention: float = 2.0
+
+
+@dataclass
+class FeedbackConfig:
+    # none | intervention (rollouts with take-over) | hg_dagger | sirius (learners used by `improve`)
+    type: str = "intervention"
+    intervener: IntervenerConfig = field(default_factory=IntervenerConfig)
+    # Frames just before a take-over, labelled pre-intervention (Sirius).
+    pre_window: int = 10
+    weights: ClassWeights = field(default_factory=ClassWeights)
+    # Sirius memory: policy frames from rounds older than this many are trimmed (weight 0).
+    memory_rounds: int = 2
+    # Take-over by moving the device (spacemouse, leader arm), besides the intervene button.
+    takeover_on_motion: bool = True

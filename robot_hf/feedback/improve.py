@@ -1,0 +1,175 @@
+"""Improvement rounds: rollouts with take-overs -> learn (HG-DAgger or Sirius) -> evaluate, with a
+baseline that spends the same human frames on new full demonstrations instead.
+
+Each round fine-tunes the previous round's policy on the aggregated dataset (demos + every round's
+rollouts) with the learner's per-frame weights. Evaluations use the same seeds every round, never
+the ones rollouts or demos were recorded on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+
+from robot_hf.config.compose import compose
+from robot_hf.dataset import DatasetReader, DatasetWriter
+from robot_hf.dataset.edit import Selection, rebuild
+from robot_hf.dataset.metadata import DatasetMeta
+from robot_hf.evaluation.rollout import evaluate
+from robot_hf.feedback.labels import counts, frame_classes
+from robot_hf.feedback.learners import learner_weights
+from robot_hf.record.loop import StatusLine, record_episodes
+from robot_hf.rollout.session import run_rollouts
+from robot_hf.training.checkpoint import PRETRAINED
+from robot_hf.training.workspace import TrainWorkspace
+
+ROLLOUT_SEED, BASELINE_SEED = 500_000, 700_000
+
+
+@dataclass
+class RoundResult:
+    round: int
+    success: float
+    ci95: tuple[float, float]
+    human_frames: int
+    cumulative_human_frames: int
+    takeovers: int = 0
+    rollout_success: float | None = None
+    classes: dict[str, int] = field(default_factory=dict)
+    checkpoint: str = ""
+
+
+@dataclass
+class ImproveResult:
+    method: str
+    task: str
+    rounds: list[RoundResult]
+    baseline: list[RoundResult]
+    report: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "task": self.task, "rounds": [asdict(r) for r in self.rounds],
+                "baseline": [asdict(r) for r in self.baseline]}
+
+
+def _copy_dataset(src: Path, dst: Path) -> Path:
+    if not (dst / "meta/info.json").exists():
+        meta = DatasetMeta.load(src)
+        rebuild([Selection(meta, list(range(meta.total_episodes)))], dst)
+    return dst
+
+
+def _frame_rounds(reader: DatasetReader) -> np.ndarray:
+    per_episode = np.array([int(ep.get("round") or 0) for ep in reader.meta.episodes])
+    return per_episode[reader.column("episode_index")]
+
+
+class Improver:
+    """Runs the loop for one learner (cfg.feedback.type) and its more-demos baseline."""
+
+    def __init__(self, cfg: DictConfig, status: StatusLine | None = None):
+        self.cfg = cfg
+        self.imp = cfg  # rounds, episodes_per_round, eval_episodes, finetune_* and baseline are top-level keys
+        self.run_dir = Path(cfg.run.dir)
+        self.task = OmegaConf.to_container(cfg.task, resolve=True)
+        self.status = status or StatusLine()
+        self.method = cfg.feedback.type
+        if self.method not in ("hg_dagger", "sirius"):
+            raise ValueError(f"improve needs feedback=hg_dagger or feedback=sirius, got feedback={self.method}")
+        if not cfg.policy.path:
+            raise ValueError("improve starts from a trained policy: policy.path=<checkpoint>")
+        if not cfg.dataset.root:
+            raise ValueError("improve needs the demonstrations the policy was trained on: dataset.root=<dataset>")
+
+    # ---- pieces ----------------------------------------------------------------------------------------------
+    def _evaluate(self, checkpoint: Path, label: str) -> tuple[float, tuple[float, float]]:
+        from policies.base import Policy
+
+        policy = Policy.from_pretrained(checkpoint)
+        result = evaluate(policy, self.task, self.imp.eval_episodes, self.cfg.eval.num_envs, self.cfg.eval.seed,
+                          video_dir=self.run_dir / "videos" / label, videos=self.cfg.eval.videos)
+        self.status.update(f"{label}: {result.line()}", force=True)
+        return result.success_rate, result.ci95
+
+    def _finetune(self, checkpoint: Path, dataset: Path, weights: np.ndarray, out: Path) -> Path:
+        overrides = [f"task={self.task['name']}", f"dataset.root={dataset}", f"policy.path={checkpoint}", f"run.dir={out}",
+                     f"train.steps={self.imp.finetune_steps}", "train.eval_every=0", "train.eval_final=false",
+                     f"train.save_every={self.imp.finetune_steps}", f"train.lr={self.imp.finetune_lr}",
+                     f"train.warmup_steps={min(100, self.imp.finetune_steps // 10)}", f"train.batch_size={self.cfg.train.batch_size}",
+                     f"run.seed={self.cfg.run.seed}"]
+        cfg = compose("train", overrides)
+        cfg.task = self.cfg.task
+        result = TrainWorkspace(cfg, weights=weights, quiet=True).run()
+        return result.last / PRETRAINED
+
+    def _robot(self):
+        from sim.robot import SimRobot
+
+        return SimRobot(self.task)
+
+    # ---- the two arms -----------------------------------------------------------------------------------------
+    def run(self) -> ImproveResult:
+        cfg, imp = self.cfg, self.imp
+        start = Path(cfg.policy.path)
+        start = start / PRETRAINED if (start / PRETRAINED).exists() else start
+        success0, ci0 = self._evaluate(start, "round_0")
+        rounds = [RoundResult(0, success0, ci0, 0, 0, checkpoint=str(start))]
+        data = _copy_dataset(Path(cfg.dataset.root), self.run_dir / "data" / self.method)
+        current, cumulative = start, 0
+        for r in range(1, imp.rounds + 1):
+            from policies.base import Policy
+            from sim.intervener import SimulatedIntervener
+
+            robot = self._robot()
+            intervener = SimulatedIntervener(robot, cfg.feedback.intervener, seed=cfg.run.seed + r)
+            with DatasetWriter.open(data) as writer:
+                stats = run_rollouts(robot, Policy.from_pretrained(current), intervener, writer, imp.episodes_per_round,
+                                     seed=ROLLOUT_SEED + 1000 * r, episode_meta={"round": r}, status=self.status)
+            robot.disconnect()
+            reader = DatasetReader(data)
+            classes = frame_classes(reader.column("source"), reader.column("intervention"), reader.column("episode_index"),
+                                    cfg.feedback.pre_window)
+            weights = learner_weights(self.method, classes, cfg.feedback, _frame_rounds(reader), r)
+            self.status.update(f"round {r}: learning with {self.method} from {counts(classes)} frames", force=True)
+            current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"{self.method}_{r}")
+            success, ci = self._evaluate(current, f"{self.method}_round_{r}")
+            cumulative += stats.human_frames
+            rounds.append(RoundResult(r, success, ci, stats.human_frames, cumulative, stats.takeovers, stats.success_rate,
+                                      counts(classes), str(current)))
+        baseline = self._baseline(start, success0, ci0, [x.human_frames for x in rounds[1:]]) if imp.baseline else []
+        result = ImproveResult(self.method, self.task["name"], rounds, baseline)
+        from robot_hf.feedback.report import write_report
+
+        result.report = write_report(result, self.run_dir)
+        (self.run_dir / "improve.json").write_text(json.dumps(result.to_dict(), indent=2))
+        return result
+
+    def _baseline(self, start: Path, success0: float, ci0, frames_per_round: list[int]) -> list[RoundResult]:
+        """The same human frames each round, spent on new demonstrations from the simulated teleoperator."""
+        from sim.teleop import ScriptedTeleopConfig, SimulatedTeleoperator
+
+        data = _copy_dataset(Path(self.cfg.dataset.root), self.run_dir / "data" / "more_demos")
+        results = [RoundResult(0, success0, ci0, 0, 0, checkpoint=str(start))]
+        current, cumulative = start, 0
+        for r, budget in enumerate(frames_per_round, start=1):
+            robot = self._robot()
+            teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=self.cfg.run.seed + 17 * r))
+            spent, n = 0, 0
+            with DatasetWriter.open(data) as writer:
+                while spent < budget:  # whole demonstrations until the round's budget is spent
+                    recorded = record_episodes(robot, teleop, writer, 1, seed=BASELINE_SEED + 1000 * r + 10 * n, status=self.status)
+                    spent += recorded.human_frames
+                    n += 1
+            robot.disconnect()
+            reader = DatasetReader(data)
+            weights = np.ones(reader.num_frames, np.float32)
+            current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"more_demos_{r}")
+            success, ci = self._evaluate(current, f"more_demos_round_{r}")
+            cumulative += spent
+            results.append(RoundResult(r, success, ci, spent, cumulative, checkpoint=str(current)))
+        return results

@@ -1,0 +1,64 @@
+"""The improvement report: a markdown table and PNG plots of success per round and per human frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def write_report(result, run_dir: Path) -> Path:
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    arms = [(result.method, result.rounds)] + ([("more demos (same human frames)", result.baseline)] if result.baseline else [])
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for name, rows in arms:
+        rounds = [r.round for r in rows]
+        success = [100 * r.success for r in rows]
+        lo = [100 * r.ci95[0] for r in rows]
+        hi = [100 * r.ci95[1] for r in rows]
+        axes[0].plot(rounds, success, marker="o", label=name)
+        axes[0].fill_between(rounds, lo, hi, alpha=0.15)
+        axes[1].plot([r.cumulative_human_frames for r in rows], success, marker="o", label=name)
+    axes[0].set(xlabel="round", ylabel="success rate (%)", title=f"{result.task}: success per round (95% CI)", ylim=(0, 100))
+    axes[1].set(xlabel="cumulative human frames", ylabel="success rate (%)", title="success per human frame", ylim=(0, 100))
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    success_png = run_dir / "success.png"
+    fig.savefig(success_png, dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    width = 0.38
+    for k, (name, rows) in enumerate(arms):
+        rows = rows[1:]
+        ax.bar([r.round + (k - 0.5) * width for r in rows], [r.human_frames for r in rows], width, label=name)
+    ax.set(xlabel="round", ylabel="human frames", title="human frames spent per round")
+    ax.legend()
+    fig.tight_layout()
+    frames_png = run_dir / "human_frames.png"
+    fig.savefig(frames_png, dpi=110)
+    plt.close(fig)
+
+    lines = [f"# Improvement with {result.method} on {result.task}", "",
+             "Success is measured on the same held-out seeds after every round.", "",
+             "| arm | round | success | 95% CI | human frames (round) | human frames (total) | take-overs | rollout success |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, rows in arms:
+        for r in rows:
+            rollout = f"{100 * r.rollout_success:.0f}%" if r.rollout_success is not None else "-"
+            lines.append(f"| {name} | {r.round} | {100 * r.success:.1f}% | {100 * r.ci95[0]:.0f}-{100 * r.ci95[1]:.0f}% | "
+                         f"{r.human_frames} | {r.cumulative_human_frames} | {r.takeovers or '-'} | {rollout} |")
+    first, last = result.rounds[0], result.rounds[-1]
+    lines += ["", f"Change over {len(result.rounds) - 1} round(s): {100 * (last.success - first.success):+.1f} percentage points "
+              f"for {result.method}" + (f", {100 * (result.baseline[-1].success - first.success):+.1f} for more demos" if result.baseline else "") + ".",
+              "", f"![success]({success_png.name})", "", f"![human frames]({frames_png.name})", ""]
+    report = run_dir / "report.md"
+    report.write_text("\n".join(lines))
+    return report

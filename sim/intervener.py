@@ -1,0 +1,114 @@
+"""A simulated person watching a policy and taking over when it errs (built on the scripted expert).
+
+While the policy drives, the watcher keeps the expert's plan current and counts three warning signs:
+no progress for a while, the gripper off course from where the expert would be heading, and a sudden
+loss of progress (a dropped object). After a reaction delay it takes over (an `intervene` event),
+drives with the expert until the task has clearly moved on, and hands back (`intervene` again).
+Implements the Teleoperator interface; thresholds come from the feedback config.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.teleop import load_expert_class
+
+
+class SimulatedIntervener:
+    def __init__(self, robot, config: Any, seed: int = 0):
+        self.robot = robot
+        self.cfg = config
+        self.expert_class = load_expert_class(robot.env.config.name)
+        self.seed = seed
+        self.episode = -1
+        self.start_episode()
+
+    # ---- Teleoperator interface --------------------------------------------------------------------------
+    def connect(self) -> None:
+        pass
+
+    def disconnect(self) -> None:
+        pass
+
+    def start_episode(self) -> None:
+        self.episode += 1
+        self.expert = self.expert_class(self.robot.env, seed=self.seed * 7919 + self.episode)
+        self.in_control = False
+        self.takeovers = 0
+        self.best = -np.inf
+        self.best_step = 0
+        self.step = 0
+        self.off_course = 0
+        self.last_dist = np.inf
+        self.pending = -1  # steps left before a decided take-over happens (reaction delay)
+        self.control_steps = 0
+        self.progress_at_takeover = 0.0
+        self.reason = ""
+        self.reasons: list[str] = []
+
+    def get_action(self, observation: dict[str, Any]) -> np.ndarray:
+        return self.expert.act(observation, self.robot.info)
+
+    def get_events(self) -> dict[str, Any]:
+        info = self.robot.info
+        progress = float(info.get("progress", 0.0))
+        self.step += 1
+        if progress > self.best + self.cfg.progress_epsilon:
+            self.best, self.best_step = progress, self.step
+        if self.robot.done or info.get("success"):
+            return {}
+        if self.in_control:
+            self.control_steps += 1
+            recovered = progress >= self.progress_at_takeover + self.cfg.recover_progress
+            if self.control_steps >= self.cfg.max_takeover_steps or (self.control_steps >= self.cfg.min_takeover_steps and recovered):
+                self.in_control = False
+                self.best, self.best_step, self.off_course, self.last_dist = progress, self.step, 0, np.inf
+                return {"intervene": True}
+            return {}
+        if self.pending >= 0:
+            self.pending -= 1
+            if self.pending < 0:
+                return self._take_over(progress)
+            return {}
+        if self.takeovers >= self.cfg.max_takeovers:
+            return {}
+        reason = self._warning(info, progress)
+        if reason:
+            self.reason = reason
+            self.pending = self.cfg.reaction_delay_steps
+            if self.pending == 0:
+                self.pending = -1
+                return self._take_over(progress)
+        return {}
+
+    # ---- watching ---------------------------------------------------------------------------------------------
+    def _warning(self, info: dict[str, Any], progress: float) -> str:
+        if self.step - self.best_step >= self.cfg.no_progress_steps:
+            return "no progress"
+        if self.best - progress >= self.cfg.progress_drop:
+            return "progress lost"
+        privileged = info.get("privileged", {})
+        if "ee_pos" in privileged:
+            phase = self.expert.plan(info)  # keeps the expert's plan in step with the scene
+            dist = float(np.linalg.norm(np.asarray(privileged["ee_pos"]) - phase.goal[:3]))
+            closing = dist < self.last_dist - 0.002
+            self.last_dist = dist
+            self.off_course = self.off_course + 1 if (dist > self.cfg.off_course_m and not closing) else 0
+            if self.off_course >= self.cfg.off_course_steps:
+                return "off course"
+        return ""
+
+    def _take_over(self, progress: float) -> dict[str, Any]:
+        self.in_control = True
+        self.takeovers += 1
+        self.control_steps = 0
+        self.progress_at_takeover = progress
+        self.reasons.append(self.reason)
+        self.expert.reset()  # plan afresh from the scene the policy left
+        return {"intervene": True}
+
+    def moving(self) -> bool:
+        return False
+

@@ -1,0 +1,44 @@
+import json
+
+from robot_hf.cli.main import main
+from robot_hf.dataset import DatasetReader
+from robot_hf.dataset.validate import validate
+
+LOW_DIM = ["task=lift", "task.object_state=true", "task.cameras=[]"]
+
+
+def test_rollout_and_one_tiny_improve_round(tmp_path, capsys):
+    demos, base = tmp_path / "demos", tmp_path / "base"
+    assert main(["record", *LOW_DIM, "dataset.num_episodes=3", f"dataset.root={demos}"]) == 0
+    assert main(["train", *LOW_DIM, "policy=mlp", "policy.cameras=[]", f"dataset.root={demos}", "train=tiny",
+                 "train.steps=40", "train.save_every=40", f"run.dir={base}"]) == 0
+    checkpoint = base / "checkpoints" / "step_0000040"
+
+    rollouts = tmp_path / "rollouts"
+    assert main(["rollout", *LOW_DIM, f"policy.path={checkpoint}", "feedback=intervention", "feedback.intervener.no_progress_steps=4",
+                 "feedback.intervener.reaction_delay_steps=0", "dataset.num_episodes=2", f"dataset.root={rollouts}"]) == 0
+    r = DatasetReader(rollouts)
+    assert set(r.column("source")) <= {"policy", "human"} and r.column("intervention").any()
+    assert validate(rollouts) == []
+
+    run = tmp_path / "improve"
+    assert main(["improve", *LOW_DIM, "feedback=sirius", f"policy.path={checkpoint}", f"dataset.root={demos}", "rounds=1",
+                 "episodes_per_round=2", "eval_episodes=2", "finetune_steps=10", "train.batch_size=8", "eval.videos=1",
+                 f"run.dir={run}"]) == 0
+    report = (run / "report.md").read_text()
+    assert "| sirius | 1 |" in report and "| more demos (same human frames) | 1 |" in report
+    assert (run / "success.png").stat().st_size > 1000 and (run / "human_frames.png").exists()
+    result = json.loads((run / "improve.json").read_text())
+    assert result["rounds"][1]["human_frames"] > 0
+    assert result["baseline"][1]["human_frames"] >= result["rounds"][1]["human_frames"]
+    aggregated = DatasetReader(run / "data" / "sirius")
+    assert aggregated.num_episodes == 3 + 2 and aggregated.preferences
+    assert "report:" in capsys.readouterr().out
+
+
+def test_quickstart_config_composes_and_stays_small():
+    from robot_hf.config.compose import compose
+
+    cfg = compose("quickstart", [])
+    assert cfg.task.name == "lift" and cfg.task.object_state and cfg.policy.cameras == []
+    assert cfg.train.steps <= 3000 and cfg.demos <= 50 and cfg.feedback.type == "sirius"
