@@ -3,6 +3,7 @@
     MUJOCO_GL=egl python benchmarks/imitation.py                     # every row, CPU sizes
     MUJOCO_GL=egl python benchmarks/imitation.py --rows lift:diffusion_unet --budget-min 5
     MUJOCO_GL=egl python benchmarks/imitation.py --full              # reference sizes (GPU)
+    MUJOCO_GL=egl python benchmarks/imitation.py --lowdim --budget-min 5   # joint state + object poses, no images
 
 Each row: 100 episodes recorded by the simulated teleoperator (4 operators), the same training budget
 (wall-clock minutes, converted to steps by timing each policy first, so rows get equal compute),
@@ -43,24 +44,28 @@ ROWS = ["lift:diffusion_unet", "lift:diffusion_transformer", "lift:act", "lift:m
         "pick_place:best", "insertion:best"]
 
 
-def task_overrides(task: str, image: int) -> list[str]:
+def task_overrides(task: str, image: int, lowdim: bool = False) -> list[str]:
+    if lowdim:
+        return [f"task={task}", "task.object_state=true", "task.cameras=[]"]
     return [f"task={task}", f"task.image_height={image}", f"task.image_width={image}"]
 
 
-def vision_overrides(image: int, full: bool) -> list[str]:
+def vision_overrides(image: int, full: bool, lowdim: bool = False) -> list[str]:
+    if lowdim:
+        return ["policy.cameras=[]"]
     crop = int(image * 7 / 8)
     widths = "[64,128,256,512]" if full else "[16,32,64,128]"
     blocks = 2 if full else 1
     return [f"policy.vision.crop=[{crop},{crop}]", f"policy.vision.widths={widths}", f"policy.vision.blocks={blocks}"]
 
 
-def record(task: str, root: Path, episodes: int, image: int) -> None:
+def record(task: str, root: Path, episodes: int, image: int, lowdim: bool = False) -> None:
     from robot_hf.cli.main import main as cli
 
     if (root / "meta/info.json").exists():
         return
     print(f"recording {episodes} {task} episodes with the simulated teleoperator ...", flush=True)
-    code = cli(["record", *task_overrides(task, image), "teleop=scripted", f"dataset.num_episodes={episodes}",
+    code = cli(["record", *task_overrides(task, image, lowdim), "teleop=scripted", f"dataset.num_episodes={episodes}",
                 f"dataset.root={root}", "record.seed=0"])
     if code:
         raise SystemExit(f"recording {task} failed")
@@ -77,7 +82,7 @@ def probe_seconds_per_step(overrides: list[str], run_dir: Path) -> float:
     return 1.0 / max(result.steps_per_second, 1e-9)
 
 
-def latency(policy_dir: Path, task: str, image: int) -> dict[str, float]:
+def latency(policy_dir: Path, task: str, image: int, lowdim: bool = False) -> dict[str, float]:
     """select_action p50/p99 in a rollout, and per-chunk time of DDPM-100 vs DDIM-10 for diffusion."""
     import torch
 
@@ -85,7 +90,8 @@ def latency(policy_dir: Path, task: str, image: int) -> dict[str, float]:
     from sim.robot import make_env
 
     policy = Policy.from_pretrained(policy_dir)
-    env = make_env({"name": task, "image_height": image, "image_width": image})
+    env = make_env({"name": task, "object_state": True, "cameras": []} if lowdim else
+                   {"name": task, "image_height": image, "image_width": image})
     obs, _ = env.reset(seed=12345)
     policy.reset()
     times = []
@@ -123,13 +129,13 @@ def run_row(task: str, policy: str, args, out: Path) -> dict:
 
     image = FULL_IMAGE if args.full else CPU_IMAGE
     data = out / "data" / task
-    record(task, data, args.episodes, image)
-    extra = list((FULL_POLICIES if args.full else POLICIES)[policy]) + vision_overrides(image, args.full)
+    record(task, data, args.episodes, image, args.lowdim)
+    extra = list((FULL_POLICIES if args.full else POLICIES)[policy]) + vision_overrides(image, args.full, args.lowdim)
     if task == "pick_place":
         extra.append("policy.use_language=true")
     run_dir = out / "runs" / f"{task}_{policy}"
     lr = args.lr if args.lr is not None else (1e-4 if args.full else 3e-4)
-    base = [*task_overrides(task, image), f"dataset.root={data}", *extra, f"train.batch_size={args.batch_size}", f"train.lr={lr}"]
+    base = [*task_overrides(task, image, args.lowdim), f"dataset.root={data}", *extra, f"train.batch_size={args.batch_size}", f"train.lr={lr}"]
     sec = probe_seconds_per_step(base, out / "probe" / f"{task}_{policy}")
     steps = max(200, int(args.budget_min * 60 / sec))
     print(f"[{task} / {policy}] {sec:.3f} s/step -> {steps} steps in {args.budget_min} min", flush=True)
@@ -139,9 +145,9 @@ def run_row(task: str, policy: str, args, out: Path) -> dict:
                             f"train.log_every={max(10, steps // 50)}", f"run.dir={run_dir}"])
     result = TrainWorkspace(cfg).run()
     final = result.evals[-1]
-    lat = latency(result.last / "pretrained_model", task, image)
+    lat = latency(result.last / "pretrained_model", task, image, args.lowdim)
     row = {
-        "task": task, "policy": policy, "steps": result.steps, "train_minutes": result.wall_seconds / 60,
+        "task": task, "policy": policy, "observations": "low-dim" if args.lowdim else f"images {image}x{image}", "steps": result.steps, "train_minutes": result.wall_seconds / 60,
         "steps_per_s": result.steps_per_second, "params_m": result.parameters / 1e6, "success": final["success_rate"],
         "ci95": final["ci95"], "mean_max_reward": final["mean_max_reward"], "episodes": final["episodes"],
         "final_loss": result.final_loss, **lat,
@@ -150,8 +156,9 @@ def run_row(task: str, policy: str, args, out: Path) -> dict:
         from policies.base import Policy
         from robot_hf.evaluation.rollout import evaluate
 
-        held = evaluate(Policy.from_pretrained(result.last / "pretrained_model"),
-                        {"name": task, "image_height": image, "image_width": image, "instructions": "heldout"},
+        held_task = {"name": task, "instructions": "heldout", **({"object_state": True, "cameras": []} if args.lowdim else
+                                                                   {"image_height": image, "image_width": image})}
+        held = evaluate(Policy.from_pretrained(result.last / "pretrained_model"), held_task,
                         args.eval_episodes, 2, 200_000)
         row["heldout_success"] = held.success_rate
     (run_dir / "row.json").write_text(json.dumps(row, indent=2))
@@ -162,8 +169,8 @@ def print_table(out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="imitation: 100 teleoperator demos, equal training budget, success over held-out seeds")
-    cols = ["task", "policy", "success (95% CI)", "mean max reward", "steps", "train min", "steps/s", "params M",
+    table = Table(title=f"imitation ({out}): 100 teleoperator demos, equal training budget, success over held-out seeds")
+    cols = ["task", "policy", "observations", "success (95% CI)", "mean max reward", "steps", "train min", "steps/s", "params M",
             "select p50/p99 ms", "chunk DDPM-100 / DDIM-10 ms", "held-out phrasings"]
     for c in cols:
         table.add_column(c)
@@ -172,7 +179,7 @@ def print_table(out: Path) -> None:
         lo, hi = r["ci95"]
         chunk = f"{r['chunk_ddpm100_ms']:.0f} / {r['chunk_ddim10_ms']:.0f}" if "chunk_ddim10_ms" in r else "-"
         held = f"{100 * r['heldout_success']:.0f}%" if "heldout_success" in r else "-"
-        table.add_row(r["task"], r["policy"], f"{100 * r['success']:.0f}% ({100 * lo:.0f}-{100 * hi:.0f})",
+        table.add_row(r["task"], r["policy"], r.get("observations", "images"), f"{100 * r['success']:.0f}% ({100 * lo:.0f}-{100 * hi:.0f})",
                       f"{r['mean_max_reward']:.3f}", str(r["steps"]), f"{r['train_minutes']:.1f}", f"{r['steps_per_s']:.2f}",
                       f"{r['params_m']:.2f}", f"{r['select_p50_ms']:.1f} / {r['select_p99_ms']:.1f}", chunk, held)
     Console(width=220).print(table)
@@ -195,6 +202,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=None, help="default: 3e-4 for the short CPU budget, 1e-4 with --full")
     parser.add_argument("--full", action="store_true", help="reference model sizes and 96x96 images (for a GPU)")
+    parser.add_argument("--lowdim", action="store_true", help="joint state + object poses instead of images")
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/imitation"))
     parser.add_argument("--table", action="store_true", help="only print the table of finished rows")
     args = parser.parse_args()

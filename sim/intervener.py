@@ -41,6 +41,7 @@ class SimulatedIntervener:
         self.best_step = 0
         self.step = 0
         self.off_course = 0
+        self.dropped = 0
         self.last_dist = np.inf
         self.pending = -1  # steps left before a decided take-over happens (reaction delay)
         self.control_steps = 0
@@ -64,7 +65,7 @@ class SimulatedIntervener:
             recovered = progress >= self.progress_at_takeover + self.cfg.recover_progress
             if self.control_steps >= self.cfg.max_takeover_steps or (self.control_steps >= self.cfg.min_takeover_steps and recovered):
                 self.in_control = False
-                self.best, self.best_step, self.off_course, self.last_dist = progress, self.step, 0, np.inf
+                self.best, self.best_step, self.off_course, self.last_dist, self.dropped = progress, self.step, 0, np.inf, 0
                 return {"intervene": True}
             return {}
         if self.pending >= 0:
@@ -87,7 +88,9 @@ class SimulatedIntervener:
     def _warning(self, info: dict[str, Any], progress: float) -> str:
         if self.step - self.best_step >= self.cfg.no_progress_steps:
             return "no progress"
-        if self.best - progress >= self.cfg.progress_drop:
+        # A loss must last: contacts flicker while the fingers close, and a person does not jump at that.
+        self.dropped = self.dropped + 1 if self.best - progress >= self.cfg.progress_drop else 0
+        if self.dropped >= self.cfg.drop_steps:
             return "progress lost"
         privileged = info.get("privileged", {})
         if "ee_pos" in privileged:

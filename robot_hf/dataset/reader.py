@@ -16,7 +16,7 @@ from robot_hf.dataset import layout
 from robot_hf.dataset.atomic import recover
 from robot_hf.dataset.feedback import Correction, Preference, read_corrections, read_preferences
 from robot_hf.dataset.metadata import DatasetFormatError, DatasetMeta
-from robot_hf.dataset.parquet_schema import column_to_numpy
+from robot_hf.dataset.parquet_schema import column_to_numpy, data_schema
 from robot_hf.dataset.video import decode_range, iter_frames
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,8 @@ class DatasetReader:
 
     def _load_data(self) -> pa.Table:
         tables = [pq.read_table(layout.data_path(self.root, ref)) for ref in self.meta.data_files()]
-        if not tables:
-            return pa.table({})
+        if not tables:  # no episode saved yet: every declared column, empty
+            return data_schema(self.meta.features).empty_table()
         table = pa.concat_tables([t.cast(tables[0].schema) for t in tables])
         n = self.meta.total_frames
         index = table.column("index").to_numpy()

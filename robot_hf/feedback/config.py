@@ -12,8 +12,9 @@ class IntervenerConfig:
     # No progress: the task's progress has not risen by progress_epsilon for this many steps.
     no_progress_steps: int = 15
     progress_epsilon: float = 0.02
-    # Imminent failure: progress dropped this much below its best (a dropped object, a push away).
+    # Imminent failure: progress this much below its best for drop_steps steps (a dropped object).
     progress_drop: float = 0.15
+    drop_steps: int = 3
     # Off course: the gripper farther than off_course_m from the expert's goal, not closing in, this long.
     off_course_m: float = 0.05
     off_course_steps: int = 8

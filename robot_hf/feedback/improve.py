@@ -86,6 +86,20 @@ class Improver:
         if not cfg.dataset.root:
             raise ValueError("improve needs the demonstrations the policy was trained on: dataset.root=<dataset>")
 
+    def _check_features(self) -> None:
+        """Rollouts join the demonstrations' dataset: the task must produce the same features."""
+        from robot_hf.dataset import build_features
+
+        robot = self._robot()
+        want = build_features(robot.camera_shapes, robot.state_names, robot.action_names)
+        robot.disconnect()
+        have = DatasetMeta.load(Path(self.cfg.dataset.root)).features
+        diff = [k for k in set(want) | {k for k in have if k.startswith("observation.") or k == "action"}
+                if k not in have or k not in want or list(have[k]["shape"]) != list(want[k]["shape"])]
+        if diff:
+            raise ValueError(f"the task's observations differ from the demonstrations in {self.cfg.dataset.root} ({sorted(diff)}): "
+                             "set task.cameras / image size / object_state as they were when the demos were recorded")
+
     # ---- pieces ----------------------------------------------------------------------------------------------
     def _evaluate(self, checkpoint: Path, label: str) -> tuple[float, tuple[float, float]]:
         from policies.base import Policy
@@ -115,6 +129,7 @@ class Improver:
     # ---- the two arms -----------------------------------------------------------------------------------------
     def run(self) -> ImproveResult:
         cfg, imp = self.cfg, self.imp
+        self._check_features()
         start = Path(cfg.policy.path)
         start = start / PRETRAINED if (start / PRETRAINED).exists() else start
         success0, ci0 = self._evaluate(start, "round_0")

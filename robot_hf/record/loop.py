@@ -18,6 +18,18 @@ from robot_hf.record.timing import LoopTimer
 log = logging.getLogger(__name__)
 
 
+def hold_action(robot, observation: dict[str, Any]) -> np.ndarray:
+    """The action that keeps the robot where it is (when nobody is giving one)."""
+    state = np.asarray(observation["state"], dtype=np.float32)
+    names = list(robot.action_names)
+    if names[:3] == ["dx", "dy", "dz"]:
+        hold = np.zeros(len(names), dtype=np.float32)
+        if "gripper" in names:
+            hold[names.index("gripper")] = state[5]  # the jaw angle, after the five arm joints
+        return hold
+    return state[: len(names)].copy()
+
+
 def frame_from(observation: dict[str, Any], action: np.ndarray, **feedback: Any) -> dict[str, Any]:
     """A dataset frame from an observation and the action really sent at the same tick."""
     frame = {camera_key(name): image for name, image in observation["images"].items()}
@@ -99,7 +111,7 @@ def record_episodes(
             try:
                 action = teleop.get_action(observation)
                 if action is None:  # the operator has not moved yet: hold still
-                    action = np.asarray(observation["state"][: len(robot.action_names)], dtype=np.float32)
+                    action = hold_action(robot, observation)
                 sent = robot.send_action(action)
             except Exception as error:
                 # A bus or camera failure: keep what this take recorded, then stop (the robot's

@@ -18,7 +18,7 @@ import numpy as np
 from robot_hf.dataset import DatasetWriter
 from robot_hf.feedback.preferences import intervention_preferences
 from robot_hf.interfaces import EVENT_CORRECTION, EVENT_ESTOP, EVENT_FAILURE, EVENT_INTERVENE, EVENT_RERECORD, EVENT_STOP, EVENT_SUCCESS
-from robot_hf.record.loop import StatusLine, frame_from
+from robot_hf.record.loop import StatusLine, frame_from, hold_action
 from robot_hf.record.timing import LoopTimer
 
 
@@ -101,7 +101,7 @@ def run_rollouts(robot, policy, teleop, writer: DatasetWriter, num_episodes: int
             human = machine.mode == "human"
             action = teleop.get_action(observation) if human else policy.select_action(observation)
             if action is None:
-                action = np.asarray(observation["state"][: len(robot.action_names)], dtype=np.float32)
+                action = hold_action(robot, observation)
             sent = robot.send_action(action)
             onset = human and machine.takeovers and machine.takeovers[-1] == step
             writer.add_frame(frame_from(

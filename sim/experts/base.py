@@ -78,10 +78,12 @@ class Expert:
         pass
 
     def pick(self, obj: np.ndarray, obj_yaw: float, privileged: dict[str, Any], grasp_dz: float, then: str,
-             above_dz: float = 0.06, xy_tol: float = 0.01, reach_tol: float = 0.006) -> Phase | None:
+             held: bool = False, above_dz: float = 0.06, xy_tol: float = 0.01, reach_tol: float = 0.006) -> Phase | None:
         """Stages approach -> descend -> close on an object; None once the fingers have closed.
 
-        `self.stage` holds the stage (start at "approach"); after closing it becomes `then`.
+        `self.stage` holds the stage (start at "approach"); after closing it becomes `then`. Starting
+        mid-task (a take-over), it resumes where the scene is: an object already held is not grasped
+        again, and a gripper already over the object goes straight down rather than up and back.
         """
         ee = np.asarray(privileged["ee_pos"])
         if getattr(self, "yaw", None) is None or self.stage == "approach":
@@ -89,7 +91,11 @@ class Expert:
         above = np.append(obj + [0, 0, above_dz], self.yaw)
         grasp = np.append(obj + [0, 0, grasp_dz], self.yaw)
         if self.stage == "approach":
-            if np.linalg.norm(ee[:2] - obj[:2]) < xy_tol and abs(ee[2] - above[2]) < 0.015:
+            aligned = np.linalg.norm(ee[:2] - obj[:2]) < xy_tol
+            if held and self.steps == 0:
+                self.stage = then
+                return None
+            if aligned and grasp[2] - 0.005 < ee[2] < above[2] + 0.015:
                 self.stage = "descend"
             return Phase("approach", above, GRIPPER_OPEN)
         if self.stage == "descend":

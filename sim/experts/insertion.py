@@ -22,7 +22,7 @@ class InsertionExpert(Expert):
         p = info["privileged"]
         peg, ee, hole = np.asarray(p["peg_pos"]), np.asarray(p["ee_pos"]), np.asarray(p["hole_pos"])
         # Grasp 14 mm below the top of the standing peg.
-        phase = self.pick(peg, p["peg_yaw"], p, grasp_dz=PEG_HALF - 0.014, then="lift", above_dz=PEG_HALF + 0.05,
+        phase = self.pick(peg, p["peg_yaw"], p, grasp_dz=PEG_HALF - 0.014, then="lift", held=p["peg_held"], above_dz=PEG_HALF + 0.05,
                           xy_tol=0.008, reach_tol=0.005)
         if phase is not None:
             return phase

@@ -20,7 +20,7 @@ class LiftExpert(Expert):
     def plan(self, info: dict[str, Any]) -> Phase:
         p = info["privileged"]
         cube = np.asarray(p["cube_pos"])
-        phase = self.pick(cube, p["cube_yaw"], p, grasp_dz=0.003, then="lift")
+        phase = self.pick(cube, p["cube_yaw"], p, grasp_dz=0.003, then="lift", held=p["cube_held"])
         if phase is not None:
             return phase
         if not p["cube_held"] and cube[2] < p["rest_z"] + 0.02:  # slipped out: grasp again

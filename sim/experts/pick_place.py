@@ -20,7 +20,7 @@ class PickPlaceExpert(Expert):
     def plan(self, info: dict[str, Any]) -> Phase:
         p = info["privileged"]
         cube, ee, bowl = np.asarray(p["cube_pos"]), np.asarray(p["ee_pos"]), np.asarray(p["bowl_pos"])
-        phase = self.pick(cube, p["cube_yaw"], p, grasp_dz=0.002, then="carry")
+        phase = self.pick(cube, p["cube_yaw"], p, grasp_dz=0.002, then="carry", held=p["cube_held"])
         if phase is not None:
             return phase
         above = np.append(cube + [0, 0, 0.06], self.yaw)

@@ -175,3 +175,10 @@ def test_create_refuses_an_existing_dataset(tmp_path):
     root = make_dataset(tmp_path / "ds", lengths=(3,))
     with pytest.raises(FileExistsError, match="already holds a dataset"):
         DatasetWriter.create(root, 10, features())
+
+
+def test_a_dataset_with_no_episode_yet_reads_as_empty(tmp_path):
+    DatasetWriter.create(tmp_path / "ds", 10, features()).close()
+    r = DatasetReader(tmp_path / "ds")
+    assert r.num_episodes == 0 and r.column("index").shape == (0,) and r.column("action").shape == (0, 2)
+    assert validate(tmp_path / "ds") == []
