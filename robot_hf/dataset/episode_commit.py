@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,8 +105,13 @@ def _episode_stats(cols: Mapping[str, Any], features: Mapping[str, Mapping[str, 
     return stats
 
 
-def commit_episode(job: EpisodeJob, meta: DatasetMeta, files: DatasetFiles, video: VideoSettings | None, corrections: list[Correction], durable: bool) -> None:
-    """Write one episode to the dataset; all of it becomes visible at once, or none of it."""
+def commit_episode(job: EpisodeJob, meta: DatasetMeta, files: DatasetFiles, video: VideoSettings | None, corrections: list[Correction],
+                   durable: bool, trace_files: Sequence[Path] = ()) -> None:
+    """Write one episode to the dataset; all of it becomes visible at once, or none of it.
+
+    `trace_files` (the take's crash trace) are removed by the same commit, so a commit rolled forward
+    after a crash never leaves the take reported as lost.
+    """
     root, features, n = meta.root, meta.features, len(job.buffer)
     limits_mb = (float(meta.info.get("data_files_size_in_mb", 100)), float(meta.info.get("video_files_size_in_mb", 200)))
     commit = Commit(root, durable=durable)
@@ -184,6 +189,8 @@ def commit_episode(job: EpisodeJob, meta: DatasetMeta, files: DatasetFiles, vide
             corrections.extend(job.buffer.corrections)
             write_corrections(commit.stage(root / layout.CORRECTIONS_PATH), corrections)
         meta.stage_info(commit)
+        for path in trace_files:
+            commit.remove(path)
         commit.publish(f"episode {job.episode_index}")
         files.set_tail(data_ref, table)
     except BaseException:

@@ -227,7 +227,8 @@ class DatasetWriter:
                 if self._error is not None:
                     self._keep_failed(item)
                 elif isinstance(item, EpisodeJob):
-                    commit_episode(item, self.meta, self._files, self.video, self._corrections, self.durable)
+                    commit_episode(item, self.meta, self._files, self.video, self._corrections, self.durable,
+                                   trace_files=(trace.header, trace.frames) if trace is not None else ())
                     if trace is not None:
                         trace.delete()
                 else:

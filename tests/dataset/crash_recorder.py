@@ -1,11 +1,16 @@
 """Records into a dataset until killed; run by test_crash_safety in a subprocess.
 
 argv: root, mode ("mid-episode": commit 3 episodes then record a 4th slowly;
-"continuous": save episode after episode without waiting).
+"continuous": save episode after episode without waiting; "mid-rename": commit 2 episodes, then
+die by SIGKILL halfway through the renames of the third episode's commit).
 """
 
+import os
+import signal
 import sys
 import time
+
+import robot_hf.dataset.atomic as atomic
 
 from robot_hf.dataset import DatasetWriter
 from tests.dataset.helpers import features, frame
@@ -25,6 +30,21 @@ if mode == "mid-episode":
         t += 1
         print(f"FRAME {t}", flush=True)
         time.sleep(0.01)
+elif mode == "mid-rename":
+    for ep in range(3):
+        if ep == 2:
+            real_apply = atomic._apply
+
+            def apply_half_then_die(root, renames, removals):
+                real_apply(root, renames[: len(renames) // 2], [])
+                os.kill(os.getpid(), signal.SIGKILL)
+
+            atomic._apply = apply_half_then_die
+        for t in range(10):
+            w.add_frame(frame(ep, t))
+        w.save_episode()
+        w.wait()
+        print(f"COMMITTED {ep + 1}", flush=True)
 else:
     ep = 0
     while True:
