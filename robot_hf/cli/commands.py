@@ -33,7 +33,7 @@ COMMANDS: list[Command] = [
     Command("replay", "replay", "replay the actions of a recorded episode on a sim or real robot",
             "robot_hf.cli.run_replay:main", "robot-hf replay dataset.root=data/lift episode=3 task=lift"),
     Command("improve", "improve", "rounds of rollout with interventions, learning and evaluation, with a report",
-            "robot_hf.cli.run_improve:main", "robot-hf improve feedback=sirius task=lift rounds=3 episodes_per_round=10"),
+            "robot_hf.cli.run_improve:main", "robot-hf improve feedback=hg_dagger task=lift rounds=3 episodes_per_round=10"),
     Command("quickstart", "quickstart", "the whole loop on Lift with no person and no hardware: demos, train, eval, one intervention round",
             "robot_hf.cli.run_quickstart:main", "robot-hf quickstart"),
     Command("calibrate", "calibrate", "record homing offsets and ranges of a real arm's motors",

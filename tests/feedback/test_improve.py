@@ -41,4 +41,4 @@ def test_quickstart_config_composes_and_stays_small():
 
     cfg = compose("quickstart", [])
     assert cfg.task.name == "lift" and cfg.task.object_state and cfg.policy.cameras == []
-    assert cfg.train.steps <= 3000 and cfg.demos <= 50 and cfg.feedback.type == "sirius"
+    assert cfg.train.steps <= 3000 and cfg.demos <= 50 and cfg.feedback.type == "hg_dagger"
