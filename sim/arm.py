@@ -148,7 +148,7 @@ class DLSIK:
             e_pos = target_pos - pos
             # The gripper is symmetric: aim at yaw or yaw + pi, whichever is the smaller turn.
             goal = target_rot if np.trace(rot.T @ target_rot) >= np.trace(rot.T @ target_rot @ _FLIP) else target_rot @ _FLIP
-            e_rot = 0.5 * sum(np.cross(rot[:, i], goal[:, i]) for i in range(3))
+            e_rot = 0.5 * _column_cross_sum(rot, goal)
             pos_err, rot_err = float(np.linalg.norm(e_pos)), float(np.linalg.norm(e_rot))
             if pos_err < self.tol_m and rot_err < self.tol_rad:
                 break
@@ -161,6 +161,11 @@ class DLSIK:
                 dq *= 0.3 / step
             q = np.clip(q + dq, self.index.limits[:, 0], self.index.limits[:, 1])
         return q, pos_err, rot_err
+
+
+def _column_cross_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """sum_i a[:, i] x b[:, i] for 3x3 matrices, without np.cross's per-call overhead (IK's inner loop)."""
+    return np.array([(a[1] * b[2] - a[2] * b[1]).sum(), (a[2] * b[0] - a[0] * b[2]).sum(), (a[0] * b[1] - a[1] * b[0]).sum()])
 
 
 # The SO-101's planar geometry (m, rad), from the MJCF: lift axis offset and height, link vectors.
