@@ -167,7 +167,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--episodes", type=int, default=3)
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=160)
     table = Table(title=f"record loop at {FPS} Hz, 2 cameras 96x96, 10 s episodes ({args.episodes} per row)")
     for col in ("setup", "recording", "period p50 ms", "period p99 ms", "overruns / episode", "save blocks loop (frac.)",
                 "encode+commit in background (frac.)"):
