@@ -39,11 +39,12 @@ def prepare(task: str, out: Path, args) -> tuple[Path, Path]:
     return data, last
 
 
-def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out: Path, args) -> dict:
+def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out: Path, args, overrides=(), tag="") -> dict:
     from robot_hf.config.compose import compose
     from robot_hf.feedback.improve import Improver
 
-    result_file = out / task / method / "improve.json"
+    run_dir = out / task / f"{method}{tag}"
+    result_file = run_dir / "improve.json"
     if result_file.exists():
         return json.loads(result_file.read_text())
     obs = ["task.object_state=true", "task.cameras=[]"] if not args.images else ["task.image_height=64", "task.image_width=64"]
@@ -51,7 +52,7 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
                               f"rounds={args.rounds}", f"episodes_per_round={args.episodes_per_round}",
                               f"eval_episodes={args.eval_episodes}", f"finetune_steps={args.finetune_steps}",
                               f"finetune_lr={args.finetune_lr}", f"baseline={str(baseline).lower()}", "eval.num_envs=2",
-                              "eval.videos=2", f"run.dir={out / task / method}"])
+                              "eval.videos=2", f"run.dir={run_dir}", *overrides])
     return Improver(cfg).run().to_dict()
 
 
@@ -66,8 +67,12 @@ def main() -> None:
     parser.add_argument("--finetune-steps", type=int, default=1000)
     parser.add_argument("--finetune-lr", type=float, default=1e-4)
     parser.add_argument("--images", action="store_true", help="camera observations instead of low-dimensional ones")
+    parser.add_argument("--sirius-overrides", nargs="*", default=[],
+                        help="ablation: overrides for the Sirius arm, e.g. feedback.weights.policy=0.25 (kept under sirius_<overrides>)")
+    parser.add_argument("--only-sirius", action="store_true", help="ablation: the Sirius arm alone, without its baseline or HG-DAgger")
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/interventions"))
     args = parser.parse_args()
+    tag = "".join(f"_{k.split('.')[-1]}{v}" for k, _, v in (o.partition("=") for o in args.sirius_overrides))
 
     from rich.console import Console
     from rich.table import Table
@@ -75,10 +80,13 @@ def main() -> None:
     results = {}
     for task in args.tasks:
         data, base = prepare(task, args.out, args)
-        results[task] = {
-            "sirius": improve(task, "sirius", True, data, base, args.out, args),
-            "hg_dagger": improve(task, "hg_dagger", False, data, base, args.out, args),
-        }
+        sirius = improve(task, "sirius", not args.only_sirius, data, base, args.out, args, args.sirius_overrides, tag)
+        if args.only_sirius:
+            gain = 100 * (sirius["rounds"][-1]["success"] - sirius["rounds"][0]["success"])
+            print(task, "Sirius", " ".join(args.sirius_overrides), [f"{100 * r['success']:.0f}%" for r in sirius["rounds"]],
+                  f"{gain:+.0f} points, human frames {sirius['rounds'][-1]['cumulative_human_frames']}")
+            continue
+        results[task] = {"sirius": sirius, "hg_dagger": improve(task, "hg_dagger", False, data, base, args.out, args)}
     table = Table(title=f"success (%) per round on {args.eval_episodes} held-out seeds, and cumulative human frames "
                         f"({'images' if args.images else 'low-dimensional observations'}, weak diffusion policy from {args.demos} demos)")
     for col in ("task", "round", "HG-DAgger", "frames", "Sirius", "frames", "more demos (Sirius's frames)", "frames"):

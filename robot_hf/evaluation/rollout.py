@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from robot_hf.dataset.video import VideoSettings, encode_frames
 from robot_hf.evaluation.vector import make_vector_env
@@ -49,6 +50,31 @@ class EvalResult:
                 f"mean max reward {self.mean_max_reward:.3f}, mean length {self.mean_length:.1f} steps")
 
 
+def _run_wave(policy, envs, seeds: list[int], n: int, limit: int, record: list[bool]):
+    """Step every env of one wave until the first n are done; per env: success, max reward, length, frames."""
+    num_envs = len(seeds)
+    obs, _ = envs.reset(seed=seeds)
+    policy.reset()
+    done = np.zeros(num_envs, dtype=bool)
+    success = np.zeros(num_envs, dtype=bool)
+    max_reward = np.full(num_envs, -np.inf)
+    length = np.zeros(num_envs, dtype=int)
+    frames: list[list[np.ndarray]] = [[] for _ in range(num_envs)]
+    for step in range(limit):
+        for i in range(num_envs):
+            if record[i] and not done[i] and obs["images"]:
+                frames[i].append(np.concatenate([obs["images"][c][i] for c in obs["images"]], axis=1))
+        obs, reward, terminated, truncated, info = envs.step(policy.select_action(obs))
+        live = ~done
+        max_reward[live] = np.maximum(max_reward[live], reward[live])
+        success[live] |= np.asarray(info["success"], dtype=bool)[live]
+        length[live] = step + 1
+        done |= terminated | truncated
+        if done[:n].all():
+            break
+    return success, max_reward, length, frames
+
+
 def evaluate(
     policy,
     task: dict[str, Any],
@@ -60,7 +86,12 @@ def evaluate(
     videos: int = 4,
     on_episode: Callable[[int, dict[str, Any]], None] | None = None,
 ) -> EvalResult:
-    """Episode i starts from reset(seed=seed + i); all envs of a wave step together."""
+    """Episode i starts from reset(seed=seed + i); all envs of a wave step together.
+
+    The policy's own sampling (diffusion noise) is seeded per wave too, inside a forked RNG so the caller's
+    stream (a training run) is untouched: the same checkpoint evaluated twice gives the same result, and
+    two checkpoints are compared on common random numbers.
+    """
     num_envs = max(1, min(num_envs, episodes))
     envs = make_vector_env(task, num_envs)
     fps = int(task.get("fps", 10))
@@ -70,45 +101,29 @@ def evaluate(
     was_training = getattr(policy, "training", False)
     if hasattr(policy, "eval"):
         policy.eval()
-    try:
-        for start in range(0, episodes, num_envs):
-            n = min(num_envs, episodes - start)
-            seeds = [seed + start + i for i in range(num_envs)]
-            obs, info = envs.reset(seed=seeds)
-            policy.reset()
-            done = np.zeros(num_envs, dtype=bool)
-            success = np.zeros(num_envs, dtype=bool)
-            max_reward = np.full(num_envs, -np.inf)
-            length = np.zeros(num_envs, dtype=int)
-            frames: list[list[np.ndarray]] = [[] for _ in range(num_envs)]
-            record = [start + i < videos and video_dir is not None for i in range(num_envs)]
-            limit = max_steps or 10_000
-            for step in range(limit):
-                for i in range(num_envs):
-                    if record[i] and not done[i] and obs["images"]:
-                        frames[i].append(np.concatenate([obs["images"][c][i] for c in obs["images"]], axis=1))
-                action = policy.select_action(obs)
-                obs, reward, terminated, truncated, info = envs.step(action)
-                live = ~done
-                max_reward[live] = np.maximum(max_reward[live], reward[live])
-                success[live] |= np.asarray(info["success"], dtype=bool)[live]
-                length[live] = step + 1
-                done |= terminated | truncated
-                if done[:n].all():
-                    break
-            for i in range(n):
-                episode = {"seed": seeds[i], "success": bool(success[i]), "max_reward": float(max_reward[i]), "length": int(length[i])}
-                results.append(episode)
-                if record[i] and frames[i]:
-                    path = Path(video_dir) / f"episode_{start + i:03d}_{'success' if success[i] else 'failure'}.mp4"
-                    encode_frames(np.stack(frames[i]), path, fps, VideoSettings())
-                    saved_videos.append(str(path))
-                if on_episode is not None:
-                    on_episode(start + i, episode)
-    finally:
-        envs.close()
-        if was_training and hasattr(policy, "train"):
-            policy.train()
+    cuda = [torch.cuda.current_device()] if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=cuda):
+        try:
+            for start in range(0, episodes, num_envs):
+                n = min(num_envs, episodes - start)
+                seeds = [seed + start + i for i in range(num_envs)]
+                record = [start + i < videos and video_dir is not None for i in range(num_envs)]
+                torch.manual_seed(seed + start)
+                success, max_reward, length, frames = _run_wave(policy, envs, seeds, n, max_steps or 10_000, record)
+                for i in range(n):
+                    episode = {"seed": seeds[i], "success": bool(success[i]), "max_reward": float(max_reward[i]),
+                               "length": int(length[i])}
+                    results.append(episode)
+                    if record[i] and frames[i]:
+                        path = Path(video_dir) / f"episode_{start + i:03d}_{'success' if success[i] else 'failure'}.mp4"
+                        encode_frames(np.stack(frames[i]), path, fps, VideoSettings())
+                        saved_videos.append(str(path))
+                    if on_episode is not None:
+                        on_episode(start + i, episode)
+        finally:
+            envs.close()
+            if was_training and hasattr(policy, "train"):
+                policy.train()
     ok = sum(r["success"] for r in results)
     lengths_ok = [r["length"] for r in results if r["success"]]
     return EvalResult(

@@ -46,3 +46,12 @@ def test_intervention_preferences_point_at_real_frames():
     prefs = intervention_preferences(INTERVENTION_FLAGS[6:], FRAME[6:], EPISODE[6:], max_len=20)
     assert [(p.a_from_frame, p.a_to_frame, p.b_from_frame, p.b_to_frame) for p in prefs] == [(5, 8, 2, 5), (10, 12, 8, 10)]
     assert all(p.choice == "a" and p.a_episode_index == 1 for p in prefs)
+
+
+def test_sirius_pre_window_covers_the_intervener_detection_window():
+    """Frames the intervener already judged wrong (before its reaction) must not be imitated as `policy`."""
+    from robot_hf.config.compose import compose
+
+    fb = compose("improve", ["feedback=sirius"]).feedback
+    detection = max(fb.intervener.no_progress_steps, fb.intervener.off_course_steps) + fb.intervener.reaction_delay_steps
+    assert fb.pre_window >= detection
