@@ -2,6 +2,8 @@
 
     MUJOCO_GL=egl python benchmarks/interventions.py                 # Lift and Insertion, 3 rounds
     MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --rounds 1 --eval-episodes 20
+    MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --only-sirius --sirius-overrides feedback.weights.policy=0
+    MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --only-final --final-eval-episodes 100
 
 Per task: 20 demonstrations from the simulated teleoperator train a weak diffusion policy (U-Net). Then
 3 rounds each of HG-DAgger and Sirius (rollouts with the simulated intervener -> weighted fine-tuning
@@ -9,6 +11,8 @@ Per task: 20 demonstrations from the simulated teleoperator train a weak diffusi
 new full demonstrations. Every evaluation: 50 held-out seeds, the same ones every round.
 Observations: low-dimensional (joint positions/velocities and the objects' poses, task.object_state),
 so 2 CPU cores can afford it; `--images` uses the cameras instead (much slower).
+With n = 50 a success rate has a CI of about +-13 points, so `--final-eval-episodes N` evaluates the start and
+every arm's last checkpoint (ablations included) again on N new seeds with the same policy noise.
 """
 
 from __future__ import annotations
@@ -56,6 +60,32 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
     return Improver(cfg).run().to_dict()
 
 
+def final_evaluation(task: str, out: Path, episodes: int) -> list[tuple[str, int, float, tuple[float, float]]]:
+    """The start and every arm's last checkpoint (ablations too), on the same `episodes` seeds and policy noise."""
+    from policies.base import Policy
+    from robot_hf.evaluation.rollout import evaluate
+
+    cache = out / task / f"final_eval_{episodes}.json"
+    done = json.loads(cache.read_text()) if cache.exists() else {}
+    arms: dict[str, tuple[str, int]] = {}
+    for result in sorted((out / task).glob("*/improve.json")):
+        r = json.loads(result.read_text())
+        arms.setdefault("start (round 0)", (r["rounds"][0]["checkpoint"], 0))
+        arms[result.parent.name] = (r["rounds"][-1]["checkpoint"], r["rounds"][-1]["cumulative_human_frames"])
+        if r["baseline"]:
+            arms[f"more demos (frames of {result.parent.name})"] = (r["baseline"][-1]["checkpoint"],
+                                                                    r["baseline"][-1]["cumulative_human_frames"])
+    task_cfg = {"name": task, "object_state": True, "cameras": []}
+    rows = []
+    for name, (checkpoint, frames) in arms.items():
+        if checkpoint not in done:
+            e = evaluate(Policy.from_pretrained(checkpoint), task_cfg, episodes, 2, 300_000)
+            done[checkpoint] = [e.success_rate, list(e.ci95)]
+            cache.write_text(json.dumps(done, indent=2))
+        rows.append((name, frames, done[checkpoint][0], tuple(done[checkpoint][1])))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", nargs="*", default=["lift", "insertion"])
@@ -70,6 +100,9 @@ def main() -> None:
     parser.add_argument("--sirius-overrides", nargs="*", default=[],
                         help="ablation: overrides for the Sirius arm, e.g. feedback.weights.policy=0.25 (kept under sirius_<overrides>)")
     parser.add_argument("--only-sirius", action="store_true", help="ablation: the Sirius arm alone, without its baseline or HG-DAgger")
+    parser.add_argument("--final-eval-episodes", type=int, default=0,
+                        help="also evaluate the start and every arm's last checkpoint on this many new seeds, with the same policy noise")
+    parser.add_argument("--only-final", action="store_true", help="only the final evaluation of the arms already run")
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/interventions"))
     args = parser.parse_args()
     tag = "".join(f"_{k.split('.')[-1]}{v}" for k, _, v in (o.partition("=") for o in args.sirius_overrides))
@@ -77,6 +110,8 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
+    if args.only_final:
+        return final_table(args, Console(width=200))
     results = {}
     for task in args.tasks:
         data, base = prepare(task, args.out, args)
@@ -107,6 +142,24 @@ def main() -> None:
             gain = 100 * (rows[-1]["success"] - rows[0]["success"])
             per_k = gain / max(1, rows[-1]["cumulative_human_frames"]) * 1000
             print(f"{task} {name}: {gain:+.0f} points over {len(rows) - 1} rounds, {per_k:+.1f} points per 1000 human frames")
+    if args.final_eval_episodes:
+        final_table(args, Console(width=200))
+
+
+def final_table(args, console) -> None:
+    from rich.table import Table
+
+    for task in args.tasks:
+        rows = final_evaluation(task, args.out, args.final_eval_episodes)
+        start = next(r[2] for r in rows if r[1] == 0)
+        table = Table(title=f"{task}: last checkpoints on {args.final_eval_episodes} new seeds, common policy noise")
+        for col in ("arm", "human frames", "success (95% CI)", "gain (points)", "points per 1000 human frames"):
+            table.add_column(col)
+        for name, frames, success, (lo, hi) in rows:
+            gain = 100 * (success - start)
+            table.add_row(name, str(frames), f"{100 * success:.0f} ({100 * lo:.0f}-{100 * hi:.0f})", f"{gain:+.0f}",
+                          f"{1000 * gain / frames:+.0f}" if frames else "-")
+        console.print(table)
 
 
 if __name__ == "__main__":
