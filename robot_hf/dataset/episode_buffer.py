@@ -55,11 +55,20 @@ class RecordingTrace:
 
     def __init__(self, root: Path, episode_index: int, fps: int):
         directory = Path(root) / RECORDING_DIR
-        directory.mkdir(parents=True, exist_ok=True)
         stem = f"episode_{episode_index:06d}-{uuid.uuid4().hex[:8]}"
         self.header = directory / f"{stem}.json"
         self.frames = directory / f"{stem}.frames"
-        self.header.write_text(json.dumps({"episode_index": episode_index, "fps": fps, "started": time.time()}))
+        header = json.dumps({"episode_index": episode_index, "fps": fps, "started": time.time()})
+        for attempt in range(100):
+            # The background saver removes the directory once it is empty (delete() below): it may vanish
+            # between mkdir and the write. Once the header is in it, rmdir fails and the directory stays.
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+                self.header.write_text(header)
+                break
+            except (FileExistsError, FileNotFoundError):
+                if attempt == 99:
+                    raise
         self._fd = os.open(self.frames, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
     def add(self, timestamp: float) -> None:

@@ -182,3 +182,32 @@ def test_a_dataset_with_no_episode_yet_reads_as_empty(tmp_path):
     r = DatasetReader(tmp_path / "ds")
     assert r.num_episodes == 0 and r.column("index").shape == (0,) and r.column("action").shape == (0, 2)
     assert validate(tmp_path / "ds") == []
+
+
+def test_a_new_take_survives_the_saver_removing_the_trace_directory(tmp_path, monkeypatch):
+    """The background saver removes .recording/ once it is empty; a take starting at that moment must not fail.
+
+    Reproduces the race deterministically: mkdir finds the directory, then it is gone before the header is written.
+    """
+    import pathlib
+
+    from robot_hf.dataset.episode_buffer import RecordingTrace
+    from robot_hf.dataset.layout import RECORDING_DIR
+
+    directory = tmp_path / RECORDING_DIR
+    directory.mkdir()
+    real_mkdir, raced = pathlib.Path.mkdir, []
+
+    def mkdir_racing_the_saver(self, *args, **kwargs):
+        if self == directory and not raced:
+            raced.append(True)
+            directory.rmdir()  # the saver's rmdir lands between mkdir's EEXIST and its is_dir check
+            raise FileExistsError(str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "mkdir", mkdir_racing_the_saver)
+    trace = RecordingTrace(tmp_path, episode_index=3, fps=30)
+    trace.add(0.0)
+    assert raced and trace.header.exists() and trace.frames.stat().st_size == 8
+    trace.delete()
+    assert not directory.exists()
