@@ -60,7 +60,7 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
     return Improver(cfg).run().to_dict()
 
 
-def final_evaluation(task: str, out: Path, episodes: int) -> list[tuple[str, int, float, tuple[float, float]]]:
+def final_evaluation(task: str, out: Path, episodes: int, images: bool) -> list[tuple[str, int, float, tuple[float, float]]]:
     """The start and every arm's last checkpoint (ablations too), on the same `episodes` seeds and policy noise."""
     from policies.base import Policy
     from robot_hf.evaluation.rollout import evaluate
@@ -75,7 +75,7 @@ def final_evaluation(task: str, out: Path, episodes: int) -> list[tuple[str, int
         if r["baseline"]:
             arms[f"more demos (frames of {result.parent.name})"] = (r["baseline"][-1]["checkpoint"],
                                                                     r["baseline"][-1]["cumulative_human_frames"])
-    task_cfg = {"name": task, "object_state": True, "cameras": []}
+    task_cfg = {"name": task, "image_height": 64, "image_width": 64} if images else {"name": task, "object_state": True, "cameras": []}
     rows = []
     for name, (checkpoint, frames) in arms.items():
         if checkpoint not in done:
@@ -150,7 +150,7 @@ def final_table(args, console) -> None:
     from rich.table import Table
 
     for task in args.tasks:
-        rows = final_evaluation(task, args.out, args.final_eval_episodes)
+        rows = final_evaluation(task, args.out, args.final_eval_episodes, args.images)
         start = next(r[2] for r in rows if r[1] == 0)
         table = Table(title=f"{task}: last checkpoints on {args.final_eval_episodes} new seeds, common policy noise")
         for col in ("arm", "human frames", "success (95% CI)", "gain (points)", "points per 1000 human frames"):
