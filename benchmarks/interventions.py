@@ -24,6 +24,8 @@ from pathlib import Path
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
+IMAGE = 64  # --images: camera resolution (square)
+
 
 def prepare(task: str, out: Path, args) -> tuple[Path, Path]:
     """20 demos and the weak policy trained on them (cached under --out)."""
@@ -32,7 +34,7 @@ def prepare(task: str, out: Path, args) -> tuple[Path, Path]:
     data = out / task / "demos"
     run = out / task / "base"
     obs = ["task.object_state=true", "task.cameras=[]", "policy.cameras=[]"] if not args.images else \
-        ["task.image_height=64", "task.image_width=64", "policy.vision.crop=[56,56]", "policy.vision.widths=[16,32,64,128]"]
+        [f"task.image_height={IMAGE}", f"task.image_width={IMAGE}", "policy.vision.crop=[56,56]", "policy.vision.widths=[16,32,64,128]"]
     if not (data / "meta/info.json").exists():
         assert cli(["record", f"task={task}", *obs[:2], f"dataset.num_episodes={args.demos}", f"dataset.root={data}"]) == 0
     if not (run / "checkpoints/last.txt").exists():
@@ -51,7 +53,7 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
     result_file = run_dir / "improve.json"
     if result_file.exists():
         return json.loads(result_file.read_text())
-    obs = ["task.object_state=true", "task.cameras=[]"] if not args.images else ["task.image_height=64", "task.image_width=64"]
+    obs = ["task.object_state=true", "task.cameras=[]"] if not args.images else [f"task.image_height={IMAGE}", f"task.image_width={IMAGE}"]
     cfg = compose("improve", [f"task={task}", *obs, f"feedback={method}", f"policy.path={base}", f"dataset.root={data}",
                               f"rounds={args.rounds}", f"episodes_per_round={args.episodes_per_round}",
                               f"eval_episodes={args.eval_episodes}", f"finetune_steps={args.finetune_steps}",
@@ -61,7 +63,7 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
 
 
 def final_evaluation(task: str, out: Path, episodes: int, images: bool) -> list[tuple[str, int, float, tuple[float, float]]]:
-    """The start and every arm's last checkpoint (ablations too), on the same `episodes` seeds and policy noise."""
+    """The start (first row) and every arm's last checkpoint (ablations too), on the same seeds and policy noise."""
     from policies.base import Policy
     from robot_hf.evaluation.rollout import evaluate
 
@@ -75,7 +77,9 @@ def final_evaluation(task: str, out: Path, episodes: int, images: bool) -> list[
         if r["baseline"]:
             arms[f"more demos (frames of {result.parent.name})"] = (r["baseline"][-1]["checkpoint"],
                                                                     r["baseline"][-1]["cumulative_human_frames"])
-    task_cfg = {"name": task, "image_height": 64, "image_width": 64} if images else {"name": task, "object_state": True, "cameras": []}
+    if not arms:
+        raise SystemExit(f"no finished arms under {out / task} (improve.json): run the benchmark without --only-final first")
+    task_cfg = {"name": task, "image_height": IMAGE, "image_width": IMAGE} if images else {"name": task, "object_state": True, "cameras": []}
     rows = []
     for name, (checkpoint, frames) in arms.items():
         if checkpoint not in done:
@@ -108,7 +112,6 @@ def main() -> None:
     tag = "".join(f"_{k.split('.')[-1]}{v}" for k, _, v in (o.partition("=") for o in args.sirius_overrides))
 
     from rich.console import Console
-    from rich.table import Table
 
     if args.only_final:
         return final_table(args, Console(width=200))
@@ -122,6 +125,16 @@ def main() -> None:
                   f"{gain:+.0f} points, human frames {sirius['rounds'][-1]['cumulative_human_frames']}")
             continue
         results[task] = {"sirius": sirius, "hg_dagger": improve(task, "hg_dagger", False, data, base, args.out, args)}
+    if results:
+        print_rounds(results, args)
+    if args.final_eval_episodes:
+        final_table(args, Console(width=200))
+
+
+def print_rounds(results: dict, args) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=f"success (%) per round on {args.eval_episodes} held-out seeds, and cumulative human frames "
                         f"({'images' if args.images else 'low-dimensional observations'}, weak diffusion policy from {args.demos} demos)")
     for col in ("task", "round", "HG-DAgger", "frames", "Sirius", "frames", "more demos (Sirius's frames)", "frames"):
@@ -142,8 +155,6 @@ def main() -> None:
             gain = 100 * (rows[-1]["success"] - rows[0]["success"])
             per_k = gain / max(1, rows[-1]["cumulative_human_frames"]) * 1000
             print(f"{task} {name}: {gain:+.0f} points over {len(rows) - 1} rounds, {per_k:+.1f} points per 1000 human frames")
-    if args.final_eval_episodes:
-        final_table(args, Console(width=200))
 
 
 def final_table(args, console) -> None:
@@ -151,7 +162,7 @@ def final_table(args, console) -> None:
 
     for task in args.tasks:
         rows = final_evaluation(task, args.out, args.final_eval_episodes, args.images)
-        start = next(r[2] for r in rows if r[1] == 0)
+        start = rows[0][2]
         table = Table(title=f"{task}: last checkpoints on {args.final_eval_episodes} new seeds, common policy noise")
         for col in ("arm", "human frames", "success (95% CI)", "gain (points)", "points per 1000 human frames"):
             table.add_column(col)
