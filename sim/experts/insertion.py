@@ -48,15 +48,17 @@ class InsertionExpert(Expert):
             self.count = self.count + 1 if aligned else 0
             if self.count >= 2:
                 self.stage, self.count = "insert", 0
-            goal = np.append(self.target[:2] + 0.6 * err_xy, carry_z)
-            return Phase("align", np.append(goal, self.target[3] + 0.6 * peg_to_hole), GRIPPER_CLOSED, precise=True)
+            gain = self.correction_gain(0.6)
+            goal = np.append(self.target[:2] + gain * err_xy, carry_z)
+            return Phase("align", np.append(goal, self.target[3] + gain * peg_to_hole), GRIPPER_CLOSED, precise=True)
         # insert: a few mm down per step while keeping the bottom centred
         depth = hole[2] - bottom[2]
         if np.linalg.norm(err_xy) > 0.003 and depth < 0.002:
             self.stage, self.count = "align", 0  # caught on the rim: back up and realign
         z_goal = self.target[2] - (0.004 if depth < 0.022 else 0.0)
-        goal = np.append(self.target[:2] + 0.5 * err_xy, z_goal)
-        return Phase("insert", np.append(goal, self.target[3] + 0.5 * peg_to_hole), GRIPPER_CLOSED, precise=True)
+        gain = self.correction_gain(0.5)
+        goal = np.append(self.target[:2] + gain * err_xy, z_goal)
+        return Phase("insert", np.append(goal, self.target[3] + gain * peg_to_hole), GRIPPER_CLOSED, precise=True)
 
 
 def _peg_bottom(center: np.ndarray, quat: np.ndarray) -> np.ndarray:
