@@ -149,7 +149,8 @@ def run_row(task: str, policy: str, args, out: Path) -> dict:
     row = {
         "task": task, "policy": policy, "observations": "low-dim" if args.lowdim else f"images {image}x{image}", "steps": result.steps, "train_minutes": result.wall_seconds / 60,
         "steps_per_s": result.steps_per_second, "params_m": result.parameters / 1e6, "success": final["success_rate"],
-        "ci95": final["ci95"], "mean_max_reward": final["mean_max_reward"], "episodes": final["episodes"],
+        "ci95": final["ci95"], "mean_max_reward": final["mean_max_reward"], "mean_max_progress": final["mean_max_progress"],
+        "episodes": final["episodes"],
         "final_loss": result.final_loss, **lat,
     }
     if task == "pick_place":  # phrasings never seen in training
@@ -170,7 +171,7 @@ def print_table(out: Path) -> None:
     from rich.table import Table
 
     table = Table(title=f"imitation ({out}): 100 teleoperator demos, equal training budget, success over held-out seeds")
-    cols = ["task", "policy", "observations", "success (95% CI)", "mean max reward", "steps", "train min", "steps/s", "params M",
+    cols = ["task", "policy", "observations", "success (95% CI)", "mean max reward", "mean max progress", "steps", "train min", "steps/s", "params M",
             "select p50/p99 ms", "chunk DDPM-100 / DDIM-10 ms", "held-out phrasings"]
     for c in cols:
         table.add_column(c)
@@ -180,7 +181,7 @@ def print_table(out: Path) -> None:
         chunk = f"{r['chunk_ddpm100_ms']:.0f} / {r['chunk_ddim10_ms']:.0f}" if "chunk_ddim10_ms" in r else "-"
         held = f"{100 * r['heldout_success']:.0f}%" if "heldout_success" in r else "-"
         table.add_row(r["task"], r["policy"], r.get("observations", "images"), f"{100 * r['success']:.0f}% ({100 * lo:.0f}-{100 * hi:.0f})",
-                      f"{r['mean_max_reward']:.3f}", str(r["steps"]), f"{r['train_minutes']:.1f}", f"{r['steps_per_s']:.2f}",
+                      f"{r['mean_max_reward']:.3f}", f"{r['mean_max_progress']:.2f}" if "mean_max_progress" in r else "-", str(r["steps"]), f"{r['train_minutes']:.1f}", f"{r['steps_per_s']:.2f}",
                       f"{r['params_m']:.2f}", f"{r['select_p50_ms']:.1f} / {r['select_p99_ms']:.1f}", chunk, held)
     Console(width=220).print(table)
 

@@ -62,7 +62,7 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
     return Improver(cfg).run().to_dict()
 
 
-def final_evaluation(task: str, out: Path, episodes: int, images: bool) -> list[tuple[str, int, float, tuple[float, float]]]:
+def final_evaluation(task: str, out: Path, episodes: int, images: bool) -> list[tuple[str, int, float, tuple[float, float], float | None]]:
     """The start (first row) and every arm's last checkpoint (ablations too), on the same seeds and policy noise."""
     from policies.base import Policy
     from robot_hf.evaluation.rollout import evaluate
@@ -84,9 +84,10 @@ def final_evaluation(task: str, out: Path, episodes: int, images: bool) -> list[
     for name, (checkpoint, frames) in arms.items():
         if checkpoint not in done:
             e = evaluate(Policy.from_pretrained(checkpoint), task_cfg, episodes, 2, 300_000)
-            done[checkpoint] = [e.success_rate, list(e.ci95)]
+            done[checkpoint] = [e.success_rate, list(e.ci95), e.mean_max_progress]
             cache.write_text(json.dumps(done, indent=2))
-        rows.append((name, frames, done[checkpoint][0], tuple(done[checkpoint][1])))
+        success, ci, *progress = done[checkpoint]  # caches written before progress was measured lack it
+        rows.append((name, frames, success, tuple(ci), progress[0] if progress else None))
     return rows
 
 
@@ -135,7 +136,7 @@ def print_rounds(results: dict, args) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"success (%) per round on {args.eval_episodes} held-out seeds, and cumulative human frames "
+    table = Table(title=f"success % (95% CI)[, mean max progress] per round on {args.eval_episodes} held-out seeds, and cumulative human frames "
                         f"({'images' if args.images else 'low-dimensional observations'}, weak diffusion policy from {args.demos} demos)")
     for col in ("task", "round", "HG-DAgger", "frames", "Sirius", "frames", "more demos (Sirius's frames)", "frames"):
         table.add_column(col)
@@ -145,7 +146,8 @@ def print_rounds(results: dict, args) -> None:
             cells = []
             for rows in arms:
                 row = rows[k] if k < len(rows) else None
-                cells += [f"{100 * row['success']:.0f} ({100 * row['ci95'][0]:.0f}-{100 * row['ci95'][1]:.0f})" if row else "-",
+                progress = f", {row['progress']:.2f}" if row and row.get("progress") is not None else ""
+                cells += [f"{100 * row['success']:.0f} ({100 * row['ci95'][0]:.0f}-{100 * row['ci95'][1]:.0f}){progress}" if row else "-",
                           str(row["cumulative_human_frames"]) if row else "-"]
             table.add_row(task, str(k), *cells)
     Console(width=200).print(table)
@@ -164,11 +166,12 @@ def final_table(args, console) -> None:
         rows = final_evaluation(task, args.out, args.final_eval_episodes, args.images)
         start = rows[0][2]
         table = Table(title=f"{task}: last checkpoints on {args.final_eval_episodes} new seeds, common policy noise")
-        for col in ("arm", "human frames", "success (95% CI)", "gain (points)", "points per 1000 human frames"):
+        for col in ("arm", "human frames", "success (95% CI)", "mean max progress", "gain (points)", "points per 1000 human frames"):
             table.add_column(col)
-        for name, frames, success, (lo, hi) in rows:
+        for name, frames, success, (lo, hi), progress in rows:
             gain = 100 * (success - start)
-            table.add_row(name, str(frames), f"{100 * success:.0f} ({100 * lo:.0f}-{100 * hi:.0f})", f"{gain:+.0f}",
+            table.add_row(name, str(frames), f"{100 * success:.0f} ({100 * lo:.0f}-{100 * hi:.0f})",
+                          f"{progress:.2f}" if progress is not None else "-", f"{gain:+.0f}",
                           f"{1000 * gain / frames:+.0f}" if frames else "-")
         console.print(table)
 

@@ -33,6 +33,8 @@ class EvalResult:
     success_rate: float
     ci95: tuple[float, float]
     mean_max_reward: float
+    # The task's shaped progress in [0, 1] (reach, grasp, align ...): where failing policies get to.
+    mean_max_progress: float
     mean_length: float
     mean_length_success: float
     seconds: float
@@ -47,17 +49,18 @@ class EvalResult:
     def line(self) -> str:
         lo, hi = self.ci95
         return (f"success {100 * self.success_rate:.1f}% (95% CI {100 * lo:.1f}-{100 * hi:.1f}) over {self.episodes} episodes, "
-                f"mean max reward {self.mean_max_reward:.3f}, mean length {self.mean_length:.1f} steps")
+                f"mean max reward {self.mean_max_reward:.3f}, mean max progress {self.mean_max_progress:.2f}, mean length {self.mean_length:.1f} steps")
 
 
 def _run_wave(policy, envs, seeds: list[int], n: int, limit: int, record: list[bool]):
-    """Step every env of one wave until the first n are done; per env: success, max reward, length, frames."""
+    """Step every env of one wave until the first n are done; per env: success, max reward, max progress, length, frames."""
     num_envs = len(seeds)
     obs, _ = envs.reset(seed=seeds)
     policy.reset()
     done = np.zeros(num_envs, dtype=bool)
     success = np.zeros(num_envs, dtype=bool)
     max_reward = np.full(num_envs, -np.inf)
+    max_progress = np.zeros(num_envs)
     length = np.zeros(num_envs, dtype=int)
     frames: list[list[np.ndarray]] = [[] for _ in range(num_envs)]
     for step in range(limit):
@@ -67,12 +70,13 @@ def _run_wave(policy, envs, seeds: list[int], n: int, limit: int, record: list[b
         obs, reward, terminated, truncated, info = envs.step(policy.select_action(obs))
         live = ~done
         max_reward[live] = np.maximum(max_reward[live], reward[live])
+        max_progress[live] = np.maximum(max_progress[live], np.asarray(info["progress"], dtype=float)[live])
         success[live] |= np.asarray(info["success"], dtype=bool)[live]
         length[live] = step + 1
         done |= terminated | truncated
         if done[:n].all():
             break
-    return success, max_reward, length, frames
+    return success, max_reward, max_progress, length, frames
 
 
 def evaluate(
@@ -109,10 +113,10 @@ def evaluate(
                 seeds = [seed + start + i for i in range(num_envs)]
                 record = [start + i < videos and video_dir is not None for i in range(num_envs)]
                 torch.manual_seed(seed + start)
-                success, max_reward, length, frames = _run_wave(policy, envs, seeds, n, max_steps or 10_000, record)
+                success, max_reward, max_progress, length, frames = _run_wave(policy, envs, seeds, n, max_steps or 10_000, record)
                 for i in range(n):
                     episode = {"seed": seeds[i], "success": bool(success[i]), "max_reward": float(max_reward[i]),
-                               "length": int(length[i])}
+                               "max_progress": float(max_progress[i]), "length": int(length[i])}
                     results.append(episode)
                     if record[i] and frames[i]:
                         path = Path(video_dir) / f"episode_{start + i:03d}_{'success' if success[i] else 'failure'}.mp4"
@@ -131,6 +135,7 @@ def evaluate(
         success_rate=ok / max(1, len(results)),
         ci95=wilson_interval(ok, len(results)),
         mean_max_reward=float(np.mean([r["max_reward"] for r in results])),
+        mean_max_progress=float(np.mean([r["max_progress"] for r in results])),
         mean_length=float(np.mean([r["length"] for r in results])),
         mean_length_success=float(np.mean(lengths_ok)) if lengths_ok else float("nan"),
         seconds=time.perf_counter() - t0,

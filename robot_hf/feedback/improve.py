@@ -20,7 +20,7 @@ from robot_hf.config.compose import compose
 from robot_hf.dataset import DatasetReader, DatasetWriter
 from robot_hf.dataset.edit import Selection, rebuild
 from robot_hf.dataset.metadata import DatasetMeta
-from robot_hf.evaluation.rollout import evaluate
+from robot_hf.evaluation.rollout import EvalResult, evaluate
 from robot_hf.feedback.labels import counts, frame_classes
 from robot_hf.feedback.learners import learner_weights
 from robot_hf.record.loop import StatusLine, record_episodes
@@ -42,6 +42,8 @@ class RoundResult:
     rollout_success: float | None = None
     classes: dict[str, int] = field(default_factory=dict)
     checkpoint: str = ""
+    # Mean max task progress in [0, 1] over the evaluation: where failing episodes get to.
+    progress: float | None = None
 
 
 @dataclass
@@ -55,6 +57,10 @@ class ImproveResult:
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "task": self.task, "rounds": [asdict(r) for r in self.rounds],
                 "baseline": [asdict(r) for r in self.baseline]}
+
+
+def _evaluated(round_index: int, e: EvalResult, human_frames: int, cumulative: int, **extra) -> RoundResult:
+    return RoundResult(round_index, e.success_rate, e.ci95, human_frames, cumulative, progress=e.mean_max_progress, **extra)
 
 
 def _copy_dataset(src: Path, dst: Path) -> Path:
@@ -101,14 +107,14 @@ class Improver:
                              "set task.cameras / image size / object_state as they were when the demos were recorded")
 
     # ---- pieces ----------------------------------------------------------------------------------------------
-    def _evaluate(self, checkpoint: Path, label: str) -> tuple[float, tuple[float, float]]:
+    def _evaluate(self, checkpoint: Path, label: str) -> EvalResult:
         from policies.base import Policy
 
         policy = Policy.from_pretrained(checkpoint)
         result = evaluate(policy, self.task, self.imp.eval_episodes, self.cfg.eval.num_envs, self.cfg.eval.seed,
                           video_dir=self.run_dir / "videos" / label, videos=self.cfg.eval.videos)
         self.status.update(f"{label}: {result.line()}", force=True)
-        return result.success_rate, result.ci95
+        return result
 
     def _finetune(self, checkpoint: Path, dataset: Path, weights: np.ndarray, out: Path) -> Path:
         overrides = [f"task={self.task['name']}", f"dataset.root={dataset}", f"policy.path={checkpoint}", f"run.dir={out}",
@@ -132,8 +138,8 @@ class Improver:
         self._check_features()
         start = Path(cfg.policy.path)
         start = start / PRETRAINED if (start / PRETRAINED).exists() else start
-        success0, ci0 = self._evaluate(start, "round_0")
-        rounds = [RoundResult(0, success0, ci0, 0, 0, checkpoint=str(start))]
+        start_eval = self._evaluate(start, "round_0")
+        rounds = [_evaluated(0, start_eval, 0, 0, checkpoint=str(start))]
         data = _copy_dataset(Path(cfg.dataset.root), self.run_dir / "data" / self.method)
         current, cumulative = start, 0
         for r in range(1, imp.rounds + 1):
@@ -152,11 +158,11 @@ class Improver:
             weights = learner_weights(self.method, classes, cfg.feedback, _frame_rounds(reader), r)
             self.status.update(f"round {r}: learning with {self.method} from {counts(classes)} frames", force=True)
             current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"{self.method}_{r}")
-            success, ci = self._evaluate(current, f"{self.method}_round_{r}")
             cumulative += stats.human_frames
-            rounds.append(RoundResult(r, success, ci, stats.human_frames, cumulative, stats.takeovers, stats.success_rate,
-                                      counts(classes), str(current)))
-        baseline = self._baseline(start, success0, ci0, [x.human_frames for x in rounds[1:]]) if imp.baseline else []
+            rounds.append(_evaluated(r, self._evaluate(current, f"{self.method}_round_{r}"), stats.human_frames, cumulative,
+                                     takeovers=stats.takeovers, rollout_success=stats.success_rate, classes=counts(classes),
+                                     checkpoint=str(current)))
+        baseline = self._baseline(rounds[0], [x.human_frames for x in rounds[1:]]) if imp.baseline else []
         result = ImproveResult(self.method, self.task["name"], rounds, baseline)
         from robot_hf.feedback.report import write_report
 
@@ -164,13 +170,13 @@ class Improver:
         (self.run_dir / "improve.json").write_text(json.dumps(result.to_dict(), indent=2))
         return result
 
-    def _baseline(self, start: Path, success0: float, ci0, frames_per_round: list[int]) -> list[RoundResult]:
+    def _baseline(self, start: RoundResult, frames_per_round: list[int]) -> list[RoundResult]:
         """The same human frames each round, spent on new demonstrations from the simulated teleoperator."""
         from sim.teleop import ScriptedTeleopConfig, SimulatedTeleoperator
 
         data = _copy_dataset(Path(self.cfg.dataset.root), self.run_dir / "data" / "more_demos")
-        results = [RoundResult(0, success0, ci0, 0, 0, checkpoint=str(start))]
-        current, cumulative = start, 0
+        results = [start]
+        current, cumulative = Path(start.checkpoint), 0
         for r, budget in enumerate(frames_per_round, start=1):
             robot = self._robot()
             teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=self.cfg.run.seed + 17 * r))
@@ -184,7 +190,6 @@ class Improver:
             reader = DatasetReader(data)
             weights = np.ones(reader.num_frames, np.float32)
             current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"more_demos_{r}")
-            success, ci = self._evaluate(current, f"more_demos_round_{r}")
             cumulative += spent
-            results.append(RoundResult(r, success, ci, spent, cumulative, checkpoint=str(current)))
+            results.append(_evaluated(r, self._evaluate(current, f"more_demos_round_{r}"), spent, cumulative, checkpoint=str(current)))
         return results

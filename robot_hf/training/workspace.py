@@ -190,8 +190,9 @@ class TrainWorkspace:
                     if eval_now and cfg.eval.episodes > 0:
                         result = self._evaluate(acting, step, logger)
                         evals.append(result)
-                        logger.log(step, {"eval/success_rate": result["success_rate"], "eval/mean_max_reward": result["mean_max_reward"]})
-                        if best is None or (result["success_rate"], result["mean_max_reward"]) > (best["success_rate"], best["mean_max_reward"]):
+                        logger.log(step, {"eval/success_rate": result["success_rate"], "eval/mean_max_reward": result["mean_max_reward"],
+                                          "eval/mean_max_progress": result["mean_max_progress"]})
+                        if best is None or _rank(result) > _rank(best):
                             best = {**result, "checkpoint": ckpt.name}
                             checkpoints.mark_best(ckpt, best)
                         # the pointer to the best result is part of the state: save it again
@@ -222,3 +223,8 @@ class TrainWorkspace:
                           video_dir=self.run_dir / "eval_videos" / f"step_{step:07d}", videos=cfg.eval.videos)
         logger.print(f"step {step}: {result.line()}")
         return {"step": step, **result.summary()}
+
+
+def _rank(result: dict) -> tuple[float, float, float]:
+    """Best checkpoint: success first, then reward, then how far failing episodes get (progress)."""
+    return result["success_rate"], result["mean_max_reward"], result.get("mean_max_progress", 0.0)  # older runs lack progress

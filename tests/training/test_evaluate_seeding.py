@@ -42,3 +42,32 @@ def test_same_policy_same_seeds_same_result_and_caller_rng_untouched():
     assert rewards == again_rewards
     other_actions, _ = run(seed=8)
     assert not np.allclose(actions, other_actions)
+
+
+class HoldPolicy:
+    """Sends the action space's midpoint every step."""
+
+    def __init__(self, task):
+        space = make_env(task).action_space
+        self.action = (space.low + space.high) / 2
+
+    def reset(self):
+        pass
+
+    def select_action(self, obs):
+        return np.stack([self.action] * len(obs["state"]))
+
+
+def test_max_progress_is_the_episode_maximum_of_the_task_progress():
+    task = {"name": "lift", "object_state": True, "cameras": []}
+    policy = HoldPolicy(task)
+    result = evaluate(policy, task, episodes=2, num_envs=1, seed=3, max_steps=12)
+    for episode in result.per_episode:
+        env = make_env(task)
+        _, info = env.reset(seed=episode["seed"])
+        progress = []
+        for _ in range(episode["length"]):
+            _, _, _, _, info = env.step(policy.action)
+            progress.append(info["progress"])
+        assert 0 < episode["max_progress"] == max(progress) <= 1
+    assert result.mean_max_progress == np.mean([e["max_progress"] for e in result.per_episode])
