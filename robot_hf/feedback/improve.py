@@ -138,8 +138,7 @@ class Improver:
         self._check_features()
         start = Path(cfg.policy.path)
         start = start / PRETRAINED if (start / PRETRAINED).exists() else start
-        start_eval = self._evaluate(start, "round_0")
-        rounds = [_evaluated(0, start_eval, 0, 0, checkpoint=str(start))]
+        rounds = [_evaluated(0, self._evaluate(start, "round_0"), 0, 0, checkpoint=str(start))]
         data = _copy_dataset(Path(cfg.dataset.root), self.run_dir / "data" / self.method)
         current, cumulative = start, 0
         for r in range(1, imp.rounds + 1):
