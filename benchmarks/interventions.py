@@ -114,8 +114,9 @@ def main() -> None:
 
     from rich.console import Console
 
+    console = Console(width=200)
     if args.only_final:
-        return final_table(args, Console(width=200))
+        return final_table(args, console)
     results = {}
     for task in args.tasks:
         data, base = prepare(task, args.out, args)
@@ -127,13 +128,12 @@ def main() -> None:
             continue
         results[task] = {"sirius": sirius, "hg_dagger": improve(task, "hg_dagger", False, data, base, args.out, args)}
     if results:
-        print_rounds(results, args)
+        print_rounds(results, args, console)
     if args.final_eval_episodes:
-        final_table(args, Console(width=200))
+        final_table(args, console)
 
 
-def print_rounds(results: dict, args) -> None:
-    from rich.console import Console
+def print_rounds(results: dict, args, console) -> None:
     from rich.table import Table
 
     table = Table(title=f"success % (95% CI)[, mean max progress] per round on {args.eval_episodes} held-out seeds, and cumulative human frames "
@@ -150,7 +150,7 @@ def print_rounds(results: dict, args) -> None:
                 cells += [f"{100 * row['success']:.0f} ({100 * row['ci95'][0]:.0f}-{100 * row['ci95'][1]:.0f}){progress}" if row else "-",
                           str(row["cumulative_human_frames"]) if row else "-"]
             table.add_row(task, str(k), *cells)
-    Console(width=200).print(table)
+    console.print(table)
     for task, r in results.items():
         for name, rows in (("HG-DAgger", r["hg_dagger"]["rounds"]), ("Sirius", r["sirius"]["rounds"]),
                            ("more demos", r["sirius"]["baseline"])):
