@@ -21,7 +21,7 @@ from robot_hf.dataset import DatasetReader, DatasetWriter
 from robot_hf.dataset.edit import Selection, rebuild
 from robot_hf.dataset.metadata import DatasetMeta
 from robot_hf.evaluation.rollout import EvalResult, evaluate
-from robot_hf.feedback.labels import counts, frame_classes
+from robot_hf.feedback.labels import class_weights, counts, frame_classes
 from robot_hf.feedback.learners import learner_weights
 from robot_hf.record.loop import StatusLine, record_episodes
 from robot_hf.rollout.session import run_rollouts
@@ -41,6 +41,8 @@ class RoundResult:
     takeovers: int = 0
     rollout_success: float | None = None
     classes: dict[str, int] = field(default_factory=dict)
+    # The loss weight each class was trained with (Sirius reweights by class; HG-DAgger keeps demos and interventions).
+    class_weights: dict[str, float] = field(default_factory=dict)
     checkpoint: str = ""
     # Mean max task progress in [0, 1] over the evaluation: where failing episodes get to.
     progress: float | None = None
@@ -155,12 +157,14 @@ class Improver:
             classes = frame_classes(reader.column("source"), reader.column("intervention"), reader.column("episode_index"),
                                     cfg.feedback.pre_window)
             weights = learner_weights(self.method, classes, cfg.feedback, _frame_rounds(reader), r)
-            self.status.update(f"round {r}: learning with {self.method} from {counts(classes)} frames", force=True)
+            per_class = class_weights(classes, weights)
+            self.status.update(f"round {r}: learning with {self.method} from {counts(classes)} frames, "
+                               f"loss weights {per_class}", force=True)
             current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"{self.method}_{r}")
             cumulative += stats.human_frames
             rounds.append(_evaluated(r, self._evaluate(current, f"{self.method}_round_{r}"), stats.human_frames, cumulative,
                                      takeovers=stats.takeovers, rollout_success=stats.success_rate, classes=counts(classes),
-                                     checkpoint=str(current)))
+                                     class_weights=per_class, checkpoint=str(current)))
         baseline = self._baseline(rounds[0], [x.human_frames for x in rounds[1:]]) if imp.baseline else []
         result = ImproveResult(self.method, self.task["name"], rounds, baseline)
         from robot_hf.feedback.report import write_report

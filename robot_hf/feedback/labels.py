@@ -48,3 +48,9 @@ def rlif_rewards(intervention: np.ndarray, episode_of: np.ndarray) -> np.ndarray
 
 def counts(classes: np.ndarray) -> dict[str, int]:
     return {name: int(np.sum(classes == c)) for c, name in CLASS_NAMES.items()}
+
+
+def class_weights(classes: np.ndarray, weights: np.ndarray) -> dict[str, float]:
+    """The largest loss weight of each class present (frames the memory trimmed have weight 0)."""
+    present = [(c, name) for c, name in CLASS_NAMES.items() if np.any(classes == c)]
+    return {name: round(float(weights[classes == c].max()), 3) for c, name in present}

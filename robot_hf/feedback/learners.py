@@ -9,22 +9,54 @@ from __future__ import annotations
 
 import numpy as np
 
-from robot_hf.feedback.config import FeedbackConfig
+from robot_hf.feedback.config import ClassWeights, FeedbackConfig
 from robot_hf.feedback.labels import DEMO, INTERVENTION, POLICY, PRE_INTERVENTION
+
+SCHEMES = ("shares", "fixed")
 
 
 def hg_dagger_weights(classes: np.ndarray) -> np.ndarray:
     return np.isin(classes, [DEMO, INTERVENTION]).astype(np.float32)
 
 
+def _check(w: ClassWeights) -> None:
+    if w.scheme not in SCHEMES:
+        raise ValueError(f"feedback.weights.scheme={w.scheme!r} is not a Sirius weighting scheme; use one of {SCHEMES}")
+    for name in ("intervention_share", "pre_intervention_share"):
+        if not 0.0 <= getattr(w, name) <= 1.0:
+            raise ValueError(f"feedback.weights.{name}={getattr(w, name)} must be a fraction in [0, 1]")
+    if w.intervention_share + w.pre_intervention_share > 1.0:
+        raise ValueError(f"feedback.weights.intervention_share + pre_intervention_share = "
+                         f"{w.intervention_share + w.pre_intervention_share} is over 1: lower one of them")
+
+
+def share_weights(classes: np.ndarray, kept: np.ndarray, w: ClassWeights) -> dict[int, float]:
+    """Per-class weights that give each class its target share of the kept frames' total weight."""
+    n = max(int(kept.sum()), 1)
+    ratio = {c: float(np.sum(classes[kept] == c)) / n for c in (DEMO, POLICY, PRE_INTERVENTION, INTERVENTION)}
+    # A class with no frames cannot take a share; what it would have had goes to the policy frames.
+    target = {INTERVENTION: w.intervention_share if ratio[INTERVENTION] else 0.0,
+              PRE_INTERVENTION: w.pre_intervention_share if ratio[PRE_INTERVENTION] else 0.0}
+    target[POLICY] = max(0.0, 1.0 - ratio[DEMO] - target[INTERVENTION] - target[PRE_INTERVENTION])
+    table = {DEMO: 1.0}
+    for c, share in target.items():
+        table[c] = share / ratio[c] if ratio[c] else 0.0
+    return table
+
+
 def sirius_weights(classes: np.ndarray, config: FeedbackConfig, frame_round: np.ndarray | None = None,
                    current_round: int | None = None) -> np.ndarray:
     w = config.weights
-    table = {DEMO: w.demo, POLICY: w.policy, PRE_INTERVENTION: w.pre_intervention, INTERVENTION: w.intervention}
-    weights = np.array([table[int(c)] for c in classes], dtype=np.float32)
+    _check(w)
+    kept = np.ones(len(classes), dtype=bool)
     if frame_round is not None and current_round is not None:
-        old = (classes == POLICY) & (frame_round <= current_round - config.memory_rounds)
-        weights[old] = 0.0
+        kept &= ~((classes == POLICY) & (frame_round <= current_round - config.memory_rounds))
+    if w.scheme == "shares":
+        table = share_weights(classes, kept, w)
+    else:
+        table = {DEMO: w.demo, POLICY: w.policy, PRE_INTERVENTION: w.pre_intervention, INTERVENTION: w.intervention}
+    weights = np.array([table[int(c)] for c in classes], dtype=np.float32)
+    weights[~kept] = 0.0
     return weights
 
 

@@ -59,7 +59,12 @@ def write_report(result, run_dir: Path) -> Path:
     first, last = result.rounds[0], result.rounds[-1]
     lines += ["", f"Change over {len(result.rounds) - 1} round(s): {100 * (last.success - first.success):+.1f} percentage points "
               f"for {result.method}" + (f", {100 * (result.baseline[-1].success - first.success):+.1f} for more demos" if result.baseline else "") + ".",
-              "", f"![success]({success_png.name})", "", f"![human frames]({frames_png.name})", ""]
+              ""]
+    for r in result.rounds[1:]:
+        if r.classes:
+            mix = ", ".join(f"{name} {r.classes.get(name, 0)} x{weight:g}" for name, weight in r.class_weights.items())
+            lines.append(f"- round {r.round} trained on frames (class, count, loss weight): {mix}")
+    lines += ["", f"![success]({success_png.name})", "", f"![human frames]({frames_png.name})", ""]
     report = run_dir / "report.md"
     report.write_text("\n".join(lines))
     return report

@@ -30,6 +30,9 @@ def test_rollout_and_one_tiny_improve_round(tmp_path, capsys):
     assert (run / "success.png").stat().st_size > 1000 and (run / "human_frames.png").exists()
     result = json.loads((run / "improve.json").read_text())
     assert result["rounds"][1]["human_frames"] > 0
+    weights = result["rounds"][1]["class_weights"]
+    assert weights["demo"] == 1.0 and weights.get("pre_intervention", 0.0) == 0.0 and weights["intervention"] > 1.0
+    assert "- round 1 trained on frames (class, count, loss weight): demo " in report
     assert all(0 <= r["progress"] <= 1 for r in result["rounds"] + result["baseline"])
     assert result["baseline"][1]["human_frames"] >= result["rounds"][1]["human_frames"]
     aggregated = DatasetReader(run / "data" / "sirius")

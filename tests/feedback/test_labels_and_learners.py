@@ -1,4 +1,7 @@
+import re
+
 import numpy as np
+import pytest
 
 from robot_hf.feedback.config import FeedbackConfig
 from robot_hf.feedback.labels import DEMO, INTERVENTION, POLICY, PRE_INTERVENTION, frame_classes, onsets, rlif_rewards
@@ -30,6 +33,7 @@ def test_rlif_labels_only_at_onsets():
 def test_sirius_and_hg_dagger_weights():
     classes = frame_classes(SOURCE, INTERVENTION_FLAGS, EPISODE, pre_window=2)
     cfg = FeedbackConfig(type="sirius")
+    cfg.weights.scheme = "fixed"
     cfg.weights.intervention, cfg.weights.pre_intervention, cfg.weights.policy = 3.0, 0.1, 0.5
     w = sirius_weights(classes, cfg)
     assert w[:6].tolist() == [1.0] * 6 and w[6] == 0.5 and w[9] == np.float32(0.1) and w[11] == 3.0
@@ -40,6 +44,41 @@ def test_sirius_and_hg_dagger_weights():
     assert sirius_weights(classes, cfg, rounds, current_round=3)[6] == 0.0
     assert sirius_weights(classes, cfg, rounds, current_round=3)[11] == 3.0  # interventions are kept
     assert hg_dagger_weights(classes).tolist() == [1.0] * 6 + [0.0] * 5 + [1.0] * 3 + [0.0] * 2 + [1.0] * 2
+
+
+def test_sirius_share_weights_give_each_class_its_target_share():
+    # 6 demo, 3 policy, 4 pre-intervention and 5 intervention frames
+    classes = frame_classes(SOURCE, INTERVENTION_FLAGS, EPISODE, pre_window=2)
+    cfg = FeedbackConfig(type="sirius")
+    cfg.weights.intervention_share, cfg.weights.pre_intervention_share = 0.4, 0.05
+    w = sirius_weights(classes, cfg)
+    share = {c: w[classes == c].sum() / w.sum() for c in (DEMO, POLICY, PRE_INTERVENTION, INTERVENTION)}
+    assert np.isclose(share[DEMO], 6 / 18) and np.isclose(share[INTERVENTION], 0.4)
+    assert np.isclose(share[PRE_INTERVENTION], 0.05)
+    assert np.isclose(share[POLICY], 1 - 6 / 18 - 0.4 - 0.05)
+    assert np.all(w[classes == DEMO] == 1.0)
+    # Demos and interventions already fill the signal: the policy's own frames get none (never a negative weight).
+    cfg.weights.intervention_share = 0.8
+    w = sirius_weights(classes, cfg)
+    assert np.all(w[classes == POLICY] == 0.0) and np.all(w >= 0)
+    # Memory: the trimmed policy frames leave the pool, so the demos' natural share is 6 of 15 frames.
+    cfg.weights.intervention_share, cfg.memory_rounds = 0.4, 1
+    rounds = np.array([0] * 6 + [1] * 12)
+    trimmed = sirius_weights(classes, cfg, rounds, current_round=2)
+    assert np.all(trimmed[classes == POLICY] == 0.0)
+    assert np.isclose(trimmed[classes == INTERVENTION].sum() / trimmed[classes == DEMO].sum(), 0.4 / (6 / 15))
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("scheme", "ratio", "feedback.weights.scheme='ratio'"),
+    ("intervention_share", 1.5, "feedback.weights.intervention_share=1.5"),
+    ("pre_intervention_share", 0.6, "is over 1"),
+])
+def test_sirius_weights_reject_bad_shares(field, value, words):
+    cfg = FeedbackConfig(type="sirius")
+    setattr(cfg.weights, field, value)
+    with pytest.raises(ValueError, match=re.escape(words)):
+        sirius_weights(frame_classes(SOURCE, INTERVENTION_FLAGS, EPISODE, pre_window=2), cfg)
 
 
 def test_intervention_preferences_point_at_real_frames():
