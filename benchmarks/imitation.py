@@ -15,6 +15,7 @@ Datasets and results are kept under --out, so rows can be run separately and the
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import time
@@ -71,15 +72,36 @@ def record(task: str, root: Path, episodes: int, image: int, lowdim: bool = Fals
         raise SystemExit(f"recording {task} failed")
 
 
+def logged_training_rate(run_dir: Path, after_step: int = 0) -> tuple[float, float]:
+    """(steps/s, seconds) of optimisation from the run's train_log.csv windows ending after `after_step`.
+
+    The logged windows leave out evaluations and checkpoint saves, so this is the training rate alone.
+    """
+    steps, seconds, previous = 0, 0.0, 0
+    with open(run_dir / "train_log.csv") as f:
+        for row in csv.DictReader(f):
+            if not row.get("steps_per_s"):
+                continue  # an evaluation row
+            step = int(row["step"])
+            if step > after_step:
+                steps += step - previous
+                seconds += (step - previous) / float(row["steps_per_s"])
+            previous = step
+    if not steps:
+        raise ValueError(f"{run_dir / 'train_log.csv'} logs no training window after step {after_step}")
+    return steps / seconds, seconds
+
+
 def probe_seconds_per_step(overrides: list[str], run_dir: Path) -> float:
-    """Time a few training steps of this exact config (after warm-up)."""
+    """Time training steps of this exact config after 8 warm-up steps (first batches, lazy loads)."""
     from robot_hf.config.compose import compose
     from robot_hf.training.workspace import TrainWorkspace
 
-    cfg = compose("train", [*overrides, "train.steps=12", "train.eval_every=0", "train.eval_final=false",
-                            "train.save_every=1000000", "train.log_every=1", f"run.dir={run_dir}"])
-    result = TrainWorkspace(cfg, quiet=True).run()
-    return 1.0 / max(result.steps_per_second, 1e-9)
+    cfg = compose("train", [*overrides, "train.steps=20", "train.eval_every=0", "train.eval_final=false",
+                            "train.save_every=1000000", "train.log_every=4", f"run.dir={run_dir}"])
+    TrainWorkspace(cfg).run()  # not quiet: the training log is what it reads
+    rate, _ = logged_training_rate(run_dir, after_step=8)
+    return 1.0 / rate
 
 
 def latency(policy_dir: Path, task: str, image: int, lowdim: bool = False) -> dict[str, float]:
@@ -147,8 +169,8 @@ def run_row(task: str, policy: str, args, out: Path) -> dict:
     final = result.evals[-1]
     lat = latency(result.last / "pretrained_model", task, image, args.lowdim)
     row = {
-        "task": task, "policy": policy, "observations": "low-dim" if args.lowdim else f"images {image}x{image}", "steps": result.steps, "train_minutes": result.wall_seconds / 60,
-        "steps_per_s": result.steps_per_second, "params_m": result.parameters / 1e6, "success": final["success_rate"],
+        "task": task, "policy": policy, "observations": "low-dim" if args.lowdim else f"images {image}x{image}", "steps": result.steps, "train_minutes": result.train_seconds / 60,
+        "wall_minutes": result.wall_seconds / 60, "steps_per_s": result.steps_per_second, "params_m": result.parameters / 1e6, "success": final["success_rate"],
         "ci95": final["ci95"], "mean_max_reward": final["mean_max_reward"], "mean_max_progress": final["mean_max_progress"],
         "episodes": final["episodes"],
         "final_loss": result.final_loss, **lat,
@@ -171,7 +193,8 @@ def print_table(out: Path) -> None:
     from rich.table import Table
 
     table = Table(title=f"imitation ({out}): 100 teleoperator demos, equal training budget, success over held-out seeds")
-    cols = ["task", "policy", "observations", "success (95% CI)", "mean max reward", "mean max progress", "steps", "train min", "steps/s", "params M",
+    cols = ["task", "policy", "observations", "success (95% CI)", "mean max reward", "mean max progress", "steps", "train min",
+            "wall min", "steps/s", "params M",
             "select p50/p99 ms", "chunk DDPM-100 / DDIM-10 ms", "held-out phrasings"]
     for c in cols:
         table.add_column(c)
@@ -180,8 +203,12 @@ def print_table(out: Path) -> None:
         lo, hi = r["ci95"]
         chunk = f"{r['chunk_ddpm100_ms']:.0f} / {r['chunk_ddim10_ms']:.0f}" if "chunk_ddim10_ms" in r else "-"
         held = f"{100 * r['heldout_success']:.0f}%" if "heldout_success" in r else "-"
+        # From the training log, so rows run before evaluations were kept out of steps/s read the same way.
+        rate, seconds = logged_training_rate(path.parent)
+        wall = r.get("wall_minutes", r["train_minutes"])  # older rows: train_minutes was the wall-clock with the final evaluation
+        progress = f"{r['mean_max_progress']:.2f}" if "mean_max_progress" in r else "-"
         table.add_row(r["task"], r["policy"], r.get("observations", "images"), f"{100 * r['success']:.0f}% ({100 * lo:.0f}-{100 * hi:.0f})",
-                      f"{r['mean_max_reward']:.3f}", f"{r['mean_max_progress']:.2f}" if "mean_max_progress" in r else "-", str(r["steps"]), f"{r['train_minutes']:.1f}", f"{r['steps_per_s']:.2f}",
+                      f"{r['mean_max_reward']:.3f}", progress, str(r["steps"]), f"{seconds / 60:.1f}", f"{wall:.1f}", f"{rate:.2f}",
                       f"{r['params_m']:.2f}", f"{r['select_p50_ms']:.1f} / {r['select_p99_ms']:.1f}", chunk, held)
     Console(width=220).print(table)
 

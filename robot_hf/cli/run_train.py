@@ -13,12 +13,14 @@ def main(cfg: DictConfig) -> int:
     result = TrainWorkspace(cfg).run()
     summary = {
         "run_dir": str(result.run_dir), "steps": result.steps, "steps_per_second": round(result.steps_per_second, 2),
-        "wall_seconds": round(result.wall_seconds, 1), "parameters": result.parameters, "final_loss": result.final_loss,
+        "train_seconds": round(result.train_seconds, 1), "wall_seconds": round(result.wall_seconds, 1),
+        "parameters": result.parameters, "final_loss": result.final_loss,
         "last_checkpoint": str(result.last) if result.last else None, "best_checkpoint": str(result.best) if result.best else None,
         "evals": [{k: e.get(k) for k in ("step", "success_rate", "ci95", "mean_max_reward", "mean_max_progress")} for e in result.evals],
     }
     (result.run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
-    print(f"trained {result.steps} steps in {result.wall_seconds:.0f} s ({result.steps_per_second:.1f} steps/s); "
+    print(f"trained {result.steps} steps in {result.train_seconds:.0f} s ({result.steps_per_second:.1f} steps/s; "
+          f"{result.wall_seconds:.0f} s with evaluations and saves); "
           f"checkpoints in {result.run_dir / 'checkpoints'}")
     if result.evals:
         e = result.evals[-1]

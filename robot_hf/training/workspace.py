@@ -34,12 +34,14 @@ class TrainResult:
     last: Path | None
     best: Path | None
     steps: int
+    # Optimisation only: time in evaluations and checkpoint saves is left out (train_seconds); wall_seconds has it.
     steps_per_second: float
     wall_seconds: float
     parameters: int
     final_loss: float
     evals: list[dict[str, Any]] = field(default_factory=list)
     losses: list[tuple[int, float]] = field(default_factory=list)
+    train_seconds: float = 0.0
 
 
 def _lr_lambda(cfg: TrainConfig):
@@ -153,7 +155,7 @@ class TrainWorkspace:
                          f"{' (frames cached in memory)' if windows.cached else ''}; device {device}")
         t_start = time.perf_counter()
         t_window, window_steps, loss_sum = time.perf_counter(), 0, 0.0
-        start_step = step
+        start_step, paused = step, 0.0  # paused: seconds in evaluations and saves, kept out of steps/s
         try:
             for batch in loader:
                 batch = _to_device(batch, device)
@@ -185,6 +187,7 @@ class TrainWorkspace:
                 acting = ema.model if ema is not None else policy
                 save_now = step % tc.save_every == 0 or step == tc.steps
                 eval_now = (tc.eval_every > 0 and step % tc.eval_every == 0) or (step == tc.steps and tc.eval_final)
+                t_pause = time.perf_counter()
                 if main and save_now or main and eval_now:
                     ckpt = checkpoints.save(step, acting, self._state(policy, optimizer, scheduler, ema, step, best, evals, losses))
                     if eval_now and cfg.eval.episodes > 0:
@@ -198,14 +201,17 @@ class TrainWorkspace:
                         # the pointer to the best result is part of the state: save it again
                         checkpoints.save(step, acting, self._state(policy, optimizer, scheduler, ema, step, best, evals, losses))
                 dist_utils.barrier(info) if (save_now or eval_now) else None
+                pause = time.perf_counter() - t_pause
+                paused += pause
+                t_window += pause
         finally:
             logger.close()
             dist_utils.shutdown(info)
         wall = time.perf_counter() - t_start
         return TrainResult(
             run_dir=self.run_dir, last=checkpoints.last(), best=(checkpoints.dir / "best") if best else None,
-            steps=step, steps_per_second=(step - start_step) / max(wall, 1e-9), wall_seconds=wall, parameters=n_params,
-            final_loss=losses[-1][1] if losses else float("nan"), evals=evals, losses=losses,
+            steps=step, steps_per_second=(step - start_step) / max(wall - paused, 1e-9), wall_seconds=wall, parameters=n_params,
+            final_loss=losses[-1][1] if losses else float("nan"), evals=evals, losses=losses, train_seconds=wall - paused,
         )
 
     def _state(self, policy, optimizer, scheduler, ema, step, best, evals, losses) -> dict[str, Any]:

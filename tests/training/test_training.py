@@ -62,6 +62,30 @@ def test_resume_reproduces_the_uninterrupted_loss_curve(lift_data, tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_steps_per_second_leaves_out_evaluations_and_saves(lift_data, tmp_path, monkeypatch):
+    """Training throughput is the optimiser's: a slow evaluation must not lower it (it shows in wall_seconds)."""
+    import csv
+    import time
+
+    def slow_evaluation(self, policy, step, logger):
+        time.sleep(1.5)
+        return {"step": step, "success_rate": 0.0, "ci95": (0.0, 1.0), "mean_max_reward": 0.0, "mean_max_progress": 0.0,
+                "episodes": 1}
+
+    monkeypatch.setattr(TrainWorkspace, "_evaluate", slow_evaluation)
+    cfg = compose("train", lift_overrides(lift_data, tmp_path / "run", *SMALL, "train.steps=20", "train.eval_every=10",
+                                          "train.log_every=5", "eval.episodes=1"))
+    result = TrainWorkspace(cfg).run()
+    assert len(result.evals) == 2
+    assert result.wall_seconds - result.train_seconds >= 3.0
+    assert result.steps_per_second == pytest.approx(20 / result.train_seconds)
+    # The logged windows (5 steps each) add up to the training time: the one after the evaluation at step 10
+    # does not count it either.
+    rates = [float(r["steps_per_s"]) for r in csv.DictReader(open(tmp_path / "run" / "train_log.csv")) if r["steps_per_s"]]
+    assert len(rates) == 4
+    assert sum(5 / rate for rate in rates) == pytest.approx(result.train_seconds, abs=0.5)
+
+
 def test_bad_inputs_fail_before_training_starts(lift_data, tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", *lift_overrides(lift_data, run, *SMALL, "policy.cameras=[top]")]) == 1
