@@ -14,10 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import torch
 
 from robot_hf.dataset import DatasetWriter
 from robot_hf.feedback.preferences import intervention_preferences
-from robot_hf.interfaces import EVENT_CORRECTION, EVENT_ESTOP, EVENT_FAILURE, EVENT_INTERVENE, EVENT_RERECORD, EVENT_STOP, EVENT_SUCCESS
+from robot_hf.interfaces import (
+    EVENT_CORRECTION,
+    EVENT_ESTOP,
+    EVENT_FAILURE,
+    EVENT_INTERVENE,
+    EVENT_RERECORD,
+    EVENT_STOP,
+    EVENT_SUCCESS,
+)
 from robot_hf.record.loop import StatusLine, frame_from, hold_action
 from robot_hf.record.timing import LoopTimer
 
@@ -84,12 +93,24 @@ class RolloutStats:
 def run_rollouts(robot, policy, teleop, writer: DatasetWriter, num_episodes: int, seed: int = 0,
                  max_steps: int | None = None, realtime: bool = False, takeover_on_motion: bool = True,
                  episode_meta: dict[str, Any] | None = None, status: StatusLine | None = None) -> RolloutStats:
-    status = status or StatusLine()
+    """Episode `ep` starts the scene and the policy's sampling noise from `seed + ep`, so rollouts repeat exactly.
+
+    The torch RNG is forked, so the caller's random state is left as it was.
+    """
+    cuda = [torch.cuda.current_device()] if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=cuda):
+        return _run_rollouts(robot, policy, teleop, writer, num_episodes, seed, max_steps, realtime, takeover_on_motion,
+                             episode_meta, status or StatusLine())
+
+
+def _run_rollouts(robot, policy, teleop, writer: DatasetWriter, num_episodes: int, seed: int, max_steps: int | None,
+                  realtime: bool, takeover_on_motion: bool, episode_meta: dict[str, Any] | None, status: StatusLine) -> RolloutStats:
     machine = TakeoverMachine(policy, teleop, takeover_on_motion)
     timer = LoopTimer(robot.fps, realtime)
     stats = RolloutStats()
     limit = max_steps or getattr(robot, "max_steps", 30 * robot.fps)
     for ep in range(num_episodes):
+        torch.manual_seed(seed + ep)
         observation = robot.reset(seed=seed + ep) if hasattr(robot, "reset") else robot.get_observation()
         if hasattr(teleop, "start_episode"):
             teleop.start_episode()

@@ -75,3 +75,34 @@ def test_frames_are_tagged_across_hand_overs(tmp_path):
     assert [(p.a_from_frame, p.a_to_frame, p.b_from_frame, p.b_to_frame) for p in prefs] == [(3, 6, 0, 3), (9, 11, 7, 9)]
     assert validate(tmp_path / "ds") == []  # the preference pairs point at real frames
     robot.disconnect()
+
+
+class NoisyPolicy(ScriptedPolicy):
+    """Acts with torch sampling noise, as a diffusion policy's chunk does."""
+
+    def select_action(self, observation):
+        import torch
+
+        hold = super().select_action(observation)
+        return hold + 0.05 * torch.randn(hold.shape).numpy() * np.array([1, 1, 1, 1, 1, 0], np.float32)
+
+
+def test_rollouts_repeat_at_the_same_seed_and_leave_the_callers_rng_alone(tmp_path):
+    import torch
+
+    def actions(name, seed):
+        robot = SimRobot({"name": "lift"}, cameras=[])
+        writer = DatasetWriter.create(tmp_path / name, robot.fps, build_features({}, robot.state_names, robot.action_names))
+        with writer:
+            run_rollouts(robot, NoisyPolicy(), KeyboardTeleop(listen=False), writer, num_episodes=2, seed=seed,
+                         max_steps=6, takeover_on_motion=False)
+        robot.disconnect()
+        return DatasetReader(tmp_path / name).column("action")
+
+    torch.manual_seed(123)
+    expected_next = torch.rand(1)
+    torch.manual_seed(123)
+    first = actions("a", seed=5)
+    assert torch.equal(torch.rand(1), expected_next)  # the caller's random stream is untouched
+    np.testing.assert_array_equal(first, actions("b", seed=5))
+    assert not np.allclose(first, actions("c", seed=6))
