@@ -24,9 +24,9 @@ from rich.table import Table
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
-import robot_hf.dataset.writer as writer_module  # noqa: E402
-from robot_hf.dataset import DatasetWriter, build_features  # noqa: E402
-from robot_hf.record.loop import StatusLine, record_episodes  # noqa: E402
+import robot_hf.dataset.writer as writer_module
+from robot_hf.dataset import DatasetWriter, build_features
+from robot_hf.record.loop import StatusLine, record_episodes
 
 FPS = 30
 
@@ -65,7 +65,7 @@ class SyntheticCapture:
     def read(self):
         self.n += 1
         time.sleep(1 / 30)
-        y, x = np.mgrid[0:96, 0:96]
+        _y, x = np.mgrid[0:96, 0:96]
         v = (np.sin((x + 3 * self.n) / 7) * 80 + 128).astype(np.uint8)
         return True, np.stack([v, np.roll(v, 5, 0), 255 - v], -1)
 
@@ -103,7 +103,8 @@ def _run(robot, teleop, writer, episodes: int, seconds: float, realtime: bool = 
 
     timing.LoopTimer.summary = capture
     try:
-        record_episodes(robot, teleop, writer, episodes, episode_time_s=seconds, realtime=realtime, status=StatusLine(open(os.devnull, "w")))
+        with open(os.devnull, "w") as quiet:
+            record_episodes(robot, teleop, writer, episodes, episode_time_s=seconds, realtime=realtime, status=StatusLine(quiet))
         if hasattr(writer, "wait"):
             writer.wait()
     finally:
@@ -123,7 +124,7 @@ def sim_row(root: Path, episodes: int, record: bool) -> dict:
                       "image_height": 96, "image_width": 96})
     teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(rerecord_failures=False))
     # The expert would finish in ~1.5 s: run whole 10 s episodes so timing covers steady recording.
-    teleop.get_events = lambda: {}
+    teleop.get_events = dict
     writer = DatasetWriter.create(root, FPS, build_features(robot.camera_shapes, robot.state_names, robot.action_names)) if record else _NullWriter()
     try:
         return _run(robot, teleop, writer, episodes, 10.0)
@@ -136,9 +137,9 @@ def sim_row(root: Path, episodes: int, record: bool) -> dict:
 def so101_row(root: Path, episodes: int, record: bool) -> dict:
     from hardware.cameras.opencv import OpenCVCamera
     from hardware.config import CameraConfig, DeviceTeleopConfig
+    from hardware.emulated_arm import ScriptedLeaderMotion, calibrate_emulated, make_arm
     from hardware.emulator import BusEmulator
     from hardware.teleop.leader import LeaderArmTeleop
-    from hardware.emulated_arm import ScriptedLeaderMotion, calibrate_emulated, make_arm
 
     motors = {i: "sts3215" for i in range(1, 7)}
     with BusEmulator("feetech", motors) as fol_emu, BusEmulator("feetech", motors) as lead_emu:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Self
 
 from hardware.motors import dynamixel, feetech
 from hardware.motors.tables import MODELS
@@ -118,7 +119,7 @@ class BusEmulator:
                 except OSError:
                     pass
 
-    def __enter__(self) -> BusEmulator:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc) -> None:

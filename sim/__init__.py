@@ -21,7 +21,7 @@ EXPERTS = {
     "insertion": "sim.experts.insertion:InsertionExpert",
 }
 
-for _name, (_id, _entry) in TASKS.items():
+for _id, _entry in TASKS.values():
     if _id not in registry:
         # Episode limits come from the task config (episode_time_s x fps), so no TimeLimit wrapper.
         register(id=_id, entry_point=_entry, disable_env_checker=True)

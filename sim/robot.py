@@ -7,7 +7,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-import sim  # noqa: F401  (registers the environments)
+import sim  # registers the environments
 from sim.config import TaskConfig
 
 

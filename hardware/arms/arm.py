@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Self
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class Arm:
             except MotorBusError as e:
                 log.error("could not turn torque off on %s: %s", joint, e)
 
-    def __enter__(self) -> Arm:
+    def __enter__(self) -> Self:
         self.connect()
         return self
 

@@ -15,7 +15,17 @@ import threading
 import numpy as np
 
 from hardware.config import DeviceTeleopConfig
-from hardware.teleop.events import ESTOP, FAILURE, GRIPPER_CLOSED, GRIPPER_OPEN, INTERVENE, RERECORD, STOP, SUCCESS, EventQueue
+from hardware.teleop.events import (
+    ESTOP,
+    FAILURE,
+    GRIPPER_CLOSED,
+    GRIPPER_OPEN,
+    INTERVENE,
+    RERECORD,
+    STOP,
+    SUCCESS,
+    EventQueue,
+)
 
 log = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ class ACTModel(nn.Module):
         self.latent_proj = nn.Linear(cfg.latent_dim, d)
         n_extra = 1 + int(cfg.use_state) + int(cfg.use_language)
         self.extra_pos = nn.Parameter(torch.zeros(n_extra, d))
-        layer = lambda: nn.TransformerEncoderLayer(d, cfg.n_heads, cfg.dim_feedforward, cfg.dropout, batch_first=True, norm_first=True)  # noqa: E731
+        layer = lambda: nn.TransformerEncoderLayer(d, cfg.n_heads, cfg.dim_feedforward, cfg.dropout, batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer(), cfg.n_encoder_layers, enable_nested_tensor=False)
         dec = nn.TransformerDecoderLayer(d, cfg.n_heads, cfg.dim_feedforward, cfg.dropout, batch_first=True, norm_first=True)
         self.decoder = nn.TransformerDecoder(dec, cfg.n_decoder_layers)

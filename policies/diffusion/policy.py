@@ -36,8 +36,8 @@ class DiffusionPolicy(Policy):
         else:
             self.denoiser = TransformerForDiffusion(self.action_dim, obs_dim, c.horizon, c.n_obs_steps, c.n_layer, c.n_head,
                                                     c.n_emb, c.p_drop_emb, c.p_drop_attn, c.causal_attn)
-        schedule = dict(num_train_timesteps=c.num_train_timesteps, beta_schedule=c.beta_schedule, clip_sample=c.clip_sample,
-                        clip_sample_range=c.clip_sample_range, prediction_type=c.prediction_type)
+        schedule = {"num_train_timesteps": c.num_train_timesteps, "beta_schedule": c.beta_schedule, "clip_sample": c.clip_sample,
+                    "clip_sample_range": c.clip_sample_range, "prediction_type": c.prediction_type}
         self.noise_scheduler = DDPMScheduler(**schedule)
         self.sampler = DDIMScheduler(**schedule) if c.inference_scheduler == "ddim" else DDPMScheduler(**schedule)
         self.num_inference_steps = c.num_inference_steps or c.num_train_timesteps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -51,7 +52,7 @@ class ConditionalUnet1D(nn.Module):
                                           nn.Mish(), nn.Linear(4 * step_embed_dim, step_embed_dim))
         cond = step_embed_dim + cond_dim
         dims = [action_dim, *down_dims]
-        pairs = list(zip(dims[:-1], dims[1:], strict=True))
+        pairs = list(itertools.pairwise(dims))
         self.down = nn.ModuleList()
         for i, (a, b) in enumerate(pairs):
             last = i == len(pairs) - 1

@@ -33,11 +33,11 @@ def register_schemas() -> None:
 def group_schemas() -> dict[str, type]:
     """Schemas of group options, referenced from YAML as `- /schema/<name>@_here_`."""
     from hardware.config import ArmConfig, DeviceTeleopConfig
-    from robot_hf.feedback.config import FeedbackConfig
     from policies.act.config import ACTConfig
     from policies.diffusion.config import DiffusionConfig
     from policies.mlp.config import MLPConfig
     from robot_hf.config.schema import SimRobotConfig
+    from robot_hf.feedback.config import FeedbackConfig
     from robot_hf.training.config import TrainConfig
     from sim.config import TaskConfig
     from sim.teleop import ScriptedTeleopConfig

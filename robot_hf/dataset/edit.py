@@ -21,7 +21,14 @@ import pyarrow.parquet as pq
 
 from robot_hf.dataset import layout
 from robot_hf.dataset.atomic import Commit, recover
-from robot_hf.dataset.feedback import Correction, Preference, read_corrections, read_preferences, write_corrections, write_preferences
+from robot_hf.dataset.feedback import (
+    Correction,
+    Preference,
+    read_corrections,
+    read_preferences,
+    write_corrections,
+    write_preferences,
+)
 from robot_hf.dataset.layout import FileRef
 from robot_hf.dataset.metadata import DatasetMeta, episode_stats_from_row
 from robot_hf.dataset.stats import aggregate
@@ -206,7 +213,7 @@ def delete_episodes(root: str | Path, episodes: Sequence[int], out_root: str | P
     root = Path(root)
     recover(root)
     meta = DatasetMeta.load(root)
-    drop = set(int(e) for e in episodes)
+    drop = {int(e) for e in episodes}
     unknown = sorted(e for e in drop if not 0 <= e < meta.total_episodes)
     if unknown:
         raise ValueError(f"episodes {unknown} do not exist; {root} holds episodes 0..{meta.total_episodes - 1}")

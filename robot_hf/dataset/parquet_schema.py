@@ -83,6 +83,5 @@ def numpy_to_column(values: np.ndarray | list, key: str, ft: Mapping[str, Any]) 
     values = np.asarray(values, dtype=numpy_dtype(ft["dtype"]))
     if _is_scalar(ft):
         return pa.array(values.reshape(-1), type=typ)
-    width = int(ft["shape"][0])
     flat = pa.array(values.reshape(-1), type=typ.value_type)
     return pa.FixedSizeListArray.from_arrays(flat, type=typ)

@@ -9,7 +9,7 @@ import threading
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -207,7 +207,7 @@ class DatasetWriter:
         if raise_errors:
             self._raise_worker_error()
 
-    def __enter__(self) -> DatasetWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -233,7 +233,7 @@ class DatasetWriter:
                         trace.delete()
                 else:
                     self._commit_preferences(item)
-            except BaseException as e:  # noqa: BLE001 - kept and re-raised in the caller's thread
+            except BaseException as e:  # kept and re-raised in the caller's thread
                 log.exception("saving to %s failed", self.root)
                 self._error = e
                 self._keep_failed(item)

@@ -25,7 +25,14 @@ from robot_hf.training.config import TrainConfig
 from robot_hf.training.ema import EMA
 from robot_hf.training.logger import TrainLogger
 from robot_hf.training.sampler import StepBatchSampler
-from robot_hf.training.setup import build_policy, build_windows, check_crop, check_task, dataset_features, policy_config_from
+from robot_hf.training.setup import (
+    build_policy,
+    build_windows,
+    check_crop,
+    check_task,
+    dataset_features,
+    policy_config_from,
+)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 from gymnasium import spaces
 
-from sim.arm import GRIPPER_OPEN, GRIPPER_RANGE, JOINT_NAMES, ArmIndex, DLSIK, planar_guess, wrap_angle
+from sim.arm import DLSIK, GRIPPER_OPEN, GRIPPER_RANGE, JOINT_NAMES, ArmIndex, planar_guess, wrap_angle
 from sim.envs.base import MujocoTaskEnv
 
 

@@ -20,6 +20,10 @@ def t_polygons(pose: np.ndarray) -> list[np.ndarray]:
     return [rect_corners(*r, pose) for r in T_RECTS]
 
 
+def _left_of(a: np.ndarray, edge: np.ndarray, p: np.ndarray) -> bool:
+    return edge[0] * (p[1] - a[1]) - edge[1] * (p[0] - a[0]) >= 0
+
+
 def _clip(subject: np.ndarray, clipper: np.ndarray) -> np.ndarray:
     """Sutherland-Hodgman: the part of convex polygon `subject` inside convex CCW polygon `clipper`."""
     out = subject
@@ -28,11 +32,10 @@ def _clip(subject: np.ndarray, clipper: np.ndarray) -> np.ndarray:
             break
         a, b = clipper[i], clipper[(i + 1) % len(clipper)]
         edge = b - a
-        inside = lambda p: edge[0] * (p[1] - a[1]) - edge[1] * (p[0] - a[0]) >= 0  # noqa: E731
         poly, out = out, []
         for j in range(len(poly)):
             p, q = poly[j], poly[(j + 1) % len(poly)]
-            pin, qin = inside(p), inside(q)
+            pin, qin = _left_of(a, edge, p), _left_of(a, edge, q)
             if pin:
                 out.append(p)
             if pin != qin:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import weakref
 from pathlib import Path
 
@@ -56,10 +57,8 @@ class Cameras:
 
     def close(self) -> None:
         if self._renderer is not None:
-            try:
+            with contextlib.suppress(Exception):  # the GL display may already be gone at exit
                 self._renderer.close()
-            except Exception:  # noqa: BLE001 - the GL display may already be gone at exit
-                pass
             self._renderer = None
 
 

@@ -24,10 +24,9 @@ class PickPlaceExpert(Expert):
         if phase is not None:
             return phase
         above = np.append(cube + [0, 0, 0.06], self.yaw)
-        if self.stage in ("carry", "lower") and not p["cube_held"]:
-            if cube[2] < 0.03:  # dropped on the way: pick it up again
-                self.stage = "approach"
-                return Phase("approach", above, GRIPPER_OPEN)
+        if self.stage in ("carry", "lower") and not p["cube_held"] and cube[2] < 0.03:  # dropped on the way: pick it up again
+            self.stage = "approach"
+            return Phase("approach", above, GRIPPER_OPEN)
         if self.stage == "carry":
             over = np.append(bowl[:2], CARRY_Z)
             lift_first = ee[2] < CARRY_Z - 0.02 and np.linalg.norm(ee[:2] - bowl[:2]) > 0.05

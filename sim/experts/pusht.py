@@ -10,6 +10,7 @@ operator's noise or delays intervene.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import mujoco
@@ -93,7 +94,7 @@ class PushTExpert:
                 points.append(center + SAFE_RADIUS * np.array([np.cos(a), np.sin(a)]))
         points.append(pre)
         targets = []
-        for a, b in zip(points[:-1], points[1:], strict=True):
+        for a, b in itertools.pairwise(points):
             n = max(1, int(np.ceil(np.linalg.norm(b - a) / (STEP_M * self.style.speed_scale))))
             targets += [a + (b - a) * (k / n) for k in range(1, n + 1)]
         # The push itself goes slowly when it is short: a fast push leaves the block sliding on.

@@ -1,6 +1,7 @@
 """Overruns in the record loop are counted, and never shift actions against the frames they were sent from."""
 
 import time
+from typing import ClassVar
 
 import numpy as np
 
@@ -13,9 +14,9 @@ class SlowRobot:
 
     fps = 20
     max_steps = 12
-    camera_shapes: dict = {}
-    state_names = ["tick", "last_command"]
-    action_names = ["a", "b"]
+    camera_shapes: ClassVar[dict] = {}
+    state_names: ClassVar[list[str]] = ["tick", "last_command"]
+    action_names: ClassVar[list[str]] = ["a", "b"]
 
     def reset(self, seed=0):
         self.tick, self.last = 0, -1.0

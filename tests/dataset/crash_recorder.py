@@ -10,9 +10,7 @@ import signal
 import sys
 import time
 
-import robot_hf.dataset.atomic as atomic
-
-from robot_hf.dataset import DatasetWriter
+from robot_hf.dataset import DatasetWriter, atomic
 from tests.dataset.helpers import features, frame
 
 root, mode = sys.argv[1], sys.argv[2]
@@ -35,7 +33,7 @@ elif mode == "mid-rename":
         if ep == 2:
             real_apply = atomic._apply
 
-            def apply_half_then_die(root, renames, removals):
+            def apply_half_then_die(root, renames, removals, real_apply=real_apply):
                 real_apply(root, renames[: len(renames) // 2], [])
                 os.kill(os.getpid(), signal.SIGKILL)
 

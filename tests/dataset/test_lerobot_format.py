@@ -93,5 +93,5 @@ def test_lerobot_loads_a_robot_hf_dataset(tmp_path):
         assert abs(level - (40 + 14 + 90)) <= 3, level
         print("ok")
     """)
-    out = subprocess.run([LEROBOT_PYTHON, "-c", script], capture_output=True, text=True, timeout=300)
+    out = subprocess.run([LEROBOT_PYTHON, "-c", script], capture_output=True, text=True, timeout=300, check=False)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-3000:]

@@ -139,7 +139,7 @@ def test_bad_source_label(ds):
 
 def test_interrupted_commit_is_reported_then_completed_on_open(ds, monkeypatch):
     """A commit cut off after its journal: validate says so, the next open finishes it."""
-    import robot_hf.dataset.atomic as atomic
+    from robot_hf.dataset import atomic
 
     info_before = (ds / "meta/info.json").read_text()
     commit = Commit(ds)

@@ -6,16 +6,16 @@ import pytest
 
 from hardware.arms.calibration import ArmCalibration, record_calibration
 from hardware.arms.layouts import layout
+from hardware.config import DeviceTeleopConfig
+from hardware.emulated_arm import HALF_RANGE, MIDDLE, ScriptedLeaderMotion, calibrate_emulated, make_arm
 from hardware.emulator import BusEmulator
 from hardware.motors.bus import MotorBus
 from hardware.motors.errors import NoReplyError
 from hardware.teleop.keyboard import KeyboardTeleop
 from hardware.teleop.leader import LeaderArmTeleop
-from hardware.config import DeviceTeleopConfig
 from robot_hf.dataset import DatasetReader, DatasetWriter, build_features
 from robot_hf.dataset.validate import validate
 from robot_hf.record.loop import record_episodes
-from hardware.emulated_arm import HALF_RANGE, MIDDLE, ScriptedLeaderMotion, calibrate_emulated, make_arm
 
 SO101 = {i: "sts3215" for i in range(1, 7)}
 
@@ -147,9 +147,8 @@ def test_a_bus_failure_mid_episode_keeps_the_frames_recorded(tmp_path):
 
         follower.send_action = failing
         writer = DatasetWriter.create(tmp_path / "ds", 30, build_features({}, follower.state_names, follower.action_names))
-        with pytest.raises(Exception, match="motor 3 reports overload"):
-            with writer:
-                record_episodes(follower, leader, writer, num_episodes=2, episode_time_s=5, realtime=False)
+        with pytest.raises(Exception, match="motor 3 reports overload"), writer:
+            record_episodes(follower, leader, writer, num_episodes=2, episode_time_s=5, realtime=False)
         assert all(m.get("Torque_Enable") == 0 for m in fol_emu.motors.values())
         follower.disconnect()
         leader.disconnect()

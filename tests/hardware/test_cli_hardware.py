@@ -1,10 +1,10 @@
 
 from hardware.arms.calibration import ArmCalibration
+from hardware.emulated_arm import HALF_RANGE, MIDDLE
 from hardware.emulator import BusEmulator
 from robot_hf.cli.main import main
 from robot_hf.cli.run_hardware import calibrate, setup_motors
 from robot_hf.config.compose import compose
-from hardware.emulated_arm import HALF_RANGE, MIDDLE
 
 
 def test_calibrate_command_on_an_emulated_arm(tmp_path):

@@ -34,7 +34,7 @@ def test_keyboard_keys_move_the_gripper_and_mark_episodes():
 def test_keyboard_drives_the_sim_arm_in_end_effector_space(tmp_path):
     robot = SimRobot({"name": "lift"}, cameras=[], action_space="ee_delta")
     kb = KeyboardTeleop(listen=False)
-    start = robot.reset(seed=0)
+    robot.reset(seed=0)
     kb.press("w")
     for _ in range(5):
         robot.send_action(kb.get_action())
@@ -120,7 +120,7 @@ def test_camera_latest_frame_never_blocks_and_loss_is_reported():
     cam = OpenCVCamera("front", CameraConfig(source="0", width=64, height=48, resize=[24, 32]), capture_factory=FakeCapture,
                        lost_after_s=0.2)
     cam.connect()
-    frame, stamp = cam.read_latest()
+    frame, _stamp = cam.read_latest()
     assert frame.shape == (24, 32, 3)
     t0 = time.perf_counter()
     for _ in range(100):

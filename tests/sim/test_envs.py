@@ -2,7 +2,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import sim
+import sim  # registers the environments
 from sim.arm import DLSIK, planar_guess
 from sim.robot import make_env
 
@@ -13,7 +13,7 @@ TASKS = ["lift", "pick_place", "insertion", "pusht"]
 def test_registered_and_seeded_resets_reproduce_the_scene(task):
     env_id = sim.TASKS[task][0]
     env = gym.make(env_id, image_height=32, image_width=32)
-    a, info_a = env.reset(seed=7)
+    a, _info_a = env.reset(seed=7)
     state_a = env.unwrapped.get_state()
     b, _ = env.reset(seed=8)
     c, _ = env.reset(seed=7)
@@ -37,7 +37,7 @@ def test_saved_state_restores_the_episode_exactly(task):
                for _ in range(4)]
     first = [env.step(a)[0]["state"] for a in actions]
     env.reset(seed=99)
-    obs, _ = env.reset(options={"state": saved})
+    _obs, _ = env.reset(options={"state": saved})
     second = [env.step(a)[0]["state"] for a in actions]
     np.testing.assert_array_equal(np.array(first), np.array(second))
     env.close()
@@ -137,6 +137,6 @@ def test_vector_env_with_two_processes():
     obs, _ = envs.reset(seed=[0, 1])
     assert obs["images"]["front"].shape == (2, 24, 24, 3)
     assert list(obs["task"]) == ["lift the red cube"] * 2
-    obs, reward, term, trunc, info = envs.step(np.stack([envs.single_action_space.low] * 2) * 0)
+    obs, _reward, _term, _trunc, info = envs.step(np.stack([envs.single_action_space.low] * 2) * 0)
     assert obs["state"].shape == (2, 12) and len(info["success"]) == 2
     envs.close()

@@ -81,7 +81,7 @@ def test_steps_per_second_leaves_out_evaluations_and_saves(lift_data, tmp_path, 
     assert result.steps_per_second == pytest.approx(20 / result.train_seconds)
     # The logged windows (5 steps each) add up to the training time: the one after the evaluation at step 10
     # does not count it either.
-    rates = [float(r["steps_per_s"]) for r in csv.DictReader(open(tmp_path / "run" / "train_log.csv")) if r["steps_per_s"]]
+    rates = [float(r["steps_per_s"]) for r in csv.DictReader((tmp_path / "run" / "train_log.csv").read_text().splitlines()) if r["steps_per_s"]]
     assert len(rates) == 4
     assert sum(5 / rate for rate in rates) == pytest.approx(result.train_seconds, abs=0.5)
 
@@ -116,7 +116,7 @@ def test_distributed_data_parallel_on_cpu_with_two_processes(lift_data, tmp_path
            "-m", "robot_hf.cli.main", "train", *lift_overrides(lift_data, run, *SMALL, "train.steps=6", "train.save_every=6",
                                                                "run.device=cpu")]
     env = {**os.environ, "MUJOCO_GL": "egl", "OMP_NUM_THREADS": "1"}
-    out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["steps"] == 6
