@@ -157,7 +157,8 @@ class TrainWorkspace:
         logger = TrainLogger(self.run_dir, tc.steps, step, enabled=verbose)
         n_params = sum(p.numel() for p in policy.parameters())
         if verbose:
-            logger.print(f"policy {config.name} ({getattr(config, 'denoiser', '')}): {n_params / 1e6:.2f} M parameters; "
+            variant = f" ({config.denoiser})" if getattr(config, "denoiser", "") else ""
+            logger.print(f"policy {config.name}{variant}: {n_params / 1e6:.2f} M parameters; "
                          f"{len(windows)} training windows from {reader.num_episodes} episodes"
                          f"{' (frames cached in memory)' if windows.cached else ''}; device {device}")
         t_start = time.perf_counter()
