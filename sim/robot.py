@@ -7,7 +7,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-import sim  # registers the environments
+import sim
 from sim.config import TaskConfig
 
 

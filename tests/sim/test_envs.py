@@ -2,7 +2,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import sim  # registers the environments
+import sim
 from sim.arm import DLSIK, planar_guess
 from sim.robot import make_env
 
