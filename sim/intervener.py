@@ -3,7 +3,8 @@
 While the policy drives, the watcher keeps the expert's plan current and counts three warning signs:
 no progress for a while, the gripper off course from where the expert would be heading, and a sudden
 loss of progress (a dropped object). After a reaction delay it takes over (an `intervene` event),
-drives with the expert until the task has clearly moved on, and hands back (`intervene` again).
+drives with the expert until the task has clearly moved on and any fine work is done, and hands back
+(`intervene` again); a take-over that gets nowhere either ends the episode as a failure (`failure`).
 Implements the Teleoperator interface; thresholds come from the feedback config.
 """
 
@@ -45,9 +46,11 @@ class SimulatedIntervener:
         self.last_dist = np.inf
         self.pending = -1  # steps left before a decided take-over happens (reaction delay)
         self.control_steps = 0
-        self.progress_at_takeover = 0.0
+        self.progress_to_beat = 0.0
         self.reason = ""
         self.reasons: list[str] = []
+        self.gave_up = False
+        self.episode_best = 0.0
 
     def get_action(self, observation: dict[str, Any]) -> np.ndarray:
         return self.expert.act(observation, self.robot.info)
@@ -56,14 +59,23 @@ class SimulatedIntervener:
         info = self.robot.info
         progress = float(info.get("progress", 0.0))
         self.step += 1
+        self.episode_best = max(self.episode_best, progress)
         if progress > self.best + self.cfg.progress_epsilon:
             self.best, self.best_step = progress, self.step
         if self.robot.done or info.get("success"):
             return {}
         if self.in_control:
             self.control_steps += 1
-            recovered = progress >= self.progress_at_takeover + self.cfg.recover_progress
-            if self.control_steps >= self.cfg.max_takeover_steps or (self.control_steps >= self.cfg.min_takeover_steps and recovered):
+            if self.step - self.best_step >= self.cfg.give_up_steps:
+                # Driving gets nowhere either (the object is out of reach): a person ends the take as a failure
+                # rather than spend more of their time on it.
+                self.in_control = False
+                self.gave_up = True
+                return {"failure": True}
+            recovered = progress >= self.progress_to_beat + self.cfg.recover_progress
+            # Fine work (closing on the object, aligning a peg) is finished before the hand-back.
+            settled = recovered and self.control_steps >= self.cfg.min_takeover_steps and not self.expert.precise
+            if self.control_steps >= self.cfg.max_takeover_steps or settled:
                 self.in_control = False
                 self.best, self.best_step, self.off_course, self.last_dist, self.dropped = progress, self.step, 0, np.inf, 0
                 return {"intervene": True}
@@ -107,7 +119,10 @@ class SimulatedIntervener:
         self.in_control = True
         self.takeovers += 1
         self.control_steps = 0
-        self.progress_at_takeover = progress
+        # Recovered means past the best the policy reached, not back to it: hovering again over an object the
+        # policy knocked away is not yet a recovery (the policy would fail there the same way).
+        self.progress_to_beat = max(progress, self.episode_best)
+        self.best, self.best_step = progress, self.step  # give_up_steps counts from the take-over
         self.reasons.append(self.reason)
         self.expert.reset()  # plan afresh from the scene the policy left
         return {"intervene": True}

@@ -84,6 +84,14 @@ class WindowDataset(Dataset):
         if weights is not None and len(weights) != reader.num_frames:
             raise ValueError(f"weights must have one value per frame ({reader.num_frames}), got {len(weights)}")
         self.weights = np.ones(reader.num_frames, np.float32) if weights is None else np.asarray(weights, np.float32)
+        if weights is not None:
+            if (self.weights < 0).any() or not np.isfinite(self.weights).all():
+                raise ValueError("weights must be finite and >= 0 (a frame's share of the loss)")
+            # A zero-weight frame adds nothing to the loss, so it is not drawn (a batch of them would be wasted);
+            # it still appears as context in its neighbours' observation and action windows.
+            self.indices = self.indices[self.weights[self.indices] > 0]
+            if not len(self.indices):
+                raise ValueError("every chosen frame has weight 0: nothing to train on (check the learner's class weights)")
         self.obs_offsets = np.arange(-(n_obs_steps - 1), 1)
         self.action_offsets = np.arange(self.action_start, self.action_start + horizon)
         self.frames: dict[str, np.ndarray] = {}

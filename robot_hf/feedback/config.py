@@ -19,10 +19,13 @@ class IntervenerConfig:
     off_course_m: float = 0.05
     off_course_steps: int = 8
     reaction_delay_steps: int = 2
-    # Hand back once progress rose this much since the take-over (after at least min_takeover_steps).
-    recover_progress: float = 0.2
+    # Hand back once progress is this much above the best of the episode so far (after at least
+    # min_takeover_steps, and not in the middle of fine work such as closing on the object).
+    recover_progress: float = 0.15
     min_takeover_steps: int = 5
     max_takeover_steps: int = 40
+    # A take-over with no progress for this many steps ends the episode as a failure (the scene is lost).
+    give_up_steps: int = 15
     max_takeovers: int = 3
 
 

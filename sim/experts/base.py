@@ -101,6 +101,10 @@ class Expert:
                 return None
             if aligned and grasp[2] - 0.005 < ee[2] < above[2] + 0.015:
                 self.stage = "descend"
+            elif ee[2] < above[2] - 0.015 and np.linalg.norm(ee[:2] - obj[:2]) > 2 * xy_tol:
+                # Low beside the object (a take-over): up first, as a person would; the straight line to
+                # above it sweeps the fingers through it and knocks it out of reach.
+                return Phase("approach", np.append([ee[0], ee[1], above[2]], self.yaw), GRIPPER_OPEN)
             return Phase("approach", above, GRIPPER_OPEN)
         if self.stage == "descend":
             if np.linalg.norm(ee - grasp[:3]) < reach_tol:
@@ -128,6 +132,7 @@ class Expert:
     # ---- the shared motion layer ---------------------------------------------------------------------
     def reset(self) -> None:
         self.phase_name = ""
+        self.precise = False  # the phase last acted on is fine work (closing on a part, aligning)
         self.target: np.ndarray | None = None
         self.bias = np.zeros(3)
         self.noise = np.zeros(3)
@@ -144,6 +149,7 @@ class Expert:
         if self.target is None:
             self.target = ee.copy()
         phase = self.plan(info)
+        self.precise = phase.precise
         if phase.name != self.phase_name:
             self.phase_name = phase.name
             self.detour = self._maybe_detour(phase)

@@ -43,6 +43,21 @@ def test_action_start_and_weights(reader):
         WindowDataset(reader, weights=np.ones(3))
 
 
+def test_zero_weight_frames_are_never_drawn_but_stay_as_context(reader):
+    weights = np.zeros(16, dtype=np.float32)
+    weights[[7, 9]] = [1.0, 3.0]  # episode 1, frames 1 and 3
+    w = WindowDataset(reader, n_obs_steps=2, horizon=4, action_start=0, weights=weights)
+    assert len(w) == 2
+    assert [int(w[i]["index"]) for i in range(2)] == [7, 9]
+    item = w[0]  # frame 7's window reads frames 6 (observation) and 8-10 (actions), all of weight 0
+    np.testing.assert_array_equal(item["observation.state"][:, 1].numpy(), [0, 1])
+    np.testing.assert_array_equal(item["action"][:, 0].numpy(), [1, 2, 3, 4])
+    with pytest.raises(ValueError, match="every chosen frame has weight 0"):
+        WindowDataset(reader, weights=weights, episodes=[0])
+    with pytest.raises(ValueError, match=">= 0"):
+        WindowDataset(reader, weights=-weights)
+
+
 def test_cached_and_per_sample_decoding_agree(reader, caplog):
     cached = WindowDataset(reader, n_obs_steps=2, horizon=4, cache="memory")
     with caplog.at_level(logging.WARNING):
