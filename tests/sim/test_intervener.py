@@ -1,0 +1,82 @@
+"""The simulated intervener takes over as a person would: it finishes what it started and knows when to stop."""
+
+import mujoco
+import numpy as np
+
+from robot_hf.feedback.config import IntervenerConfig
+from sim.arm import GRIPPER_OPEN
+from sim.envs.scene import set_free_joint
+from sim.experts.base import Phase
+from sim.experts.lift import LiftExpert
+from sim.intervener import SimulatedIntervener
+from sim.robot import SimRobot
+
+
+class HoverBeside(LiftExpert):
+    """A stuck policy: the open gripper parked low, 4 cm beside the cube, never closing."""
+
+    def plan(self, info):
+        cube = np.asarray(info["privileged"]["cube_pos"])
+        return Phase("hover", np.append(cube + [0.0, 0.04, 0.005], 0.0), GRIPPER_OPEN)
+
+
+def drive(robot, intervener, policy, steps=100):
+    """A rollout loop like run_rollouts: who acts, and the intervener's events and the scene after each step."""
+    observation, human, log = robot.get_observation(), False, []
+    for _ in range(steps):
+        action = intervener.get_action(observation) if human else policy.act(observation, robot.info)
+        robot.send_action(action)
+        observation = robot.get_observation()
+        events = intervener.get_events()
+        p = robot.info["privileged"]
+        log.append({"human": human, "events": events, "held": bool(p["cube_held"]), "cube": np.array(p["cube_pos"]),
+                    "precise": intervener.expert.precise, "success": robot.success})
+        if events.get("intervene"):
+            human = not human
+        if events.get("failure") or robot.success:
+            break
+    return log
+
+
+def start(config, seed=3):
+    robot = SimRobot({"name": "lift", "object_state": True, "cameras": []})
+    robot.reset(seed=seed)
+    return robot, SimulatedIntervener(robot, config, seed=seed), HoverBeside(robot.env, seed=seed)
+
+
+def test_takes_over_a_stuck_policy_grasps_without_knocking_the_cube_and_hands_back_after_the_grasp():
+    robot, intervener, policy = start(IntervenerConfig(reaction_delay_steps=0))
+    log = drive(robot, intervener, policy)
+    onset = next(i for i, f in enumerate(log) if f["events"].get("intervene"))
+    assert intervener.reasons[0] == "no progress"
+    handback = next(i for i, f in enumerate(log) if i > onset and f["events"].get("intervene"))
+    # From low beside the cube the expert rises before crossing over it: the cube is where the policy left it
+    # until the fingers close on it.
+    first_hold = next(i for i in range(onset, len(log)) if log[i]["held"])
+    assert np.linalg.norm(log[first_hold]["cube"][:2] - log[onset]["cube"][:2]) < 0.01
+    # The hand-back waits for the fingers to finish closing (fine work), and the cube is held then.
+    assert handback > first_hold and not log[handback]["precise"] and log[handback]["held"]
+    assert any(f["precise"] for f in log[onset:handback])
+    robot.disconnect()
+
+
+def test_gives_up_and_fails_the_episode_when_its_take_over_gets_nowhere():
+    config = IntervenerConfig(reaction_delay_steps=0, give_up_steps=10)
+    robot, intervener, policy = start(config)
+    env = robot.env.unwrapped
+    set_free_joint(env.model, env.data, "cube", [0.5, -0.1, 0.0151])  # knocked out of the arm's reach
+    mujoco.mj_forward(env.model, env.data)
+    log = drive(robot, intervener, policy)
+    onset = next(i for i, f in enumerate(log) if f["events"].get("intervene"))
+    assert log[-1]["events"] == {"failure": True} and intervener.gave_up and not log[-1]["success"]
+    assert all(f["human"] for f in log[onset + 1:])
+    assert len(log) - onset - 1 == config.give_up_steps  # no hand-back to a hopeless scene, no frames spent past it
+    robot.disconnect()
+
+
+def test_recovery_means_beating_the_best_progress_of_the_episode():
+    robot, intervener, _ = start(IntervenerConfig(reaction_delay_steps=0, recover_progress=0.15))
+    intervener.episode_best = 0.3  # the policy had reached the cube before knocking it away
+    intervener._take_over(progress=0.0)
+    assert intervener.progress_to_beat == 0.3
+    robot.disconnect()
