@@ -6,7 +6,7 @@
     MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --only-final --final-eval-episodes 100
 
 Per task: 20 demonstrations from the simulated teleoperator train a weak diffusion policy (U-Net). Then
-3 rounds each of HG-DAgger and Sirius (rollouts with the simulated intervener -> weighted fine-tuning
+3 rounds each of HG-DAgger and Sirius (20 rollouts with the simulated intervener -> weighted fine-tuning
 -> evaluation), and the baseline that spends the same human frames per round (matched to Sirius) on
 new full demonstrations. Every evaluation: 50 held-out seeds, the same ones every round.
 Observations: low-dimensional (joint positions/velocities and the objects' poses, task.object_state),
@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("--demos", type=int, default=20)
     parser.add_argument("--base-steps", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--episodes-per-round", type=int, default=10)
+    parser.add_argument("--episodes-per-round", type=int, default=20)
     parser.add_argument("--eval-episodes", type=int, default=50)
     parser.add_argument("--finetune-steps", type=int, default=1000)
     parser.add_argument("--finetune-lr", type=float, default=1e-4)

@@ -133,7 +133,7 @@ class ImproveCommand:
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     rounds: int = 3
-    episodes_per_round: int = 10
+    episodes_per_round: int = 20
     eval_episodes: int = 50
     finetune_steps: int = 1000
     finetune_lr: float = 1e-4
