@@ -22,7 +22,7 @@ def hg_dagger_weights(classes: np.ndarray) -> np.ndarray:
 def _check(w: ClassWeights) -> None:
     if w.scheme not in SCHEMES:
         raise ValueError(f"feedback.weights.scheme={w.scheme!r} is not a Sirius weighting scheme; use one of {SCHEMES}")
-    for name in ("intervention_share", "pre_intervention_share"):
+    for name in ("intervention_share", "pre_intervention_share", "policy_share_max"):
         if not 0.0 <= getattr(w, name) <= 1.0:
             raise ValueError(f"feedback.weights.{name}={getattr(w, name)} must be a fraction in [0, 1]")
     if w.intervention_share + w.pre_intervention_share > 1.0:
@@ -31,17 +31,23 @@ def _check(w: ClassWeights) -> None:
 
 
 def share_weights(classes: np.ndarray, kept: np.ndarray, w: ClassWeights) -> dict[int, float]:
-    """Per-class weights that give each class its target share of the kept frames' total weight."""
+    """Per-class weights that give each class its target share of the kept frames' total weight.
+
+    A class's weight is its target share over its share of the frames, so the weights average 1 whenever the
+    shares fit.
+    """
     n = max(int(kept.sum()), 1)
     ratio = {c: float(np.sum(classes[kept] == c)) / n for c in (DEMO, POLICY, PRE_INTERVENTION, INTERVENTION)}
-    # A class with no frames cannot take a share; what it would have had goes to the policy frames.
+    # A class with no frames cannot take a share.
     target = {INTERVENTION: w.intervention_share if ratio[INTERVENTION] else 0.0,
               PRE_INTERVENTION: w.pre_intervention_share if ratio[PRE_INTERVENTION] else 0.0}
-    target[POLICY] = max(0.0, 1.0 - ratio[DEMO] - target[INTERVENTION] - target[PRE_INTERVENTION])
-    table = {DEMO: 1.0}
-    for c, share in target.items():
-        table[c] = share / ratio[c] if ratio[c] else 0.0
-    return table
+    # The policy frames get what the demos' natural share and the interventions leave, up to a cap: as rounds
+    # add rollouts the leftover grows past the demos' share, and a weak policy would mostly imitate itself.
+    leftover = max(0.0, 1.0 - ratio[DEMO] - target[INTERVENTION] - target[PRE_INTERVENTION])
+    target[POLICY] = min(leftover, w.policy_share_max) if ratio[POLICY] else 0.0
+    # The demos keep their natural share plus what the cap holds back (all of it when there are no policy frames).
+    target[DEMO] = ratio[DEMO] + leftover - target[POLICY]
+    return {c: target[c] / ratio[c] if ratio[c] else 0.0 for c in target}
 
 
 def sirius_weights(classes: np.ndarray, config: FeedbackConfig, frame_round: np.ndarray | None = None,

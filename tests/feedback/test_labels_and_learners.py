@@ -61,18 +61,33 @@ def test_sirius_share_weights_give_each_class_its_target_share():
     cfg.weights.intervention_share = 0.8
     w = sirius_weights(classes, cfg)
     assert np.all(w[classes == POLICY] == 0.0) and np.all(w >= 0)
-    # Memory: the trimmed policy frames leave the pool, so the demos' natural share is 6 of 15 frames.
+    # Memory: the trimmed policy frames leave the pool; with no policy frames left, the demos take their share.
     cfg.weights.intervention_share, cfg.memory_rounds = 0.4, 1
     rounds = np.array([0] * 6 + [1] * 12)
     trimmed = sirius_weights(classes, cfg, rounds, current_round=2)
     assert np.all(trimmed[classes == POLICY] == 0.0)
-    assert np.isclose(trimmed[classes == INTERVENTION].sum() / trimmed[classes == DEMO].sum(), 0.4 / (6 / 15))
+    assert np.isclose(trimmed[classes == INTERVENTION].sum() / trimmed.sum(), 0.4)
+    assert np.isclose(trimmed[classes == DEMO].sum() / trimmed.sum(), 1 - 0.4 - 0.05)
+
+
+def test_sirius_policy_share_cap_gives_the_rest_to_the_demos():
+    classes = frame_classes(SOURCE, INTERVENTION_FLAGS, EPISODE, pre_window=2)
+    cfg = FeedbackConfig(type="sirius")
+    cfg.weights.intervention_share, cfg.weights.pre_intervention_share = 0.4, 0.0
+    uncapped = sirius_weights(classes, cfg)
+    assert np.isclose(uncapped[classes == POLICY].sum() / uncapped.sum(), 1 - 6 / 18 - 0.4)
+    cfg.weights.policy_share_max = 0.1
+    w = sirius_weights(classes, cfg)
+    share = {c: w[classes == c].sum() / w.sum() for c in (DEMO, POLICY, INTERVENTION)}
+    assert np.isclose(share[POLICY], 0.1) and np.isclose(share[INTERVENTION], 0.4)
+    assert np.isclose(share[DEMO], 0.5) and np.isclose(w.mean(), 1.0)
 
 
 @pytest.mark.parametrize("field, value, words", [
     ("scheme", "ratio", "feedback.weights.scheme='ratio'"),
     ("intervention_share", 1.5, "feedback.weights.intervention_share=1.5"),
     ("pre_intervention_share", 0.6, "is over 1"),
+    ("policy_share_max", -0.1, "feedback.weights.policy_share_max=-0.1"),
 ])
 def test_sirius_weights_reject_bad_shares(field, value, words):
     cfg = FeedbackConfig(type="sirius")
