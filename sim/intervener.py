@@ -106,7 +106,7 @@ class SimulatedIntervener:
             return "progress lost"
         privileged = info.get("privileged", {})
         if "ee_pos" in privileged:
-            phase = self.expert.plan(info)  # keeps the expert's plan in step with the scene
+            phase = self.expert.watch(info)  # keeps the expert's plan in step with the scene
             dist = float(np.linalg.norm(np.asarray(privileged["ee_pos"]) - phase.goal[:3]))
             closing = dist < self.last_dist - 0.002
             self.last_dist = dist

@@ -81,6 +81,16 @@ class Expert:
     def reset_task(self) -> None:
         pass
 
+    def watch(self, info: dict[str, Any]) -> Phase:
+        """The plan from the scene while someone else drives (the policy): the hand is where the robot's is.
+
+        Plans that correct from the last commanded target (fine alignment) need one; a watching expert has
+        commanded nothing, and a stale target from before would steer it wrong.
+        """
+        p = info["privileged"]
+        self.target = np.append(p["ee_pos"], p["ee_yaw"])
+        return self.plan(info)
+
     def pick(self, obj: np.ndarray, obj_yaw: float, privileged: dict[str, Any], grasp_dz: float, then: str,
              held: bool = False, above_dz: float = 0.06, xy_tol: float = 0.01, reach_tol: float = 0.006) -> Phase | None:
         """Stages approach -> descend -> close on an object; None once the fingers have closed.

@@ -7,6 +7,7 @@ from robot_hf.feedback.config import IntervenerConfig
 from sim.arm import GRIPPER_OPEN
 from sim.envs.scene import set_free_joint
 from sim.experts.base import Phase
+from sim.experts.insertion import InsertionExpert
 from sim.experts.lift import LiftExpert
 from sim.intervener import SimulatedIntervener
 from sim.robot import SimRobot
@@ -79,4 +80,23 @@ def test_recovery_means_beating_the_best_progress_of_the_episode():
     intervener.episode_best = 0.3  # the policy had reached the cube before knocking it away
     intervener._take_over(progress=0.0)
     assert intervener.progress_to_beat == 0.3
+    robot.disconnect()
+
+
+def test_watches_a_policy_through_the_fine_alignment_of_insertion():
+    """Watching, the expert plans from where the robot's hand is: alignment corrects from that, not from a
+    target it never commanded."""
+    robot = SimRobot({"name": "insertion", "object_state": True, "cameras": []})
+    robot.reset(seed=1)
+    intervener = SimulatedIntervener(robot, IntervenerConfig(no_progress_steps=1000, off_course_steps=1000), seed=1)
+    policy = InsertionExpert(robot.env, seed=1)
+    stages = set()
+    for _ in range(150):
+        robot.send_action(policy.act(robot.get_observation(), robot.info))
+        robot.get_observation()
+        assert intervener.get_events() == {}
+        stages.add(intervener.expert.stage)
+        if robot.success:
+            break
+    assert {"align", "insert"} <= stages
     robot.disconnect()
