@@ -66,7 +66,11 @@ class SimulatedIntervener:
             return {}
         if self.in_control:
             self.control_steps += 1
-            if self.step - self.best_step >= self.cfg.give_up_steps:
+            if self.expert.precise:
+                # Fine work in hand (closing on a part, aligning a peg over its hole) barely moves the task's
+                # progress, and a person keeps at it; max_takeover_steps still bounds the take-over.
+                self.best_step = self.step
+            if self.step - self.best_step >= self.cfg.give_up_steps or not self.expert.recoverable(self.robot.info):
                 # Driving gets nowhere either (the object is out of reach): a person ends the take as a failure
                 # rather than spend more of their time on it.
                 self.in_control = False
@@ -116,6 +120,11 @@ class SimulatedIntervener:
         return ""
 
     def _take_over(self, progress: float) -> dict[str, Any]:
+        if not self.expert.recoverable(self.robot.info):
+            # Nothing the person could do from here (a peg knocked over): the episode is marked failed, no frames spent.
+            self.gave_up = True
+            self.reasons.append(f"{self.reason}, unrecoverable")
+            return {"failure": True}
         self.in_control = True
         self.takeovers += 1
         self.control_steps = 0

@@ -81,6 +81,10 @@ class Expert:
     def reset_task(self) -> None:
         pass
 
+    def recoverable(self, info: dict[str, Any]) -> bool:
+        """Whether this expert can still finish the task from the scene (a person taking over asks the same)."""
+        return True
+
     def watch(self, info: dict[str, Any]) -> Phase:
         """The plan from the scene while someone else drives (the policy): the hand is where the robot's is.
 

@@ -12,11 +12,17 @@ from sim.experts.base import Expert, Phase, grasp_yaw
 
 PEG_HALF = 0.03
 CLEAR_Z = 0.035  # peg bottom above the fixture top while moving
+# A peg tipped this far (rad), lying on the table or swung sideways in the fingers, cannot be righted by this
+# expert: it grasps and inserts a standing peg.
+MAX_TILT = 0.6
 
 
 class InsertionExpert(Expert):
     def reset_task(self) -> None:
         self.stage, self.yaw, self.count = "approach", None, 0
+
+    def recoverable(self, info: dict[str, Any]) -> bool:
+        return float(info["privileged"]["peg_tilt"]) < MAX_TILT
 
     def plan(self, info: dict[str, Any]) -> Phase:
         p = info["privileged"]
