@@ -4,7 +4,9 @@ While the policy drives, the watcher keeps the expert's plan current and counts 
 no progress for a while, the gripper off course from where the expert would be heading, and a sudden
 loss of progress (a dropped object). After a reaction delay it takes over (an `intervene` event),
 drives with the expert until the task has clearly moved on and any fine work is done, and hands back
-(`intervene` again); a take-over that gets nowhere either ends the episode as a failure (`failure`).
+(`intervene` again); a take-over that gets nowhere either, or a scene the expert cannot recover (a peg
+knocked over), ends the episode as a failure (`failure`). Fine work (aligning a peg) does not count as
+getting nowhere: it barely moves the task's progress.
 Implements the Teleoperator interface; thresholds come from the feedback config.
 """
 

@@ -4,6 +4,7 @@ import mujoco
 import numpy as np
 
 from robot_hf.feedback.config import IntervenerConfig
+from robot_hf.record.loop import hold_action
 from sim.arm import GRIPPER_OPEN
 from sim.envs.scene import set_free_joint
 from sim.experts.base import Phase
@@ -99,4 +100,41 @@ def test_watches_a_policy_through_the_fine_alignment_of_insertion():
         if robot.success:
             break
     assert {"align", "insert"} <= stages
+    robot.disconnect()
+
+
+def insertion_robot():
+    robot = SimRobot({"name": "insertion", "object_state": True, "cameras": []})
+    robot.reset(seed=1)
+    return robot
+
+
+def test_a_knocked_over_peg_ends_the_episode_instead_of_a_take_over():
+    robot = insertion_robot()
+    env = robot.env.unwrapped
+    adr = env.model.joint("peg").qposadr[0]
+    env.data.qpos[adr + 2] = 0.011
+    env.data.qpos[adr + 3: adr + 7] = [np.cos(np.pi / 4), np.sin(np.pi / 4), 0, 0]  # lying on its side
+    mujoco.mj_forward(env.model, env.data)
+    robot.send_action(hold_action(robot, robot.get_observation()))
+    assert robot.info["privileged"]["peg_tilt"] > 1.0
+    config = IntervenerConfig(reaction_delay_steps=0, no_progress_steps=3)
+    intervener = SimulatedIntervener(robot, config, seed=1)
+    events = [intervener.get_events() for _ in range(config.no_progress_steps + 1)]
+    assert events[-1] == {"failure": True} and not any(e.get("intervene") for e in events)
+    assert intervener.gave_up and intervener.takeovers == 0 and intervener.reasons == ["no progress, unrecoverable"]
+    robot.disconnect()
+
+
+def test_fine_work_does_not_count_towards_giving_up():
+    robot = insertion_robot()
+    config = IntervenerConfig(reaction_delay_steps=0, no_progress_steps=3, give_up_steps=5, max_takeover_steps=100)
+    intervener = SimulatedIntervener(robot, config, seed=1)
+    while not intervener.get_events().get("intervene"):
+        pass
+    intervener.expert.precise = True  # aligning: the task's progress hardly moves
+    assert all(intervener.get_events() == {} for _ in range(3 * config.give_up_steps))
+    intervener.expert.precise = False
+    events = [intervener.get_events() for _ in range(config.give_up_steps)]
+    assert events[-1] == {"failure": True} and all(e == {} for e in events[:-1])
     robot.disconnect()
