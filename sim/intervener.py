@@ -1,8 +1,8 @@
 """A simulated person watching a policy and taking over when it errs (built on the scripted expert).
 
-While the policy drives, the watcher keeps the expert's plan current and counts three warning signs:
-no progress for a while, the gripper off course from where the expert would be heading, and a sudden
-loss of progress (a dropped object). After a reaction delay it takes over (an `intervene` event),
+While the policy drives, the watcher keeps the expert's plan current and looks for four warning signs:
+no progress for a while, the gripper off course from where the expert would be heading, a sudden loss
+of progress (a dropped object), and a failure the expert sees coming (fingers about to knock a peg over). After a reaction delay it takes over (an `intervene` event),
 drives with the expert until the task has clearly moved on and any fine work is done, and hands back
 (`intervene` again); a take-over that gets nowhere either, or a scene the expert cannot recover (a peg
 knocked over), ends the episode as a failure (`failure`). Fine work (aligning a peg) does not count as
@@ -110,6 +110,8 @@ class SimulatedIntervener:
         self.dropped = self.dropped + 1 if self.best - progress >= self.cfg.progress_drop else 0
         if self.dropped >= self.cfg.drop_steps:
             return "progress lost"
+        if self.expert.imminent_failure(info):
+            return "imminent failure"
         privileged = info.get("privileged", {})
         if "ee_pos" in privileged:
             phase = self.expert.watch(info)  # keeps the expert's plan in step with the scene

@@ -85,6 +85,10 @@ class Expert:
         """Whether this expert can still finish the task from the scene (a person taking over asks the same)."""
         return True
 
+    def imminent_failure(self, info: dict[str, Any]) -> bool:
+        """Whether the scene is about to be lost (a person watching the policy would take over now)."""
+        return False
+
     def watch(self, info: dict[str, Any]) -> Phase:
         """The plan from the scene while someone else drives (the policy): the hand is where the robot's is.
 

@@ -15,6 +15,11 @@ CLEAR_Z = 0.035  # peg bottom above the fixture top while moving
 # A peg tipped this far (rad), lying on the table or swung sideways in the fingers, cannot be righted by this
 # expert: it grasps and inserts a standing peg.
 MAX_TILT = 0.6
+# A standing peg is about to be knocked over when it starts to tip, or when the open fingers (pads 50 mm long)
+# are beside it, not over it, at about its height.
+TIPPING = 0.1
+STRIKE_XY = (0.012, 0.045)
+STRIKE_ABOVE_TOP = 0.02
 
 
 class InsertionExpert(Expert):
@@ -23,6 +28,14 @@ class InsertionExpert(Expert):
 
     def recoverable(self, info: dict[str, Any]) -> bool:
         return float(info["privileged"]["peg_tilt"]) < MAX_TILT
+
+    def imminent_failure(self, info: dict[str, Any]) -> bool:
+        p = info["privileged"]
+        if p["peg_held"]:
+            return False
+        peg, ee = np.asarray(p["peg_pos"]), np.asarray(p["ee_pos"])
+        beside = STRIKE_XY[0] < np.linalg.norm(ee[:2] - peg[:2]) < STRIKE_XY[1]
+        return float(p["peg_tilt"]) > TIPPING or (beside and ee[2] < peg[2] + PEG_HALF + STRIKE_ABOVE_TOP)
 
     def plan(self, info: dict[str, Any]) -> Phase:
         p = info["privileged"]

@@ -114,3 +114,24 @@ def test_simulated_operators_differ_and_implement_the_teleoperator_interface():
     assert all(o in (["success"], ["rerecord"]) for o in outcomes)
     assert outcomes.count(["success"]) >= 2
     robot.disconnect()
+
+
+def test_insertion_expert_sees_a_peg_about_to_be_knocked_over():
+    from sim.experts.insertion import InsertionExpert
+
+    robot = SimRobot({"name": "insertion", "object_state": True, "cameras": []})
+    robot.reset(seed=1)
+    expert = InsertionExpert(robot.env, seed=1)
+    peg = np.array([0.2, 0.0, 0.03])
+
+    def scene(ee, tilt=0.0, held=False):
+        return {"privileged": {"peg_pos": peg, "ee_pos": np.asarray(ee), "peg_tilt": tilt, "peg_held": held}}
+
+    assert expert.imminent_failure(scene([0.23, 0.0, 0.06]))  # fingers beside the peg at its height
+    assert not expert.imminent_failure(scene([0.23, 0.0, 0.10]))  # passing above it
+    assert not expert.imminent_failure(scene([0.205, 0.0, 0.05]))  # over it, going down to grasp
+    assert not expert.imminent_failure(scene([0.30, 0.0, 0.04]))  # well clear
+    assert expert.imminent_failure(scene([0.30, 0.0, 0.10], tilt=0.2))  # already tipping
+    assert not expert.imminent_failure(scene([0.23, 0.0, 0.06], tilt=0.2, held=True))  # in the fingers
+    assert expert.recoverable(scene([0.3, 0, 0.1], tilt=0.3)) and not expert.recoverable(scene([0.3, 0, 0.1], tilt=1.5))
+    robot.disconnect()
