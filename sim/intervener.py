@@ -2,9 +2,9 @@
 
 While the policy drives, the watcher keeps the expert's plan current and looks for four warning signs:
 no progress for a while, the gripper off course from where the expert would be heading, a sudden loss
-of progress (a dropped object), and a failure the expert sees coming (fingers about to knock a peg over). After a reaction delay it takes over (an `intervene` event),
-drives with the expert until the task has clearly moved on and any fine work is done, and hands back
-(`intervene` again); a take-over that gets nowhere either, or a scene the expert cannot recover (a peg
+of progress (a dropped object), and a failure the expert sees coming (fingers about to knock a peg
+over). After a reaction delay it takes over (an `intervene` event), drives with the expert until the
+task has clearly moved on and any fine work is done, and hands back (`intervene` again); a take-over that gets nowhere either, or a scene the expert cannot recover (a peg
 knocked over), ends the episode as a failure (`failure`). Fine work (aligning a peg) does not count as
 getting nowhere: it barely moves the task's progress.
 Implements the Teleoperator interface; thresholds come from the feedback config.
@@ -73,8 +73,8 @@ class SimulatedIntervener:
                 # progress, and a person keeps at it; max_takeover_steps still bounds the take-over.
                 self.best_step = self.step
             if self.step - self.best_step >= self.cfg.give_up_steps or not self.expert.recoverable(self.robot.info):
-                # Driving gets nowhere either (the object is out of reach): a person ends the take as a failure
-                # rather than spend more of their time on it.
+                # Driving gets nowhere either (the object is out of reach), or the scene is lost: a person ends the
+                # take as a failure rather than spend more of their time on it.
                 self.in_control = False
                 self.gave_up = True
                 return {"failure": True}
