@@ -4,9 +4,10 @@ While the policy drives, the watcher keeps the expert's plan current and looks f
 no progress for a while, the gripper off course from where the expert would be heading, a sudden loss
 of progress (a dropped object), and a failure the expert sees coming (fingers about to knock a peg
 over). After a reaction delay it takes over (an `intervene` event), drives with the expert until the
-task has clearly moved on and any fine work is done, and hands back (`intervene` again); a take-over that gets nowhere either, or a scene the expert cannot recover (a peg
-knocked over), ends the episode as a failure (`failure`). Fine work (aligning a peg) does not count as
-getting nowhere: it barely moves the task's progress.
+task has clearly moved on and any fine work is done, and hands back (`intervene` again). A take-over
+that gets nowhere either, or a scene the expert cannot recover (a peg knocked over), ends the episode
+as a failure (`failure`). Fine work (aligning a peg) does not count as getting nowhere: it barely moves
+the task's progress.
 Implements the Teleoperator interface; thresholds come from the feedback config.
 """
 
