@@ -50,6 +50,7 @@ def test_sirius_share_weights_give_each_class_its_target_share():
     # 6 demo, 3 policy, 4 pre-intervention and 5 intervention frames
     classes = frame_classes(SOURCE, INTERVENTION_FLAGS, EPISODE, pre_window=2)
     cfg = FeedbackConfig(type="sirius")
+    cfg.weights.scheme = "shares"
     cfg.weights.intervention_share, cfg.weights.pre_intervention_share = 0.4, 0.05
     w = sirius_weights(classes, cfg)
     share = {c: w[classes == c].sum() / w.sum() for c in (DEMO, POLICY, PRE_INTERVENTION, INTERVENTION)}
@@ -73,6 +74,7 @@ def test_sirius_share_weights_give_each_class_its_target_share():
 def test_sirius_policy_share_cap_gives_the_rest_to_the_demos():
     classes = frame_classes(SOURCE, INTERVENTION_FLAGS, EPISODE, pre_window=2)
     cfg = FeedbackConfig(type="sirius")
+    cfg.weights.scheme = "shares"
     cfg.weights.intervention_share, cfg.weights.pre_intervention_share = 0.4, 0.0
     uncapped = sirius_weights(classes, cfg)
     assert np.isclose(uncapped[classes == POLICY].sum() / uncapped.sum(), 1 - 6 / 18 - 0.4)
