@@ -84,11 +84,16 @@ def test_recovery_means_beating_the_best_progress_of_the_episode():
     robot.disconnect()
 
 
+def insertion_robot():
+    robot = SimRobot({"name": "insertion", "object_state": True, "cameras": []})
+    robot.reset(seed=1)
+    return robot
+
+
 def test_watches_a_policy_through_the_fine_alignment_of_insertion():
     """Watching, the expert plans from where the robot's hand is: alignment corrects from that, not from a
     target it never commanded."""
-    robot = SimRobot({"name": "insertion", "object_state": True, "cameras": []})
-    robot.reset(seed=1)
+    robot = insertion_robot()
     intervener = SimulatedIntervener(robot, IntervenerConfig(no_progress_steps=1000, off_course_steps=1000), seed=1)
     policy = InsertionExpert(robot.env, seed=1)
     stages = set()
@@ -101,12 +106,6 @@ def test_watches_a_policy_through_the_fine_alignment_of_insertion():
             break
     assert {"align", "insert"} <= stages
     robot.disconnect()
-
-
-def insertion_robot():
-    robot = SimRobot({"name": "insertion", "object_state": True, "cameras": []})
-    robot.reset(seed=1)
-    return robot
 
 
 def test_a_knocked_over_peg_ends_the_episode_instead_of_a_take_over():
@@ -128,8 +127,8 @@ def test_fine_work_does_not_count_towards_giving_up():
     robot = insertion_robot()
     config = IntervenerConfig(reaction_delay_steps=0, no_progress_steps=3, give_up_steps=5, max_takeover_steps=100)
     intervener = SimulatedIntervener(robot, config, seed=1)
-    while not intervener.get_events().get("intervene"):
-        pass
+    assert any(intervener.get_events().get("intervene") for _ in range(config.no_progress_steps + 1))
+    assert intervener.in_control
     intervener.expert.precise = True  # aligning: the task's progress hardly moves
     assert all(intervener.get_events() == {} for _ in range(3 * config.give_up_steps))
     intervener.expert.precise = False
