@@ -35,8 +35,9 @@ def prepare(task: str, out: Path, args) -> tuple[Path, Path]:
     run = out / task / "base"
     obs = ["task.object_state=true", "task.cameras=[]", "policy.cameras=[]"] if not args.images else \
         [f"task.image_height={IMAGE}", f"task.image_width={IMAGE}", "policy.vision.crop=[56,56]", "policy.vision.widths=[16,32,64,128]"]
+    obs = [f"task.action_space={args.action_space}", *obs]
     if not (data / "meta/info.json").exists():
-        assert cli(["record", f"task={task}", *obs[:2], f"dataset.num_episodes={args.demos}", f"dataset.root={data}"]) == 0
+        assert cli(["record", f"task={task}", *obs[:3], f"dataset.num_episodes={args.demos}", f"dataset.root={data}"]) == 0
     if not (run / "checkpoints/last.txt").exists():
         assert cli(["train", f"task={task}", *obs, "policy=diffusion_unet", "policy.down_dims=[64,128,256]", f"dataset.root={data}",
                     f"train.steps={args.base_steps}", "train.lr=3e-4", "train.warmup_steps=200", "train.eval_every=0",
@@ -54,6 +55,7 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
     if result_file.exists():
         return json.loads(result_file.read_text())
     obs = ["task.object_state=true", "task.cameras=[]"] if not args.images else [f"task.image_height={IMAGE}", f"task.image_width={IMAGE}"]
+    obs = [f"task.action_space={args.action_space}", *obs]
     cfg = compose("improve", [f"task={task}", *obs, f"feedback={method}", f"policy.path={base}", f"dataset.root={data}",
                               f"rounds={args.rounds}", f"episodes_per_round={args.episodes_per_round}",
                               f"eval_episodes={args.eval_episodes}", f"finetune_steps={args.finetune_steps}",
@@ -62,7 +64,7 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
     return Improver(cfg).run().to_dict()
 
 
-def final_evaluation(task: str, out: Path, episodes: int, images: bool) -> list[tuple[str, int, float, tuple[float, float], float | None]]:
+def final_evaluation(task: str, out: Path, episodes: int, images: bool, action_space: str) -> list[tuple[str, int, float, tuple[float, float], float | None]]:
     """The start (first row) and every arm's last checkpoint (ablations too), on the same seeds and policy noise."""
     from policies.base import Policy
     from robot_hf.evaluation.rollout import evaluate
@@ -80,6 +82,7 @@ def final_evaluation(task: str, out: Path, episodes: int, images: bool) -> list[
     if not arms:
         raise SystemExit(f"no finished arms under {out / task} (improve.json): run the benchmark without --only-final first")
     task_cfg = {"name": task, "image_height": IMAGE, "image_width": IMAGE} if images else {"name": task, "object_state": True, "cameras": []}
+    task_cfg["action_space"] = action_space
     rows = []
     for name, (checkpoint, frames) in arms.items():
         if checkpoint not in done:
@@ -102,6 +105,8 @@ def main() -> None:
     parser.add_argument("--finetune-steps", type=int, default=1000)
     parser.add_argument("--finetune-lr", type=float, default=1e-4)
     parser.add_argument("--images", action="store_true", help="camera observations instead of low-dimensional ones")
+    parser.add_argument("--action-space", choices=["joint", "ee_delta"], default="joint",
+                        help="the policy's actions: absolute joint targets, or end-effector steps through the env's IK")
     parser.add_argument("--sirius-overrides", nargs="*", default=[],
                         help="ablation: overrides for the Sirius arm, e.g. feedback.weights.policy=0.25 (kept under sirius_<overrides>)")
     parser.add_argument("--only-sirius", action="store_true", help="ablation: the Sirius arm alone, without its baseline or HG-DAgger")
@@ -163,7 +168,7 @@ def final_table(args, console) -> None:
     from rich.table import Table
 
     for task in args.tasks:
-        rows = final_evaluation(task, args.out, args.final_eval_episodes, args.images)
+        rows = final_evaluation(task, args.out, args.final_eval_episodes, args.images, args.action_space)
         start = rows[0][2]
         table = Table(title=f"{task}: last checkpoints on {args.final_eval_episodes} new seeds, common policy noise")
         for col in ("arm", "human frames", "success (95% CI)", "mean max progress", "gain (points)", "points per 1000 human frames"):

@@ -230,13 +230,18 @@ class Expert:
         self.delayed.append(action)
         if len(self.delayed) > k:
             return self.delayed.pop(0)
+        if self.ik is None:  # end-effector steps: hold still while the delay line fills, not repeat the first step
+            return np.append(np.zeros(4), self.delayed[0][4]).astype(np.float32)
         return self.delayed[0]
 
     def _to_action(self, command: np.ndarray, gripper: float, privileged: dict[str, Any]) -> np.ndarray:
         if self.ik is not None:
             q, _, _ = self.ik.solve(privileged["joint_targets"], command[:3], command[3])
             return np.append(q, gripper).astype(np.float32)
-        delta = command - np.asarray(privileged["ee_target"])
+        # Steps still in the delay line will move the target before this one lands: a step taken
+        # from the current target alone would repeat them, and a late operator would overshoot.
+        pending = sum((a[:4] for a in self.delayed), np.zeros(4))
+        delta = command - np.asarray(privileged["ee_target"]) - pending
         delta[3] = wrap_angle(delta[3])
         low, high = self.env.action_space.low, self.env.action_space.high
         return np.clip(np.append(delta, gripper), low, high).astype(np.float32)
