@@ -28,19 +28,23 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 IMAGE = 64  # --images: camera resolution (square)
 
 
+def task_overrides(args) -> list[str]:
+    """The observations and action space every step of the benchmark uses (record, train, improve)."""
+    obs = ["task.object_state=true", "task.cameras=[]"] if not args.images else [f"task.image_height={IMAGE}", f"task.image_width={IMAGE}"]
+    return [f"task.action_space={args.action_space}", *obs]
+
+
 def prepare(task: str, out: Path, args) -> tuple[Path, Path]:
     """20 demos and the weak policy trained on them (cached under --out)."""
     from robot_hf.cli.main import main as cli
 
     data = out / task / "demos"
     run = out / task / "base"
-    obs = ["task.object_state=true", "task.cameras=[]", "policy.cameras=[]"] if not args.images else \
-        [f"task.image_height={IMAGE}", f"task.image_width={IMAGE}", "policy.vision.crop=[56,56]", "policy.vision.widths=[16,32,64,128]"]
-    obs = [f"task.action_space={args.action_space}", *obs]
+    policy = ["policy.cameras=[]"] if not args.images else ["policy.vision.crop=[56,56]", "policy.vision.widths=[16,32,64,128]"]
     if not (data / "meta/info.json").exists():
-        assert cli(["record", f"task={task}", *obs[:3], f"dataset.num_episodes={args.demos}", f"dataset.root={data}"]) == 0
+        assert cli(["record", f"task={task}", *task_overrides(args), f"dataset.num_episodes={args.demos}", f"dataset.root={data}"]) == 0
     if not (run / "checkpoints/last.txt").exists():
-        assert cli(["train", f"task={task}", *obs, "policy=diffusion_unet", "policy.down_dims=[64,128,256]", f"dataset.root={data}",
+        assert cli(["train", f"task={task}", *task_overrides(args), *policy, "policy=diffusion_unet", "policy.down_dims=[64,128,256]", f"dataset.root={data}",
                     f"train.steps={args.base_steps}", "train.lr=3e-4", "train.warmup_steps=200", "train.eval_every=0",
                     "train.eval_final=false", f"train.save_every={args.base_steps}", f"run.dir={run}"]) == 0
     last = (run / "checkpoints" / (run / "checkpoints/last.txt").read_text().strip())
@@ -55,9 +59,7 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
     result_file = run_dir / "improve.json"
     if result_file.exists():
         return json.loads(result_file.read_text())
-    obs = ["task.object_state=true", "task.cameras=[]"] if not args.images else [f"task.image_height={IMAGE}", f"task.image_width={IMAGE}"]
-    obs = [f"task.action_space={args.action_space}", *obs]
-    cfg = compose("improve", [f"task={task}", *obs, f"feedback={method}", f"policy.path={base}", f"dataset.root={data}",
+    cfg = compose("improve", [f"task={task}", *task_overrides(args), f"feedback={method}", f"policy.path={base}", f"dataset.root={data}",
                               f"rounds={args.rounds}", f"episodes_per_round={args.episodes_per_round}",
                               f"eval_episodes={args.eval_episodes}", f"finetune_steps={args.finetune_steps}",
                               f"finetune_lr={args.finetune_lr}", f"baseline={str(baseline).lower()}", "eval.num_envs=2",
