@@ -41,7 +41,8 @@ class TaskConfig:
     # "ee_delta": end-effector (dx, dy, dz, dyaw) through IK + absolute gripper.
     action_space: str = "joint"
     terminate_on_success: bool = True
-    # Append the objects' poses to the state (low-dimensional observations, as robomimic's low_dim):
+    # Append the objects' poses to the state (low-dimensional observations, as robomimic's low_dim),
+    # with the relative vectors a task turns on where it declares them (Insertion):
     # fast to learn from, for experiments where images are too slow on the machine at hand.
     object_state: bool = False
     # ee_delta: the largest step per control tick.

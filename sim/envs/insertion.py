@@ -44,14 +44,27 @@ class InsertionEnv(ArmTaskEnv):
     def instruction(self) -> str:
         return "insert the peg into the hole"
 
-    object_state_names: ClassVar[tuple[str, ...]] = ("peg.x", "peg.y", "peg.z", "peg.cos4yaw", "peg.sin4yaw",
-                                                       "hole.x", "hole.y", "hole.cos4yaw", "hole.sin4yaw")
+    # Absolute poses, then, as robosuite's peg-in-hole observations do, the relative geometry the task turns on:
+    # where the peg is from the hand (grasp) and where the hole is from the peg's bottom face (a peg hanging
+    # tilted in the fingers puts its bottom millimetres away from its centre), with yaw errors wrapped to the
+    # square's quarter turn. A policy would otherwise have to learn forward kinematics and that geometry to
+    # about a millimetre from a handful of demos.
+    object_state_names: ClassVar[tuple[str, ...]] = (
+        "peg.x", "peg.y", "peg.z", "peg.cos4yaw", "peg.sin4yaw", "peg.tilt",
+        "hole.x", "hole.y", "hole.cos4yaw", "hole.sin4yaw",
+        "hand_to_peg.x", "hand_to_peg.y", "hand_to_peg.z", "hand_to_peg.yaw",
+        "peg_bottom_to_hole.x", "peg_bottom_to_hole.y", "peg_bottom_to_hole.z", "peg_to_hole.yaw")
 
     def _object_state(self) -> np.ndarray:
         pos, quat = self._peg()
         peg_yaw, hole_yaw = quat_yaw(quat), float(self._fixture[2])
         hole = self.hole_pos()
-        return np.array([*pos, np.cos(4 * peg_yaw), np.sin(4 * peg_yaw), hole[0], hole[1], np.cos(4 * hole_yaw), np.sin(4 * hole_yaw)])
+        hand, hand_yaw = self.arm.ee_pose(self.data)
+        to_hole = hole - peg_bottom(pos, quat)
+        return np.array([*pos, np.cos(4 * peg_yaw), np.sin(4 * peg_yaw), tilt_of(quat),
+                         hole[0], hole[1], np.cos(4 * hole_yaw), np.sin(4 * hole_yaw),
+                         *(pos - hand), quarter_turn_error(peg_yaw, hand_yaw),
+                         *to_hole, quarter_turn_error(hole_yaw, peg_yaw)])
 
     def _peg(self) -> tuple[np.ndarray, np.ndarray]:
         b = self.model.body("peg").id
@@ -88,3 +101,15 @@ class InsertionEnv(ArmTaskEnv):
             "peg_held": held_by_fingers(self.model, self.data, self.model.geom("peg").id),
             "hole_pos": self.hole_pos(), "hole_yaw": float(self._fixture[2]),
         }
+
+
+def peg_bottom(center: np.ndarray, quat: np.ndarray) -> np.ndarray:
+    """Centre of the peg's bottom face, from its centre and orientation (w, x, y, z)."""
+    w, x, y, z = quat
+    axis = np.array([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)])
+    return center - PEG_HALF_LENGTH_M * axis
+
+
+def quarter_turn_error(goal_yaw: float, yaw: float) -> float:
+    """The yaw turn (rad, within +-pi/4) that brings `yaw` onto `goal_yaw` up to a quarter turn: a square's symmetry."""
+    return float((goal_yaw - yaw + np.pi / 4) % (np.pi / 2) - np.pi / 4)

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 from sim.arm import GRIPPER_CLOSED, GRIPPER_OPEN, wrap_angle
+from sim.envs.insertion import PEG_HALF_LENGTH_M, peg_bottom
 from sim.experts.base import Expert, Phase, grasp_yaw
 
-PEG_HALF = 0.03
 CLEAR_Z = 0.035  # peg bottom above the fixture top while moving
 # A peg tipped this far (rad), lying on the table or swung sideways in the fingers, cannot be righted by this
 # expert: it grasps and inserts a standing peg.
@@ -35,23 +35,23 @@ class InsertionExpert(Expert):
             return False
         peg, ee = np.asarray(p["peg_pos"]), np.asarray(p["ee_pos"])
         beside = STRIKE_XY[0] < np.linalg.norm(ee[:2] - peg[:2]) < STRIKE_XY[1]
-        return float(p["peg_tilt"]) > TIPPING or (beside and ee[2] < peg[2] + PEG_HALF + STRIKE_ABOVE_TOP)
+        return float(p["peg_tilt"]) > TIPPING or (beside and ee[2] < peg[2] + PEG_HALF_LENGTH_M + STRIKE_ABOVE_TOP)
 
     def plan(self, info: dict[str, Any]) -> Phase:
         p = info["privileged"]
         peg, ee, hole = np.asarray(p["peg_pos"]), np.asarray(p["ee_pos"]), np.asarray(p["hole_pos"])
         # Grasp 14 mm below the top of the standing peg.
-        phase = self.pick(peg, p["peg_yaw"], p, grasp_dz=PEG_HALF - 0.014, then="lift", held=p["peg_held"], above_dz=PEG_HALF + 0.05,
+        phase = self.pick(peg, p["peg_yaw"], p, grasp_dz=PEG_HALF_LENGTH_M - 0.014, then="lift", held=p["peg_held"], above_dz=PEG_HALF_LENGTH_M + 0.05,
                           xy_tol=0.008, reach_tol=0.005)
         if phase is not None:
             return phase
-        above = np.append(peg[:2], peg[2] + PEG_HALF + 0.05)
-        if not p["peg_held"] and peg[2] < PEG_HALF + 0.01 and self.stage != "insert":
+        above = np.append(peg[:2], peg[2] + PEG_HALF_LENGTH_M + 0.05)
+        if not p["peg_held"] and peg[2] < PEG_HALF_LENGTH_M + 0.01 and self.stage != "insert":
             self.stage = "approach"  # dropped: start over
             return Phase("approach", np.append(above, self.yaw), GRIPPER_OPEN)
         # The peg hangs in the fingers at an offset, maybe tilted: steer its bottom face by what is
         # measured, moving the commanded hand target by a fraction of the remaining error each step.
-        bottom = _peg_bottom(peg, np.asarray(p["peg_quat"]))
+        bottom = peg_bottom(peg, np.asarray(p["peg_quat"]))
         err_xy = hole[:2] - bottom[:2]
         peg_to_hole = float(wrap_angle(grasp_yaw(p["hole_yaw"], p["peg_yaw"]) - p["peg_yaw"]))
         carry_z = hole[2] + CLEAR_Z + (ee[2] - bottom[2])
@@ -79,8 +79,3 @@ class InsertionExpert(Expert):
         goal = np.append(self.target[:2] + gain * err_xy, z_goal)
         return Phase("insert", np.append(goal, self.target[3] + gain * peg_to_hole), GRIPPER_CLOSED, precise=True)
 
-
-def _peg_bottom(center: np.ndarray, quat: np.ndarray) -> np.ndarray:
-    w, x, y, z = quat
-    axis = np.array([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)])
-    return center - PEG_HALF * axis

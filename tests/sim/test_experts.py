@@ -1,3 +1,4 @@
+import mujoco
 import numpy as np
 import pytest
 
@@ -143,3 +144,29 @@ def test_insertion_expert_sees_a_peg_about_to_be_knocked_over():
     assert not expert.imminent_failure(scene([0.23, 0.0, 0.06], tilt=0.2, held=True))  # in the fingers
     assert expert.recoverable(scene([0.3, 0, 0.1], tilt=0.3)) and not expert.recoverable(scene([0.3, 0, 0.1], tilt=1.5))
     robot.disconnect()
+
+
+def test_insertion_state_gives_the_peg_from_the_hand_and_the_hole_from_the_peg_bottom():
+    env = make_env({"name": "insertion", "object_state": True}, cameras=[])
+    env.reset(seed=2)
+    hole, hole_yaw = env.hole_pos(), float(env._fixture[2])
+    # A peg standing beside the hole, turned a quarter turn plus 0.05 rad from it and tipped 0.2 rad about x.
+    yaw, tip = hole_yaw + np.pi / 2 + 0.05, 0.2
+    set_free_joint(env.model, env.data, "peg", [hole[0] + 0.06, hole[1] - 0.03, 0.12], yaw)
+    qw, qz = np.cos(yaw / 2), np.sin(yaw / 2)
+    cx, sx = np.cos(tip / 2), np.sin(tip / 2)
+    adr = env.model.jnt_qposadr[env.model.body("peg").jntadr[0]]
+    env.data.qpos[adr + 3:adr + 7] = [qw * cx, qw * sx, qz * sx, qz * cx]  # yaw, then the tip about the peg's own x
+    mujoco.mj_forward(env.model, env.data)
+    state = dict(zip(env.state_names, env._observation()["state"]))
+    peg = env.data.xpos[env.model.body("peg").id]
+    bottom = peg - PEG_HALF_LENGTH_M * env.data.xmat[env.model.body("peg").id].reshape(3, 3)[:, 2]
+    hand, hand_yaw = env.arm.ee_pose(env.data)
+    assert np.allclose([state[f"peg_bottom_to_hole.{a}"] for a in "xyz"], hole - bottom, atol=1e-5)
+    assert np.linalg.norm(bottom[:2] - peg[:2]) > 0.005  # the tip moves the bottom face well off the centre
+    assert np.allclose([state[f"hand_to_peg.{a}"] for a in "xyz"], peg - hand, atol=1e-5)
+    assert state["peg.tilt"] == pytest.approx(tip, abs=1e-4)
+    assert state["peg_to_hole.yaw"] == pytest.approx(-0.05, abs=2e-3)
+    turn = state["hand_to_peg.yaw"]  # the hand's turn onto one of the peg's four equivalent yaws
+    assert abs(turn) <= np.pi / 4 and np.cos(4 * (hand_yaw + turn - yaw)) == pytest.approx(1, abs=1e-3)
+    env.close()
