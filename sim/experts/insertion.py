@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.arm import GRIPPER_CLOSED, GRIPPER_OPEN, wrap_angle
-from sim.envs.insertion import PEG_HALF_LENGTH_M, peg_bottom
-from sim.experts.base import Expert, Phase, grasp_yaw
+from sim.arm import GRIPPER_CLOSED, GRIPPER_OPEN
+from sim.envs.insertion import PEG_HALF_LENGTH_M, peg_bottom, quarter_turn_error
+from sim.experts.base import Expert, Phase
 
 CLEAR_Z = 0.035  # peg bottom above the fixture top while moving
 # A peg tipped this far (rad), lying on the table or swung sideways in the fingers, cannot be righted by this
@@ -41,8 +41,8 @@ class InsertionExpert(Expert):
         p = info["privileged"]
         peg, ee, hole = np.asarray(p["peg_pos"]), np.asarray(p["ee_pos"]), np.asarray(p["hole_pos"])
         # Grasp 14 mm below the top of the standing peg.
-        phase = self.pick(peg, p["peg_yaw"], p, grasp_dz=PEG_HALF_LENGTH_M - 0.014, then="lift", held=p["peg_held"], above_dz=PEG_HALF_LENGTH_M + 0.05,
-                          xy_tol=0.008, reach_tol=0.005)
+        phase = self.pick(peg, p["peg_yaw"], p, grasp_dz=PEG_HALF_LENGTH_M - 0.014, then="lift", held=p["peg_held"],
+                          above_dz=PEG_HALF_LENGTH_M + 0.05, xy_tol=0.008, reach_tol=0.005)
         if phase is not None:
             return phase
         above = np.append(peg[:2], peg[2] + PEG_HALF_LENGTH_M + 0.05)
@@ -53,7 +53,7 @@ class InsertionExpert(Expert):
         # measured, moving the commanded hand target by a fraction of the remaining error each step.
         bottom = peg_bottom(peg, np.asarray(p["peg_quat"]))
         err_xy = hole[:2] - bottom[:2]
-        peg_to_hole = float(wrap_angle(grasp_yaw(p["hole_yaw"], p["peg_yaw"]) - p["peg_yaw"]))
+        peg_to_hole = quarter_turn_error(p["hole_yaw"], p["peg_yaw"])
         carry_z = hole[2] + CLEAR_Z + (ee[2] - bottom[2])
         if self.stage == "lift":
             if ee[2] > carry_z - 0.01:
