@@ -11,7 +11,8 @@ Per task: 20 demonstrations from the simulated teleoperator train a weak diffusi
 new full demonstrations. Every evaluation: 50 held-out seeds, the same ones every round.
 Observations: low-dimensional (task.object_state: joint positions/velocities, the objects' poses and, on
 Insertion, the peg from the hand and the hole from the peg's bottom face), so 2 CPU cores can afford it;
-`--images` uses the cameras instead (much slower). Actions are absolute joint targets; `--action-space ee_delta` records, trains and rolls out with end-effector steps instead.
+`--images` uses the cameras instead (much slower). Actions are absolute joint targets; `--action-space ee_delta`
+records, trains and rolls out with end-effector steps instead.
 With n = 50 a success rate has a CI of about +-13 points, so `--final-eval-episodes N` evaluates the start and
 every arm's last checkpoint (ablations included) again on N new seeds with the same policy noise.
 """
