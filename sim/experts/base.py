@@ -25,6 +25,8 @@ class Phase:
     done: bool = False
     # Skip the speed limit and move straight there (small corrections).
     precise: bool = False
+    # This phase's speed limit (m/s) in place of the expert's `speed_m_s`: a person slows down near a part.
+    speed_m_s: float | None = None
 
 
 # A person steadies their hand for fine work (aligning, closing on a part): hand noise is scaled by this there.
@@ -100,7 +102,8 @@ class Expert:
         return self.plan(info)
 
     def pick(self, obj: np.ndarray, obj_yaw: float, privileged: dict[str, Any], grasp_dz: float, then: str,
-             held: bool = False, above_dz: float = 0.06, xy_tol: float = 0.01, reach_tol: float = 0.006) -> Phase | None:
+             held: bool = False, above_dz: float = 0.06, xy_tol: float = 0.01, reach_tol: float = 0.006,
+             descend_speed_m_s: float | None = None) -> Phase | None:
         """Stages approach -> descend -> close on an object; None once the fingers have closed.
 
         `self.stage` holds the stage (start at "approach"); after closing it becomes `then`. Starting
@@ -129,7 +132,7 @@ class Expert:
                 self.stage, self.closing = "close", 0
             if np.linalg.norm(ee[:2] - obj[:2]) > 0.03:  # the object moved away: start over
                 self.stage = "approach"
-            return Phase("descend", grasp, GRIPPER_OPEN)
+            return Phase("descend", grasp, GRIPPER_OPEN, speed_m_s=descend_speed_m_s)
         if self.stage == "close":
             self.closing += 1
             if self.closing >= max(3, round(0.5 * self.fps)):
@@ -174,7 +177,7 @@ class Expert:
         goal = phase.goal if self.detour is None else self.detour
         if self.detour is not None and np.linalg.norm(self.target[:3] - self.detour[:3]) < 0.01:
             self.detour = None
-        self._advance(goal, phase.precise)
+        self._advance(goal, phase.precise, phase.speed_m_s or self.speed_m_s)
         measured = np.asarray(p["ee_pos"])
         # Sag correction: only while the target rests, so a moving target's lag is not mistaken for
         # sag, and (for a late operator) once the commands still in the delay line have caught up.
@@ -188,14 +191,14 @@ class Expert:
         self.steps += 1
         return self._delay(action)
 
-    def _advance(self, goal: np.ndarray, precise: bool) -> None:
+    def _advance(self, goal: np.ndarray, precise: bool, speed_m_s: float) -> None:
         if self.pause > 0:
             self.pause -= 1
             return
         if self.style.pause_prob and self.rng.random() < self.style.pause_prob:
             self.pause = int(self.rng.integers(*self.style.pause_steps))
             return
-        step = self.speed_m_s * self.style.speed_scale / self.fps
+        step = speed_m_s * self.style.speed_scale / self.fps
         yaw_step = self.yaw_speed * self.style.speed_scale / self.fps
         delta = goal[:3] - self.target[:3]
         dist = np.linalg.norm(delta)
