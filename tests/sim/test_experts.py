@@ -5,6 +5,7 @@ import pytest
 from sim.envs.insertion import HOLE_DEPTH_M, PEG_HALF_LENGTH_M
 from sim.envs.scene import set_free_joint
 from sim.experts.base import OperatorStyle
+from sim.experts.insertion import DESCEND_SPEED_M_S
 from sim.robot import SimRobot, make_env
 from sim.teleop import ScriptedTeleopConfig, SimulatedTeleoperator, load_expert_class
 
@@ -175,8 +176,6 @@ def test_insertion_state_gives_the_peg_from_the_hand_and_the_hole_from_the_peg_b
 def test_insertion_expert_slows_down_onto_the_peg_and_closes_at_the_grasp_height():
     # At full speed the hand dropped 64 mm onto the peg in 3 frames, and policies learning from the demos
     # closed their fingers a frame early, 30 mm high, with the peg swinging loose.
-    from sim.experts.insertion import DESCEND_SPEED_M_S
-
     env = make_env({"name": "insertion", "action_space": "ee_delta"}, cameras=[])
     obs, info = env.reset(seed=1)
     expert = load_expert_class("insertion")(env, seed=1)
