@@ -5,7 +5,7 @@ import pytest
 from sim.envs.insertion import HOLE_DEPTH_M, PEG_HALF_LENGTH_M
 from sim.envs.scene import set_free_joint
 from sim.experts.base import OperatorStyle
-from sim.experts.insertion import DESCEND_SPEED_M_S
+from sim.experts.insertion import ALIGN_XY_M, ALIGN_YAW, CLEAR_Z, DESCEND_SPEED_M_S
 from sim.robot import SimRobot, make_env
 from sim.teleop import ScriptedTeleopConfig, SimulatedTeleoperator, load_expert_class
 
@@ -193,4 +193,28 @@ def test_insertion_expert_slows_down_onto_the_peg_and_closes_at_the_grasp_height
     steps = -np.diff(descend_z)
     assert len(descend_z) >= 6 and steps.max() <= DESCEND_SPEED_M_S / env.config.fps + 1e-6
     assert np.linalg.norm(closed_at[:2]) < 0.005 and abs(closed_at[2] - (PEG_HALF_LENGTH_M - 0.014)) < 0.006
+    env.close()
+
+
+@pytest.mark.parametrize("offset_m, yaw_error, starts_down", [(0.002, 0.04, True), (0.004, 0.0, False), (0.0, 0.09, False)])
+def test_insertion_expert_starts_down_once_roughly_over_the_hole(offset_m, yaw_error, starts_down):
+    # A sub-millimetre, 0.03 rad gate at carry height made policies hover there, 2-6 mm and up to 0.25 rad off,
+    # for the rest of the episode. The expert now goes down within ALIGN_XY_M and ALIGN_YAW and centres on the way.
+    assert ALIGN_XY_M < 0.003 and ALIGN_YAW < 0.09  # inside what the 1 mm clearance admits
+    env = make_env({"name": "insertion"}, cameras=[])
+    env.reset(seed=1)
+    expert = load_expert_class("insertion")(env, seed=1)
+    hole, hole_yaw = env.hole_pos(), float(env._fixture[2])
+    peg_yaw = hole_yaw + yaw_error
+    peg = hole + [offset_m, 0.0, CLEAR_Z + PEG_HALF_LENGTH_M]  # upright, its bottom CLEAR_Z above the hole
+    ee = peg + [0.0, 0.0, 0.014]
+    quat = [np.cos(peg_yaw / 2), 0.0, 0.0, np.sin(peg_yaw / 2)]
+    info = {"privileged": {"peg_pos": peg, "peg_quat": np.array(quat), "peg_yaw": peg_yaw, "peg_tilt": 0.0, "peg_held": True,
+                           "hole_pos": hole, "hole_yaw": hole_yaw, "ee_pos": ee, "ee_yaw": peg_yaw}}
+    expert.stage, expert.yaw, expert.target = "align", peg_yaw, np.append(ee, peg_yaw)
+    phases = [expert.plan(info) for _ in range(3)]
+    assert (phases[-1].name == "insert") is starts_down
+    if starts_down:
+        goal = phases[-1].goal
+        assert goal[2] < ee[2] and goal[0] < ee[0]  # down, and towards the hole's centre
     env.close()
