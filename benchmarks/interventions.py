@@ -2,13 +2,13 @@
 
     MUJOCO_GL=egl python benchmarks/interventions.py                 # Lift and Insertion, 3 rounds
     MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --rounds 1 --eval-episodes 20
-    MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --only-sirius --sirius-overrides feedback.weights.policy=0
+    MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --methods sirius --no-baseline --sirius-overrides feedback.weights.policy=0
     MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --only-final --final-eval-episodes 100
 
 Per task: 20 demonstrations from the simulated teleoperator train a weak diffusion policy (U-Net). Then
 3 rounds each of HG-DAgger and Sirius (20 rollouts with the simulated intervener -> weighted fine-tuning
--> evaluation), and the baseline that spends the same human frames per round (matched to Sirius) on
-new full demonstrations. Every evaluation: 50 held-out seeds, the same ones every round.
+-> evaluation), and the baseline that spends the same human frames per round (matched to the first of `--methods`,
+Sirius by default) on new full demonstrations. Every evaluation: 50 held-out seeds, the same ones every round.
 Observations: low-dimensional (task.object_state: joint positions/velocities, the objects' poses and, on
 Insertion, the peg from the hand and the hole from the peg's bottom face), so 2 CPU cores can afford it;
 `--images` uses the cameras instead (much slower). Actions are absolute joint targets; `--action-space ee_delta`
@@ -113,7 +113,9 @@ def main() -> None:
                         help="the policy's actions: absolute joint targets, or end-effector steps through the env's IK")
     parser.add_argument("--sirius-overrides", nargs="*", default=[],
                         help="ablation: overrides for the Sirius arm, e.g. feedback.weights.policy=0.25 (kept under sirius_<overrides>)")
-    parser.add_argument("--only-sirius", action="store_true", help="ablation: the Sirius arm alone, without its baseline or HG-DAgger")
+    parser.add_argument("--methods", nargs="+", choices=["sirius", "hg_dagger"], default=["sirius", "hg_dagger"],
+                        help="the intervention learners to run (the more-demos baseline spends the first one's human frames)")
+    parser.add_argument("--no-baseline", action="store_true", help="ablation: the learners alone, without the more-demos baseline")
     parser.add_argument("--final-eval-episodes", type=int, default=0,
                         help="also evaluate the start and every arm's last checkpoint on this many new seeds, with the same policy noise")
     parser.add_argument("--only-final", action="store_true", help="only the final evaluation of the arms already run")
@@ -129,15 +131,12 @@ def main() -> None:
     results = {}
     for task in args.tasks:
         data, base = prepare(task, args.out, args)
-        sirius = improve(task, "sirius", not args.only_sirius, data, base, args.out, args, args.sirius_overrides, tag)
-        if args.only_sirius:
-            gain = 100 * (sirius["rounds"][-1]["success"] - sirius["rounds"][0]["success"])
-            print(task, "Sirius", " ".join(args.sirius_overrides), [f"{100 * r['success']:.0f}%" for r in sirius["rounds"]],
-                  f"{gain:+.0f} points, human frames {sirius['rounds'][-1]['cumulative_human_frames']}")
-            continue
-        results[task] = {"sirius": sirius, "hg_dagger": improve(task, "hg_dagger", False, data, base, args.out, args)}
-    if results:
-        print_rounds(results, args, console)
+        results[task] = {}
+        for i, method in enumerate(args.methods):
+            overrides, method_tag = (args.sirius_overrides, tag) if method == "sirius" else ((), "")
+            baseline = i == 0 and not args.no_baseline
+            results[task][method] = improve(task, method, baseline, data, base, args.out, args, overrides, method_tag)
+    print_rounds(results, args, console)
     if args.final_eval_episodes:
         final_table(args, console)
 
@@ -147,11 +146,12 @@ def print_rounds(results: dict, args, console) -> None:
 
     table = Table(title=f"success % (95% CI)[, mean max progress] per round on {args.eval_episodes} held-out seeds, and cumulative human frames "
                         f"({'images' if args.images else 'low-dimensional observations'}, weak diffusion policy from {args.demos} demos)")
-    for col in ("task", "round", "HG-DAgger", "frames", "Sirius", "frames", "more demos (Sirius's frames)", "frames"):
+    columns = arm_columns(args)
+    for col in ("task", "round", *(c for name, _ in columns for c in (name, "frames"))):
         table.add_column(col)
     for task, r in results.items():
-        arms = [r["hg_dagger"]["rounds"], r["sirius"]["rounds"], r["sirius"]["baseline"]]
-        for k in range(len(arms[1])):
+        arms = [arm(r) for _, arm in columns]
+        for k in range(max(len(a) for a in arms)):
             cells = []
             for rows in arms:
                 row = rows[k] if k < len(rows) else None
@@ -161,11 +161,23 @@ def print_rounds(results: dict, args, console) -> None:
             table.add_row(task, str(k), *cells)
     console.print(table)
     for task, r in results.items():
-        for name, rows in (("HG-DAgger", r["hg_dagger"]["rounds"]), ("Sirius", r["sirius"]["rounds"]),
-                           ("more demos", r["sirius"]["baseline"])):
+        for name, arm in columns:
+            rows = arm(r)
             gain = 100 * (rows[-1]["success"] - rows[0]["success"])
             per_k = gain / max(1, rows[-1]["cumulative_human_frames"]) * 1000
             print(f"{task} {name}: {gain:+.0f} points over {len(rows) - 1} rounds, {per_k:+.1f} points per 1000 human frames")
+
+
+NAMES = {"hg_dagger": "HG-DAgger", "sirius": "Sirius"}
+
+
+def arm_columns(args) -> list[tuple[str, object]]:
+    """(column name, result -> its per-round rows) for each learner run, then the more-demos baseline if it ran."""
+    columns = [(NAMES[m], lambda r, m=m: r[m]["rounds"]) for m in args.methods]
+    if not args.no_baseline:
+        first = args.methods[0]
+        columns.append((f"more demos ({NAMES[first]}'s frames)", lambda r: r[first]["baseline"]))
+    return columns
 
 
 def final_table(args, console) -> None:

@@ -1,0 +1,50 @@
+"""The interventions benchmark's tables follow the learners it ran (`--methods`, `--no-baseline`)."""
+
+import importlib.util
+import io
+from argparse import Namespace
+from pathlib import Path
+
+from rich.console import Console
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "interventions.py"
+
+
+def load_benchmark():
+    spec = importlib.util.spec_from_file_location("interventions_benchmark", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def rounds(*points: tuple[float, int]) -> list[dict]:
+    return [{"success": s, "ci95": [max(0.0, s - 0.1), s + 0.1], "progress": 0.5, "cumulative_human_frames": f} for s, f in points]
+
+
+def run_tables(methods: list[str], no_baseline: bool) -> str:
+    bench = load_benchmark()
+    results = {"lift": {
+        "sirius": {"rounds": rounds((0.1, 0), (0.3, 1000)), "baseline": rounds((0.1, 0), (0.2, 1100))},
+        "hg_dagger": {"rounds": rounds((0.1, 0), (0.5, 2000)), "baseline": []},
+    }}
+    results["lift"] = {m: results["lift"][m] for m in methods}
+    args = Namespace(methods=methods, no_baseline=no_baseline, eval_episodes=50, images=False, demos=20)
+    out = io.StringIO()
+    console = Console(file=out, width=250)
+    bench.print_rounds(results, args, console)
+    return out.getvalue()
+
+
+def test_both_learners_and_the_baseline_matched_to_the_first(capsys):
+    table = run_tables(["sirius", "hg_dagger"], no_baseline=False)
+    assert "more demos (Sirius's frames)" in table and "HG-DAgger" in table
+    gains = capsys.readouterr().out.splitlines()
+    assert gains == ["lift Sirius: +20 points over 1 rounds, +20.0 points per 1000 human frames",
+                     "lift HG-DAgger: +40 points over 1 rounds, +20.0 points per 1000 human frames",
+                     "lift more demos (Sirius's frames): +10 points over 1 rounds, +9.1 points per 1000 human frames"]
+
+
+def test_one_learner_without_the_baseline(capsys):
+    table = run_tables(["hg_dagger"], no_baseline=True)
+    assert "HG-DAgger" in table and "Sirius" not in table and "more demos" not in table
+    assert capsys.readouterr().out.splitlines() == ["lift HG-DAgger: +40 points over 1 rounds, +20.0 points per 1000 human frames"]
