@@ -1,8 +1,11 @@
-"""Interventions benchmark: does learning from take-overs beat spending the same human frames on demos?
+r"""Interventions benchmark: does learning from take-overs beat spending the same human frames on demos?
 
     MUJOCO_GL=egl python benchmarks/interventions.py                 # Lift and Insertion, 3 rounds
     MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --rounds 1 --eval-episodes 20
-    MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --methods sirius --no-baseline --sirius-overrides feedback.weights.policy=0
+    MUJOCO_GL=egl python benchmarks/interventions.py --tasks insertion --action-space ee_delta --finetune-steps 3000 \
+        --final-eval-episodes 100                                    # the Insertion result in benchmarks/results/
+    MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --methods sirius --no-baseline \
+        --sirius-overrides feedback.weights.policy=0                 # an ablation of Sirius alone
     MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --only-final --final-eval-episodes 100
 
 Per task: 20 demonstrations from the simulated teleoperator train a weak diffusion policy (U-Net). Then
