@@ -26,7 +26,7 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 
 import robot_hf.dataset.writer as writer_module
 from robot_hf.dataset import DatasetWriter, build_features
-from robot_hf.record.loop import StatusLine, record_episodes
+from robot_hf.session import StatusLine, TeleoperatorActor, run_session
 
 FPS = 30
 
@@ -91,7 +91,7 @@ def _run(robot, teleop, writer, episodes: int, seconds: float, realtime: bool = 
     writer.save_episode = timed_save
     writer_module.commit_episode = timed_commit
     periods, overruns = [], 0
-    from robot_hf.record import timing
+    from robot_hf.session import timing
 
     real_summary = timing.LoopTimer.summary
 
@@ -104,7 +104,8 @@ def _run(robot, teleop, writer, episodes: int, seconds: float, realtime: bool = 
     timing.LoopTimer.summary = capture
     try:
         with open(os.devnull, "w") as quiet:
-            record_episodes(robot, teleop, writer, episodes, episode_time_s=seconds, realtime=realtime, status=StatusLine(quiet))
+            run_session(robot, TeleoperatorActor(teleop), writer, episodes, person=teleop, max_steps=int(round(seconds * robot.fps)),
+                        realtime=realtime, status=StatusLine(quiet))
         if hasattr(writer, "wait"):
             writer.wait()
     finally:
@@ -120,10 +121,12 @@ def sim_row(root: Path, episodes: int, record: bool) -> dict:
     from sim.robot import SimRobot
     from sim.teleop import ScriptedTeleopConfig, SimulatedTeleoperator
 
-    robot = SimRobot({"name": "lift", "fps": FPS, "episode_time_s": 10, "cameras": ["front", "wrist"],
+    class SteadyRobot(SimRobot):
+        success = False  # the expert would finish in ~1.5 s: run whole 10 s episodes so timing covers steady recording
+
+    robot = SteadyRobot({"name": "lift", "fps": FPS, "episode_time_s": 10, "cameras": ["front", "wrist"],
                       "image_height": 96, "image_width": 96})
     teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(rerecord_failures=False))
-    # The expert would finish in ~1.5 s: run whole 10 s episodes so timing covers steady recording.
     teleop.get_events = dict
     writer = DatasetWriter.create(root, FPS, build_features(robot.camera_shapes, robot.state_names, robot.action_names)) if record else _NullWriter()
     try:

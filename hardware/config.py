@@ -34,6 +34,8 @@ class ArmConfig:
     max_step_rad: float = 0.2
     # The instruction recorded with each frame.
     task: str = "teleoperated task"
+    # Episode length when the command names none (record.episode_time_s); the person may end it sooner.
+    episode_time_s: float = 30.0
 
 
 @dataclass

@@ -144,3 +144,12 @@ class SimulatedIntervener:
     def moving(self) -> bool:
         return False
 
+    def watch(self, watching: bool) -> None:
+        """It always watches: its own events say when it takes over."""
+
+    def meet(self, joints: np.ndarray) -> None:
+        """It drives the scene where the policy left it (its expert plans from there)."""
+
+    def episode_info(self) -> dict[str, Any]:
+        return {"takeover_reasons": list(self.reasons)} if self.reasons else {}
+

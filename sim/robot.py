@@ -38,6 +38,10 @@ class SimRobot:
         self.terminated = self.truncated = False
         self.seed: int | None = None
         self.initial_state: np.ndarray | None = None
+        self.reward = 0.0
+        # Each action name's own reading in the state ("gripper" -> "gripper.pos"): what holding still means.
+        self._held = [self.state_names.index(f"{n}.pos") if f"{n}.pos" in self.state_names else None for n in self.action_names]
+        self._joints = [i for i, n in enumerate(self.state_names) if n.endswith(".pos") and "." not in n[:-4]]
 
     def connect(self) -> None:
         """Nothing to open in simulation; `reset` starts an episode."""
@@ -48,12 +52,21 @@ class SimRobot:
         self._obs, self.info = self.env.reset(seed=seed, options=options)
         self.initial_state = self.env.get_state()
         self.terminated = self.truncated = False
+        self.reward = 0.0
         return self._obs
 
     def get_observation(self) -> dict[str, Any]:
         if self._obs is None:
             return self.reset()
         return self._obs
+
+    def hold_action(self, observation: dict[str, Any]) -> np.ndarray:
+        """Joint targets at the joints' positions; end-effector deltas of zero with the gripper where it is."""
+        state = np.asarray(observation["state"], dtype=np.float32)
+        return np.array([state[i] if i is not None else 0.0 for i in self._held], dtype=np.float32)
+
+    def joint_positions(self, observation: dict[str, Any]) -> np.ndarray:
+        return np.asarray(observation["state"], dtype=np.float32)[self._joints]
 
     def send_action(self, action: np.ndarray) -> np.ndarray:
         self._obs, self.reward, self.terminated, self.truncated, self.info = self.env.step(action)

@@ -66,6 +66,19 @@ class SimulatedTeleoperator:
             self.start_episode()
         return self.expert.act(observation, self.robot.info)
 
+    # The simulated demonstrator never hands control to a policy: the take-over hooks do nothing.
+    def moving(self) -> bool:
+        return False
+
+    def watch(self, watching: bool) -> None:
+        pass
+
+    def meet(self, joints: np.ndarray) -> None:
+        pass
+
+    def episode_info(self) -> dict[str, Any]:
+        return {"operator": self.operator}
+
     def get_events(self) -> dict[str, Any]:
         events = dict(self._events)
         self._events = {}

@@ -34,6 +34,13 @@ class Arm:
         self.connected = False
         self._last_command: np.ndarray | None = None
         self._present: np.ndarray | None = None
+        # The episode loop's view of an arm: a person judges success and ends episodes; no reward, no scene seed.
+        self.max_steps = int(round(config.episode_time_s * config.fps))
+        self.success = False
+        self.done = False
+        self.reward = 0.0
+        self.seed: int | None = None
+        self.initial_state: np.ndarray | None = None
 
     # ---- connection -------------------------------------------------------------------------------------
     def connect(self) -> None:
@@ -97,6 +104,16 @@ class Arm:
         self._present = self.read_joints()
         state = np.concatenate([self._present, self.read_velocities()]).astype(np.float32)
         return {"images": images, "state": state, "task": self.config.task}
+
+    def reset(self, seed: int | None = None) -> dict:
+        """An arm starts an episode where it stands (the person resets the scene)."""
+        return self.get_observation()
+
+    def joint_positions(self, observation: dict) -> np.ndarray:
+        return np.asarray(observation["state"], dtype=np.float32)[: len(JOINTS)]
+
+    def hold_action(self, observation: dict) -> np.ndarray:
+        return self.joint_positions(observation).copy()
 
     # ---- acting -----------------------------------------------------------------------------------------
     def clip(self, action: np.ndarray, current: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from hardware.config import DeviceTeleopConfig
+from hardware.teleop.base import DeviceTeleop
 from hardware.teleop.events import ESTOP, GRIPPER_CLOSED, GRIPPER_OPEN, INTERVENE, RERECORD, STOP, SUCCESS, EventQueue
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ GRIPPER_BUTTON = 2
 DEADZONE = 0.12
 
 
-class GamepadTeleop:
+class GamepadTeleop(DeviceTeleop):
     produces = "ee_delta"
 
     def __init__(self, config: DeviceTeleopConfig | None = None):

@@ -15,6 +15,7 @@ import threading
 import numpy as np
 
 from hardware.config import DeviceTeleopConfig
+from hardware.teleop.base import DeviceTeleop
 from hardware.teleop.events import (
     ESTOP,
     FAILURE,
@@ -33,7 +34,7 @@ MOTION = {"w": (0, 1), "s": (0, -1), "a": (1, 1), "d": (1, -1), "r": (2, 1), "f"
 EVENT_KEYS = {"enter": SUCCESS, "n": FAILURE, "backspace": RERECORD, "t": INTERVENE, "esc": STOP, "x": ESTOP}
 
 
-class KeyboardTeleop:
+class KeyboardTeleop(DeviceTeleop):
     produces = "ee_delta"
 
     def __init__(self, config: DeviceTeleopConfig | None = None, listen: bool = True):

@@ -1,7 +1,7 @@
 """A leader arm (SO-101 or Koch leader) as a teleoperator: its joint angles are the follower's targets.
 
-Moving the leader while the follower is under policy control asks for a take-over (`intervene`);
-`move_to` first drives the leader to the follower's pose, so control changes hands without a jump.
+Moving the leader while the follower is under policy control asks for a take-over (`moving`);
+`meet` first drives the leader to the follower's pose, so control changes hands without a jump.
 A keyboard may ride along for the episode keys (success, re-record, stop).
 """
 
@@ -11,10 +11,11 @@ import numpy as np
 
 from hardware.arms.arm import Arm
 from hardware.config import ArmConfig, DeviceTeleopConfig
-from hardware.teleop.events import INTERVENE, EventQueue
+from hardware.teleop.base import DeviceTeleop
+from hardware.teleop.events import EventQueue
 
 
-class LeaderArmTeleop:
+class LeaderArmTeleop(DeviceTeleop):
     produces = "joint"
 
     def __init__(self, config: DeviceTeleopConfig, arm: Arm | None = None, keyboard=None, motion_threshold_rad: float = 0.08):
@@ -25,8 +26,7 @@ class LeaderArmTeleop:
         self.keyboard = keyboard
         self.events = EventQueue()
         self.threshold = motion_threshold_rad
-        self._rest: np.ndarray | None = None
-        self.watching = False  # True while the policy drives: leader motion then means "take over"
+        self._rest: np.ndarray | None = None  # where the leader was when the policy took the wheel
 
     def connect(self) -> None:
         self.arm.connect()
@@ -34,21 +34,19 @@ class LeaderArmTeleop:
             self.keyboard.connect()
 
     def get_action(self, observation=None) -> np.ndarray:
-        joints = self.arm.read_joints()
-        if self.watching:
-            if self._rest is None:
-                self._rest = joints
-            elif np.max(np.abs(joints - self._rest)) > self.threshold:
-                self.events.put(INTERVENE)
-                self._rest = None
-        else:
-            self._rest = None
-        return joints
+        return self.arm.read_joints()
+
+    def watch(self, watching: bool) -> None:
+        """While the policy drives, moving the leader past the threshold asks for a take-over."""
+        self._rest = self.arm.read_joints() if watching else None
 
     def moving(self) -> bool:
-        return self._rest is not None and np.max(np.abs(self.arm.read_joints() - self._rest)) > self.threshold
+        if self._rest is None:
+            return False
+        return bool(np.max(np.abs(self.arm.read_joints() - self._rest)) > self.threshold)
 
-    def move_to(self, joints: np.ndarray) -> None:
+    def meet(self, joints: np.ndarray) -> None:
+        """Drive the leader to the follower's pose, then let go: control changes hands without a jump."""
         self.arm.move_to(joints)
 
     def get_events(self) -> dict:

@@ -13,6 +13,7 @@ import threading
 import numpy as np
 
 from hardware.config import DeviceTeleopConfig
+from hardware.teleop.base import DeviceTeleop
 from hardware.teleop.events import GRIPPER_CLOSED, GRIPPER_OPEN, INTERVENE, EventQueue
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ FULL_SCALE = 350.0
 DEADZONE = 0.1
 
 
-class SpaceMouseTeleop:
+class SpaceMouseTeleop(DeviceTeleop):
     produces = "ee_delta"
 
     def __init__(self, config: DeviceTeleopConfig | None = None):

@@ -17,7 +17,7 @@ def _phase(n: int, text: str) -> None:
 
 def main(cfg: DictConfig) -> int:
     from robot_hf.feedback.improve import Improver
-    from robot_hf.record.loop import StatusLine, record_episodes
+    from robot_hf.session import StatusLine, TeleoperatorActor, run_session
     from robot_hf.training.workspace import TrainWorkspace
     from sim.robot import SimRobot
     from sim.teleop import ScriptedTeleopConfig, SimulatedTeleoperator
@@ -34,8 +34,9 @@ def main(cfg: DictConfig) -> int:
     writer = DatasetWriter.create(demos, robot.fps, build_features(robot.camera_shapes, robot.state_names, robot.action_names),
                                   robot_type=robot.name, robot_hf_info={"task_config": task})
     with writer:
-        recorded = record_episodes(robot, SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=cfg.run.seed)), writer,
-                                   cfg.demos, seed=cfg.run.seed, status=StatusLine())
+        teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=cfg.run.seed))
+        recorded = run_session(robot, TeleoperatorActor(teleop), writer, cfg.demos, person=teleop, seed=cfg.run.seed,
+                               status=StatusLine())
     robot.disconnect()
     console.print(f"{len(recorded.saved)} demos ({recorded.human_frames} frames) in {demos}")
 

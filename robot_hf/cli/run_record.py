@@ -5,7 +5,7 @@ from __future__ import annotations
 from omegaconf import DictConfig
 
 from robot_hf.factory import dataset_root, make_robot, make_teleop, open_writer
-from robot_hf.record.loop import StatusLine, record_episodes
+from robot_hf.session import StatusLine, TeleoperatorActor, run_session
 
 
 def main(cfg: DictConfig) -> int:
@@ -24,12 +24,12 @@ def main(cfg: DictConfig) -> int:
 
             viewer = LiveView(robot)
         simulated = robot.name.startswith("sim_")
+        max_steps = int(round(cfg.record.episode_time_s * robot.fps)) if cfg.record.episode_time_s else None
         with writer:
-            result = record_episodes(
-                robot, teleop, writer, cfg.dataset.num_episodes,
-                episode_time_s=cfg.record.episode_time_s, reset_time_s=cfg.record.reset_time_s,
-                realtime=not simulated or cfg.record.display, seed=cfg.record.seed,
-                on_frame=viewer.show if viewer else None, status=status,
+            result = run_session(
+                robot, TeleoperatorActor(teleop), writer, cfg.dataset.num_episodes, person=teleop,
+                max_steps=max_steps, reset_time_s=cfg.record.reset_time_s, realtime=not simulated or cfg.record.display,
+                seed=cfg.record.seed, on_frame=viewer.show if viewer else None, status=status,
             )
             status.update(f"finishing {writer.pending} queued save(s) ...", force=True)
     finally:

@@ -6,8 +6,7 @@ from omegaconf import DictConfig
 
 from robot_hf.cli.run_eval import load_checkpoint
 from robot_hf.factory import dataset_root, make_robot, make_teleop, open_writer
-from robot_hf.record.loop import StatusLine
-from robot_hf.rollout.session import run_rollouts
+from robot_hf.session import PolicyActor, StatusLine, TakeoverActor, TakeoverPreferences, run_session
 
 
 def make_intervener(cfg: DictConfig, robot):
@@ -32,26 +31,26 @@ def main(cfg: DictConfig) -> int:
         from robot_hf.training.setup import check_task
 
         check_task(policy.config.features, cfg.task, f"checkpoint {cfg.policy.path}")
-    teleop = make_intervener(cfg, robot) if cfg.feedback.type != "none" else _NoPerson()
+    taking_over = cfg.feedback.type != "none"
+    person = make_intervener(cfg, robot) if taking_over else None
+    if taking_over:
+        actor = TakeoverActor(policy, person, cfg.feedback.takeover_on_motion)
+        listeners = [TakeoverPreferences(annotator=f"intervention:{type(person).__name__}")]
+    else:
+        actor, listeners = PolicyActor(policy), []
+    max_steps = int(round(cfg.record.episode_time_s * robot.fps)) if cfg.record.episode_time_s else None
     robot.connect()
-    teleop.connect()
+    if person is not None:
+        person.connect()
     try:
         with open_writer(cfg, robot) as writer:
-            stats = run_rollouts(robot, policy, teleop, writer, cfg.dataset.num_episodes, seed=cfg.record.seed,
-                                 realtime=cfg.robot.type != "sim", takeover_on_motion=cfg.feedback.takeover_on_motion,
-                                 status=StatusLine())
+            result = run_session(robot, actor, writer, cfg.dataset.num_episodes, person=person, listeners=listeners,
+                                 seed=cfg.record.seed, max_steps=max_steps, realtime=cfg.robot.type != "sim",
+                                 status=StatusLine(), label="rollout")
     finally:
-        teleop.disconnect()
+        if person is not None:
+            person.disconnect()
         robot.disconnect()
-    print(f"{stats.episodes} rollouts: {stats.successes} successful, {stats.takeovers} take-overs, "
-          f"{stats.human_frames} of {stats.frames} frames by the person; dataset {dataset_root(cfg)}")
+    print(f"{len(result.saved)} rollouts: {result.successes} successful, {result.takeovers} take-overs, "
+          f"{result.human_frames} of {result.frames} frames by the person; dataset {dataset_root(cfg)}")
     return 0
-
-
-class _NoPerson:
-    """feedback=none: nobody takes over."""
-
-    def connect(self) -> None: ...
-    def disconnect(self) -> None: ...
-    def get_action(self, observation): return None
-    def get_events(self) -> dict: return {}

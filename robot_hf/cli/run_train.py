@@ -16,7 +16,8 @@ def main(cfg: DictConfig) -> int:
         "train_seconds": round(result.train_seconds, 1), "wall_seconds": round(result.wall_seconds, 1),
         "parameters": result.parameters, "final_loss": result.final_loss,
         "last_checkpoint": str(result.last) if result.last else None, "best_checkpoint": str(result.best) if result.best else None,
-        "evals": [{k: e.get(k) for k in ("step", "success_rate", "ci95", "mean_max_reward", "mean_max_progress")} for e in result.evals],
+        "evals": [{k: e[k] for k in ("step", "success_rate", "ci95", "mean_max_reward", "mean_max_progress", "loss", "split") if k in e}
+                  for e in result.evals],
     }
     (result.run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     print(f"trained {result.steps} steps in {result.train_seconds:.0f} s ({result.steps_per_second:.1f} steps/s; "
@@ -24,5 +25,8 @@ def main(cfg: DictConfig) -> int:
           f"checkpoints in {result.run_dir / 'checkpoints'}")
     if result.evals:
         e = result.evals[-1]
-        print(f"last evaluation: success {100 * e['success_rate']:.1f}% over {e['episodes']} episodes; best: {result.best}")
+        if "success_rate" in e:
+            print(f"last evaluation: success {100 * e['success_rate']:.1f}% over {e['episodes']} episodes; best: {result.best}")
+        else:
+            print(f"last {e['split']} loss {e['loss']:.4f}; best: {result.best}")
     return 0

@@ -38,6 +38,9 @@ class DatasetConfig:
     use_videos: bool = True
     # Append to an existing dataset at root instead of refusing to touch it.
     resume: bool = False
+    # Training: the policy's camera name -> the dataset's camera key, e.g. {front: observation.image}. Unnamed cameras
+    # keep their own names (`observation.images.wrist` -> wrist, LeRobot's `observation.image` -> image).
+    camera_keys: Any = None
     video: VideoConfig = field(default_factory=VideoConfig)
 
 
@@ -84,7 +87,9 @@ class RecordCommand:
 
 @dataclass
 class TrainCommand:
-    task: Any = MISSING
+    # None: the sim task the dataset was recorded in (robot-hf writes it into meta/robot_hf.json), or no task at all
+    # (real-arm or Hub data): training then keeps checkpoints by validation loss and evaluates nothing in sim.
+    task: Any = None
     policy: Any = MISSING
     train: Any = MISSING
     dataset: DatasetConfig = field(default_factory=DatasetConfig)

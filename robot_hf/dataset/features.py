@@ -21,14 +21,21 @@ DEFAULT_FEATURES: dict[str, dict[str, Any]] = {
 SOURCES = ("policy", "human")
 
 # robot-hf's feedback columns. Declared as ordinary features, so LeRobot loads them as extra keys
-# and every other reader can ignore them.
+# and every other reader can ignore them. What happened after a frame's action goes by LeRobot's own
+# names (its PushT and HIL-SERL datasets): `next.reward` is the environment's reward only (0 on a real
+# arm), `next.success` the robot's or the person's verdict, `next.done` the episode's last frame. The
+# RLIF label (-1 where a person took over) has a column of its own, so no reader mistakes it for reward.
 FEEDBACK_FEATURES: dict[str, dict[str, Any]] = {
     "source": {"dtype": "string", "shape": [1], "names": list(SOURCES)},
     "intervention": {"dtype": "bool", "shape": [1], "names": None},
-    "reward": {"dtype": "float32", "shape": [1], "names": None},
-    "success": {"dtype": "bool", "shape": [1], "names": None},
+    "rlif_reward": {"dtype": "float32", "shape": [1], "names": None},
+    "next.reward": {"dtype": "float32", "shape": [1], "names": None},
+    "next.done": {"dtype": "bool", "shape": [1], "names": None},
+    "next.success": {"dtype": "bool", "shape": [1], "names": None},
     "instruction": {"dtype": "int64", "shape": [1], "names": None},
 }
+FLAG_COLUMNS = ("intervention", "next.done", "next.success")
+NUMBER_COLUMNS = ("rlif_reward", "next.reward")
 
 # Keys a caller never passes to add_frame: the writer fills them in.
 WRITER_FILLED = ("frame_index", "episode_index", "index", "task_index")
@@ -171,10 +178,10 @@ class FrameValidator:
             raise FrameError(f"'task' must be the instruction as a str, got {type(frame['task']).__name__}")
         if "source" in frame and frame["source"] not in SOURCES:
             raise FrameError(f"'source' must be one of {SOURCES}, got {frame['source']!r}")
-        for key in ("intervention", "success"):
+        for key in FLAG_COLUMNS:
             if key in frame and not isinstance(frame[key], bool | np.bool_):
                 raise FrameError(f"{key!r} must be a bool, got {type(frame[key]).__name__}")
-        for key in ("reward", "timestamp"):
+        for key in (*NUMBER_COLUMNS, "timestamp"):
             if key in frame and not isinstance(frame[key], int | float | np.floating | np.integer):
                 raise FrameError(f"{key!r} must be a number, got {type(frame[key]).__name__}")
         if "instruction" in frame and not isinstance(frame["instruction"], str):

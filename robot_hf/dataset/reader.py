@@ -16,6 +16,7 @@ from robot_hf.dataset import layout
 from robot_hf.dataset.atomic import recover
 from robot_hf.dataset.feedback import Correction, Preference, read_corrections, read_preferences
 from robot_hf.dataset.metadata import DatasetFormatError, DatasetMeta
+from robot_hf.dataset.migrate import migrate
 from robot_hf.dataset.parquet_schema import column_to_numpy, data_schema
 from robot_hf.dataset.video import decode_range, iter_frames
 
@@ -28,12 +29,13 @@ class DatasetReader:
     def __init__(self, root: str | Path):
         self.root = Path(root)
         if (self.root / layout.INFO_PATH).exists():
-            try:
-                done = recover(self.root)
-            except OSError:  # read-only copy: read what is there
-                done = None
-            if done:
-                log.warning("%s: %s", self.root, done)
+            for repair in (recover, migrate):
+                try:
+                    done = repair(self.root)
+                except OSError:  # read-only copy: read what is there
+                    done = None
+                if done:
+                    log.warning("%s: %s", self.root, done)
         self.meta = DatasetMeta.load(self.root)
         self._table = self._load_data()
 
@@ -100,8 +102,10 @@ class DatasetReader:
         defaults = {
             "source": lambda: np.full(n, "human", dtype=object),
             "intervention": lambda: np.zeros(n, dtype=bool),
-            "reward": lambda: np.zeros(n, dtype=np.float32),
-            "success": lambda: np.zeros(n, dtype=bool),
+            "rlif_reward": lambda: np.zeros(n, dtype=np.float32),
+            "next.reward": lambda: np.zeros(n, dtype=np.float32),
+            "next.success": lambda: np.zeros(n, dtype=bool),
+            "next.done": lambda: np.r_[self.column("episode_index")[1:] != self.column("episode_index")[:-1], [True]][:n],
             "instruction": lambda: self.column("task_index"),
         }
         if key in defaults:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,7 @@ class WindowDataset(Dataset):
         n_obs_steps: int = 2,
         horizon: int = 16,
         action_start: int | None = None,
-        camera_keys: Sequence[str] | None = None,
+        camera_keys: Sequence[str] | Mapping[str, str] | None = None,
         state_key: str = "observation.state",
         action_key: str = "action",
         episodes: Sequence[int] | None = None,
@@ -64,8 +64,13 @@ class WindowDataset(Dataset):
         self.reader = reader
         self.n_obs_steps, self.horizon = n_obs_steps, horizon
         self.action_start = -(n_obs_steps - 1) if action_start is None else action_start
-        self.camera_keys = list(reader.camera_keys if camera_keys is None else camera_keys)
-        missing = [k for k in self.camera_keys if k not in reader.features]
+        # The batch's key for each camera -> the dataset's (a policy's `observation.images.image` may read
+        # LeRobot's `observation.image`).
+        if camera_keys is None:
+            camera_keys = reader.camera_keys
+        self.camera_sources = dict(camera_keys) if isinstance(camera_keys, Mapping) else {k: k for k in camera_keys}
+        self.camera_keys = list(self.camera_sources)
+        missing = [k for k in self.camera_sources.values() if k not in reader.features]
         if missing:
             raise KeyError(f"dataset {reader.root} has no camera(s) {missing}; it has {reader.camera_keys}")
         for key in (state_key, action_key):
@@ -99,7 +104,7 @@ class WindowDataset(Dataset):
 
     # ---- frames -----------------------------------------------------------------------------------
     def frame_bytes(self) -> int:
-        return sum(int(np.prod(self.reader.features[k]["shape"])) for k in self.camera_keys) * self.reader.num_frames
+        return sum(int(np.prod(self.reader.features[k]["shape"])) for k in self.camera_sources.values()) * self.reader.num_frames
 
     def _build_cache(self, mode: str, budget: int | None) -> bool:
         if not self.camera_keys or mode == "none":
@@ -113,12 +118,13 @@ class WindowDataset(Dataset):
                 self.reader.root, need / 2**30, budget / 2**30,
             )
             return False
-        for key in self.camera_keys:
-            self.frames[key] = np.ascontiguousarray(self.reader.camera_all(key).transpose(0, 3, 1, 2))
+        for key, source in self.camera_sources.items():
+            self.frames[key] = np.ascontiguousarray(self.reader.camera_all(source).transpose(0, 3, 1, 2))
         return True
 
     def _camera_window(self, key: str, frames: np.ndarray) -> np.ndarray:
         """(n, H, W, 3) frames decoded from disk (the path when frames are not cached)."""
+        key = self.camera_sources[key]
         if self.reader.features[key]["dtype"] == "image":
             return np.stack([self.reader.camera_frames(key, int(self.episode_of[f]))[f - self.ep_lo[f]] for f in frames])
         ep = self.reader.meta.episodes[int(self.episode_of[frames[0]])]
@@ -180,8 +186,8 @@ class WindowDataset(Dataset):
             stored = self.reader.meta.stats.get(key)
             stats = stored if stored and all(s in stored for s in ("mean", "std", "min", "max")) else array_stats(values)
             out[key] = {s: np.asarray(stats[s], dtype=np.float32).reshape(-1) for s in ("mean", "std", "min", "max")}
-        for key in self.camera_keys:
-            stored = self.reader.meta.stats.get(key, {})
+        for key, source in self.camera_sources.items():
+            stored = self.reader.meta.stats.get(source, {})
             out[key] = {s: np.asarray(stored.get(s, default), dtype=np.float32).reshape(3, 1, 1)
                         for s, default in (("mean", 0.5), ("std", 0.25), ("min", 0.0), ("max", 1.0))}
         return out

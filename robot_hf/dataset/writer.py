@@ -17,9 +17,10 @@ from robot_hf.dataset import layout
 from robot_hf.dataset.atomic import Commit, recover
 from robot_hf.dataset.episode_buffer import EpisodeBuffer, RecordingTrace, archive_unsaved
 from robot_hf.dataset.episode_commit import DatasetFiles, EpisodeJob, commit_episode
-from robot_hf.dataset.features import FrameError, FrameValidator, complete_features
+from robot_hf.dataset.features import FLAG_COLUMNS, NUMBER_COLUMNS, FrameError, FrameValidator, complete_features
 from robot_hf.dataset.feedback import Correction, Preference, read_corrections, read_preferences, write_preferences
 from robot_hf.dataset.metadata import DatasetMeta
+from robot_hf.dataset.migrate import migrate
 from robot_hf.dataset.video import VideoSettings
 
 log = logging.getLogger(__name__)
@@ -97,9 +98,10 @@ class DatasetWriter:
     def open(cls, root: str | Path, **kwargs) -> DatasetWriter:
         """Reopen an existing dataset (robot-hf's or LeRobot's) to append episodes."""
         root = Path(root)
-        done = recover(root)
-        if done:
-            log.warning("%s: %s", root, done)
+        for repair in (recover, migrate):
+            done = repair(root)
+            if done:
+                log.warning("%s: %s", root, done)
         for lost in archive_unsaved(root):
             log.warning(
                 "%s: episode %d was being recorded when its process stopped; %d frames (%.1f s) were not saved",
@@ -140,9 +142,10 @@ class DatasetWriter:
         full["timestamp"] = np.float32(timestamp)
         if self._feedback:
             full["source"] = frame.get("source", self.default_source)
-            full["intervention"] = bool(frame.get("intervention", False))
-            full["reward"] = np.float32(frame.get("reward", 0.0))
-            full["success"] = bool(frame.get("success", False))
+            for key in FLAG_COLUMNS:
+                full[key] = bool(frame.get(key, False))
+            for key in NUMBER_COLUMNS:
+                full[key] = np.float32(frame.get(key, 0.0))
             full["instruction"] = frame.get("instruction", task)
         self._buffer.append(full, task)
         if self._trace is None:

@@ -23,8 +23,7 @@ from robot_hf.dataset.metadata import DatasetMeta
 from robot_hf.evaluation.rollout import EvalResult, evaluate
 from robot_hf.feedback.labels import class_weights, counts, frame_classes
 from robot_hf.feedback.learners import learner_weights
-from robot_hf.record.loop import StatusLine, record_episodes
-from robot_hf.rollout.session import run_rollouts
+from robot_hf.session import StatusLine, TakeoverActor, TakeoverPreferences, TeleoperatorActor, run_session
 from robot_hf.training.checkpoint import PRETRAINED
 from robot_hf.training.workspace import TrainWorkspace
 
@@ -150,8 +149,10 @@ class Improver:
             robot = self._robot()
             intervener = SimulatedIntervener(robot, cfg.feedback.intervener, seed=cfg.run.seed + r)
             with DatasetWriter.open(data) as writer:
-                stats = run_rollouts(robot, Policy.from_pretrained(current), intervener, writer, imp.episodes_per_round,
-                                     seed=ROLLOUT_SEED + 1000 * r, episode_meta={"round": r}, status=self.status)
+                stats = run_session(robot, TakeoverActor(Policy.from_pretrained(current), intervener), writer,
+                                    imp.episodes_per_round, person=intervener,
+                                    listeners=[TakeoverPreferences(f"intervention:{type(intervener).__name__}")],
+                                    seed=ROLLOUT_SEED + 1000 * r, episode_meta={"round": r}, status=self.status, label="rollout")
             robot.disconnect()
             reader = DatasetReader(data)
             classes = frame_classes(reader.column("source"), reader.column("intervention"), reader.column("episode_index"),
@@ -186,7 +187,8 @@ class Improver:
             spent, n = 0, 0
             with DatasetWriter.open(data) as writer:
                 while spent < budget:  # whole demonstrations until the round's budget is spent
-                    recorded = record_episodes(robot, teleop, writer, 1, seed=BASELINE_SEED + 1000 * r + 10 * n, status=self.status)
+                    recorded = run_session(robot, TeleoperatorActor(teleop), writer, 1, person=teleop,
+                                           seed=BASELINE_SEED + 1000 * r + 10 * n, status=self.status)
                     spent += recorded.human_frames
                     n += 1
             robot.disconnect()

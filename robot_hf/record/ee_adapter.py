@@ -46,8 +46,23 @@ class EndEffectorAdapter:
             self.target = np.append(pos, yaw)
         return np.append(self.q, delta[4]).astype(np.float32)
 
+    def start_episode(self) -> None:
+        self.q = None  # the first action starts from wherever the arm stands
+        self.teleop.start_episode()
+
+    def meet(self, joints: np.ndarray) -> None:
+        """A take-over: steer from the gripper's pose as it is now."""
+        self.reset(joints)
+        self.teleop.meet(joints)
+
+    def watch(self, watching: bool) -> None:
+        self.teleop.watch(watching)
+
     def moving(self) -> bool:
         return self.teleop.moving()
+
+    def episode_info(self) -> dict:
+        return self.teleop.episode_info()
 
     def get_events(self) -> dict:
         return self.teleop.get_events()

@@ -43,3 +43,6 @@ class TrainConfig:
     resume: bool = False
     # Train on these episodes only (null: all of them).
     episodes: list[int] | None = None
+    # With no sim task to evaluate in: this fraction of the episodes (at least one, when there are two or more) is held
+    # out, and checkpoints are kept by the loss on them.
+    val_fraction: float = 0.1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,18 +22,45 @@ def policy_config_from(cfg_policy: DictConfig | dict[str, Any]) -> PolicyConfig:
     return config_class(data["name"]).from_dict(data)
 
 
-def dataset_features(reader: DatasetReader, cameras: Sequence[str] | None) -> dict[str, Any]:
+def camera_name(key: str) -> str:
+    """The policy's name for a dataset camera: `observation.images.front` -> front, LeRobot's `observation.image` -> image."""
+    return key[len(CAMERA_PREFIX):] if key.startswith(CAMERA_PREFIX) else key.rsplit(".", 1)[-1]
+
+
+def dataset_cameras(reader: DatasetReader, camera_keys: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The policy's camera names -> the dataset's feature keys: every camera LeRobot writes, renamed by `dataset.camera_keys`."""
+    cameras = {camera_name(k): k for k in reader.camera_keys}
+    if camera_keys is not None and not isinstance(camera_keys, Mapping):
+        raise ValueError(f"dataset.camera_keys={camera_keys!r} must map the policy's camera names to dataset keys, "
+                         "e.g. 'dataset.camera_keys={front: observation.image}'")
+    for name, key in (camera_keys or {}).items():
+        if key not in reader.camera_keys:
+            raise ValueError(f"dataset.camera_keys.{name}={key}: dataset {reader.root} has no camera {key!r}; "
+                             f"its cameras are {reader.camera_keys}")
+        cameras = {n: k for n, k in cameras.items() if k != key}
+        cameras[name] = key
+    return cameras
+
+
+def dataset_features(reader: DatasetReader, cameras: Sequence[str] | None,
+                     camera_keys: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The policy's input/output features from the dataset; a camera the config asks for must exist."""
-    available = [k[len(CAMERA_PREFIX):] for k in reader.camera_keys]
-    chosen = available if cameras is None else list(cameras)
-    missing = [c for c in chosen if c not in available]
+    by_name = dataset_cameras(reader, camera_keys)
+    chosen = list(by_name) if cameras is None else list(cameras)
+    missing = [c for c in chosen if c not in by_name]
     if missing:
-        raise ValueError(f"policy.cameras asks for {missing}, but dataset {reader.root} has cameras {available}; "
-                         "record them or set policy.cameras to a subset of the dataset's")
+        raise ValueError(f"policy.cameras asks for {missing}, but dataset {reader.root} has cameras {sorted(by_name)} "
+                         f"(keys {reader.camera_keys}); set policy.cameras to a subset of those, or name a dataset key for "
+                         f"each with dataset.camera_keys (e.g. 'dataset.camera_keys={{{missing[0]}: {reader.camera_keys[0] if reader.camera_keys else 'observation.images.front'}}}')")
+    for key in ("observation.state", "action"):
+        if key not in reader.features:
+            raise ValueError(f"dataset {reader.root} has no {key!r} feature (its features: {sorted(reader.features)}); "
+                             "robot-hf trains on observation.state and action, as LeRobot's policies do")
     state = reader.features["observation.state"]
     action = reader.features["action"]
     return {
-        "cameras": {c: [3, *reader.features[CAMERA_PREFIX + c]["shape"][:2]] for c in chosen},
+        "cameras": {c: [3, *reader.features[by_name[c]]["shape"][:2]] for c in chosen},
+        "camera_keys": {c: by_name[c] for c in chosen},
         "state_dim": int(state["shape"][0]),
         "action_dim": int(action["shape"][0]),
         "state_names": state.get("names"),
@@ -82,9 +109,11 @@ def action_start(config: PolicyConfig) -> int:
 
 def build_windows(reader: DatasetReader, config: PolicyConfig, episodes: Sequence[int] | None = None,
                   weights: np.ndarray | None = None, cache: str = "auto") -> WindowDataset:
+    keys = config.features.get("camera_keys") or {c: CAMERA_PREFIX + c for c in config.features["cameras"]}
     return WindowDataset(
         reader, n_obs_steps=config.n_obs_steps, horizon=config.horizon, action_start=action_start(config),
-        camera_keys=[CAMERA_PREFIX + c for c in config.features["cameras"]], episodes=episodes, weights=weights, cache=cache,
+        camera_keys={CAMERA_PREFIX + c: keys[c] for c in config.features["cameras"]}, episodes=episodes, weights=weights,
+        cache=cache,
     )
 
 

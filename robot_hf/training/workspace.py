@@ -85,12 +85,18 @@ class TrainWorkspace:
         self.quiet = quiet
         self.run_dir = Path(cfg.run.dir)
 
+    def _task(self, reader: DatasetReader) -> dict[str, Any] | None:
+        """The sim task to check against and evaluate in: the one named, else the one the dataset was recorded in."""
+        if self.cfg.get("task") is not None:
+            return OmegaConf.to_container(self.cfg.task, resolve=True)
+        return reader.meta.robot_hf.get("task_config")
+
     def _load_start_policy(self, reader: DatasetReader):
         """A fresh policy from the config, or (policy.path) a checkpoint to fine-tune, checked against the data."""
         path = self.cfg.policy.get("path")
         if path:
             policy = Policy.from_pretrained(Path(path) / PRETRAINED if (Path(path) / PRETRAINED).exists() else path)
-            have = dataset_features(reader, list(policy.config.features["cameras"]))
+            have = dataset_features(reader, list(policy.config.features["cameras"]), self.cfg.dataset.get("camera_keys"))
             want = policy.config.features
             if (have["state_dim"], have["action_dim"]) != (want["state_dim"], want["action_dim"]):
                 raise ValueError(
@@ -99,7 +105,7 @@ class TrainWorkspace:
                 )
             return policy.config, policy
         config = policy_config_from(self.cfg.policy)
-        config.features = dataset_features(reader, config.cameras)
+        config.features = dataset_features(reader, config.cameras, self.cfg.dataset.get("camera_keys"))
         config.check()
         check_crop(config)
         return config, None
@@ -116,10 +122,20 @@ class TrainWorkspace:
             raise ValueError("dataset.root is not set: point it at a recorded dataset (robot-hf record ... dataset.root=...)")
         reader = DatasetReader(cfg.dataset.root)
         config, start_policy = self._load_start_policy(reader)
-        evaluating = tc.eval_every > 0 or tc.eval_final
-        if evaluating and cfg.eval.episodes > 0:
-            check_task(config.features, cfg.task, f"dataset {reader.root}")
-        windows = build_windows(reader, config, tc.episodes, self.weights, tc.cache)
+        self.task = self._task(reader)
+        if self.task is not None:  # evaluation on or off: a policy that cannot drive its task is refused now
+            check_task(config.features, self.task, f"dataset {reader.root}")
+        evaluating = self.task is not None and (tc.eval_every > 0 or tc.eval_final) and cfg.eval.episodes > 0
+        chosen = list(range(reader.num_episodes)) if tc.episodes is None else list(tc.episodes)
+        held_out = [] if evaluating else validation_episodes(chosen, tc.val_fraction)
+        note = None
+        if self.task is None:
+            note = (f"no sim task for dataset {reader.root} (name one with task=... to evaluate rollouts): rollout evaluation "
+                    "is skipped; " + (f"checkpoints are kept by the loss on {len(held_out)} held-out episode(s) {held_out}"
+                                      if held_out else "checkpoints are kept by training loss (too few episodes to hold one out)"))
+        train_episodes = [e for e in chosen if e not in held_out]
+        windows = build_windows(reader, config, train_episodes, self.weights, tc.cache)
+        val_windows = build_windows(reader, config, held_out, None, tc.cache) if held_out else None
         policy = start_policy if start_policy is not None else build_policy(config, windows)
         policy = policy.to(device).train()
         params = [p for p in policy.parameters() if p.requires_grad]
@@ -155,11 +171,13 @@ class TrainWorkspace:
                                              collate_fn=lambda b: b, pin_memory=device.startswith("cuda"),
                                              generator=torch.Generator().manual_seed(cfg.run.seed))
         logger = TrainLogger(self.run_dir, tc.steps, step, enabled=verbose)
+        if verbose and note:
+            logger.print(note)
         n_params = sum(p.numel() for p in policy.parameters())
         if verbose:
             variant = f" ({config.denoiser})" if getattr(config, "denoiser", "") else ""
             logger.print(f"policy {config.name}{variant}: {n_params / 1e6:.2f} M parameters; "
-                         f"{len(windows)} training windows from {reader.num_episodes} episodes"
+                         f"{len(windows)} training windows from {len(train_episodes)} episodes"
                          f"{' (frames cached in memory)' if windows.cached else ''}; device {device}")
         t_start = time.perf_counter()
         t_window, window_steps, loss_sum = time.perf_counter(), 0, 0.0
@@ -198,15 +216,20 @@ class TrainWorkspace:
                 t_pause = time.perf_counter()
                 if main and save_now or main and eval_now:
                     ckpt = checkpoints.save(step, acting, self._state(policy, optimizer, scheduler, ema, step, best, evals, losses))
-                    if eval_now and cfg.eval.episodes > 0:
+                    result = None
+                    if eval_now and evaluating:
                         result = self._evaluate(acting, step, logger)
-                        evals.append(result)
                         logger.log(step, {"eval/success_rate": result["success_rate"], "eval/mean_max_reward": result["mean_max_reward"],
                                           "eval/mean_max_progress": result["mean_max_progress"]})
+                    elif self.task is None:  # no sim: every saved checkpoint is scored on the held-out episodes
+                        result = self._validate(acting, val_windows, step, losses, logger)
+                    if result is not None:
+                        evals.append(result)
                         if best is None or _rank(result) > _rank(best):
                             best = {**result, "checkpoint": ckpt.name}
                             checkpoints.mark_best(ckpt, best)
                         # the pointer to the best result is part of the state: save it again
+                    if result is not None:
                         checkpoints.save(step, acting, self._state(policy, optimizer, scheduler, ema, step, best, evals, losses))
                 dist_utils.barrier(info) if (save_now or eval_now) else None
                 pause = time.perf_counter() - t_pause
@@ -227,11 +250,33 @@ class TrainWorkspace:
                 "ema": ema.state_dict() if ema is not None else None, "step": step, "best": best, "evals": evals,
                 "losses": losses}
 
+    @torch.no_grad()
+    def _validate(self, policy, windows, step: int, losses: list[tuple[int, float]], logger: TrainLogger) -> dict[str, Any]:
+        """The mean loss on held-out episodes, with the same noise every time (common random numbers across checkpoints)."""
+        if windows is None:
+            recent = [loss for _, loss in losses[-max(1, self.train_cfg.log_every):]]
+            return {"step": step, "loss": float(np.mean(recent)), "split": "train"}
+        device = next(policy.parameters()).device
+        was_training = policy.training
+        policy.eval()
+        total, count = 0.0, 0
+        cuda = [torch.cuda.current_device()] if torch.cuda.is_available() else []
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(0)
+            for start in range(0, len(windows), self.train_cfg.batch_size):
+                positions = list(range(start, min(start + self.train_cfg.batch_size, len(windows))))
+                loss = policy.compute_loss(_to_device(windows.__getitems__(positions), str(device)))["loss"]
+                total, count = total + float(loss) * len(positions), count + len(positions)
+        policy.train(was_training)
+        result = {"step": step, "loss": total / max(1, count), "split": "validation", "episodes": len(windows)}
+        logger.log(step, {"val/loss": result["loss"]})
+        logger.print(f"step {step}: validation loss {result['loss']:.4f} on {count} held-out windows")
+        return result
+
     def _evaluate(self, policy, step: int, logger: TrainLogger) -> dict[str, Any]:
         from robot_hf.evaluation.rollout import evaluate
 
-        cfg = self.cfg
-        task = OmegaConf.to_container(cfg.task, resolve=True)
+        cfg, task = self.cfg, self.task
         logger.status(step, f"evaluating {cfg.eval.episodes} episodes ...")
         result = evaluate(policy, task, cfg.eval.episodes, cfg.eval.num_envs, cfg.eval.seed, cfg.eval.max_steps,
                           video_dir=self.run_dir / "eval_videos" / f"step_{step:07d}", videos=cfg.eval.videos)
@@ -239,6 +284,20 @@ class TrainWorkspace:
         return {"step": step, **result.summary()}
 
 
-def _rank(result: dict) -> tuple[float, float, float]:
-    """Best checkpoint: success first, then reward, then how far failing episodes get (progress)."""
+def validation_episodes(episodes: list[int], fraction: float) -> list[int]:
+    """Every k-th episode, spread over the recording (sessions on different days), at least one when two or more."""
+    if len(episodes) < 2 or fraction <= 0:
+        return []
+    if fraction >= 1:
+        raise ValueError(f"train.val_fraction={fraction} would hold out every episode; use a fraction below 1 (e.g. 0.1)")
+    count = max(1, int(round(fraction * len(episodes))))
+    picks = np.linspace(0, len(episodes) - 1, count + 2)[1:-1].round().astype(int)
+    return sorted({episodes[i] for i in picks})
+
+
+def _rank(result: dict) -> tuple[float, ...]:
+    """Best checkpoint: success first, then reward, then how far failing episodes get (progress); without a sim,
+    the lowest held-out loss (or training loss)."""
+    if "success_rate" not in result:
+        return (-result["loss"],)
     return result["success_rate"], result["mean_max_reward"], result.get("mean_max_progress", 0.0)  # older runs lack progress

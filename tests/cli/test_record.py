@@ -17,7 +17,7 @@ def test_record_with_the_simulated_teleoperator(tmp_path, capsys):
     for ep in range(2):
         meta = r.meta.episodes[ep]
         assert meta["success"] and meta["loop/period_p99_ms"] > 0 and len(meta["initial_state"]) > 100
-        assert r.episode(ep)["success"][-1]
+        assert r.episode(ep)["next.success"][-1] and r.episode(ep)["next.done"][-1]
     assert validate(root) == []
     out = capsys.readouterr().out
     assert "recorded 2 episodes" in out

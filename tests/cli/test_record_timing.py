@@ -6,15 +6,15 @@ from typing import ClassVar
 import numpy as np
 
 from robot_hf.dataset import DatasetReader, DatasetWriter, build_features
-from robot_hf.record.loop import record_episodes
+from robot_hf.session import TeleoperatorActor, run_session
+from tests.session_doubles import PersonDouble, RobotDouble
 
 
-class SlowRobot:
+class SlowRobot(RobotDouble):
     """A 2-joint robot whose state is a tick counter; every third send_action takes three periods."""
 
     fps = 20
     max_steps = 12
-    camera_shapes: ClassVar[dict] = {}
     state_names: ClassVar[list[str]] = ["tick", "last_command"]
     action_names: ClassVar[list[str]] = ["a", "b"]
 
@@ -33,21 +33,19 @@ class SlowRobot:
         return np.asarray(action, np.float32)
 
 
-class EchoTeleop:
+class EchoTeleop(PersonDouble):
     """Commands the tick it observed, so a recorded action must equal its frame's observed tick."""
 
     def get_action(self, observation):
         return np.array([observation["state"][0], 7.0], np.float32)
-
-    def get_events(self):
-        return {}
 
 
 def test_overruns_are_counted_and_frames_stay_aligned(tmp_path):
     robot = SlowRobot()
     features = build_features({}, robot.state_names, robot.action_names)
     with DatasetWriter.create(tmp_path / "ds", robot.fps, features) as writer:
-        record_episodes(robot, EchoTeleop(), writer, 1, realtime=True)
+        teleop = EchoTeleop()
+        run_session(robot, TeleoperatorActor(teleop), writer, 1, person=teleop, realtime=True)
     r = DatasetReader(tmp_path / "ds")
     state, action = r.column("observation.state"), r.column("action")
     assert len(state) == 12

@@ -32,7 +32,7 @@ def make_dataset(root: Path, lengths=(12, 15, 9), use_videos: bool = True, fps: 
     with DatasetWriter.create(root, fps, features(use_videos), robot_type="test", **writer_kwargs) as w:
         for ep, n in enumerate(lengths):
             for t in range(n):
-                w.add_frame(frame(ep, t, reward=float(t), source="policy" if t < n // 2 else "human",
+                w.add_frame(frame(ep, t, **{"next.reward": float(t)}, source="policy" if t < n // 2 else "human",
                                   intervention=t >= n // 2))
             w.save_episode(success=True)
     return root

@@ -24,7 +24,7 @@ def test_round_trip_frames_actions_feedback(tmp_path, use_videos):
     np.testing.assert_allclose(ep1["timestamp"], np.arange(15) / 10, atol=1e-6)
     assert list(ep1["source"][:7]) == ["policy"] * 7 and list(ep1["source"][7:]) == ["human"] * 8
     np.testing.assert_array_equal(ep1["intervention"], np.arange(15) >= 7)
-    np.testing.assert_array_equal(ep1["reward"], np.arange(15, dtype=np.float32))
+    np.testing.assert_array_equal(ep1["next.reward"], np.arange(15, dtype=np.float32))
     for ep, n in enumerate((12, 15, 9)):
         frames = r.camera_frames("observation.images.wrist", ep)
         expected = (40 * ep + 7 * np.arange(n) + 90) % 250

@@ -4,7 +4,7 @@ from hardware.teleop.keyboard import KeyboardTeleop
 from robot_hf.dataset import DatasetReader, DatasetWriter, build_features
 from robot_hf.dataset.validate import validate
 from robot_hf.feedback.labels import rlif_rewards
-from robot_hf.rollout.session import TakeoverMachine, run_rollouts
+from robot_hf.session import TakeoverActor, TakeoverPreferences, run_session
 from sim.robot import SimRobot
 
 
@@ -24,18 +24,29 @@ class ScriptedPolicy:
 
 
 def test_takeover_state_machine_under_key_events():
+    robot = SimRobot({"name": "lift"}, cameras=[])
     policy, kb = ScriptedPolicy(), KeyboardTeleop(listen=False)
-    machine = TakeoverMachine(policy, kb)
-    machine.reset()
-    obs = {"state": np.zeros(12)}
+    machine = TakeoverActor(policy, kb)
+    obs = robot.reset(seed=0)
+    machine.start_episode(robot, obs)
     assert machine.mode == "policy" and policy.resets == 1
-    assert not machine.update({}, 1, obs)
-    assert machine.update({"intervene": True}, 3, obs) and machine.mode == "human"
-    assert machine.update({"intervene": True}, 7, obs) and machine.mode == "policy"
+    machine.after_step({}, 1, obs)
+    assert machine.mode == "policy"
+    machine.after_step({"intervene": True}, 3, obs)
+    assert machine.mode == "human"
+    machine.after_step({"intervene": True}, 7, obs)
+    assert machine.mode == "policy"
     assert policy.resets == 2  # the chunk queue is cleared on hand-back
     assert (machine.takeovers, machine.handbacks) == ([3], [7])
     kb.press("w")  # moving the device takes over, as with a spacemouse or leader arm
-    assert machine.update(kb.get_events(), 9, obs) and machine.mode == "human"
+    machine.after_step(kb.get_events(), 9, obs)
+    assert machine.mode == "human"
+    robot.disconnect()
+
+
+def rollouts(robot, policy, person, writer, num_episodes, **options):
+    return run_session(robot, TakeoverActor(policy, person, options.pop("takeover_on_motion", True)), writer, num_episodes,
+                       person=person, listeners=[TakeoverPreferences("test")], **options)
 
 
 def test_frames_are_tagged_across_hand_overs(tmp_path):
@@ -61,7 +72,7 @@ def test_frames_are_tagged_across_hand_overs(tmp_path):
     kb.get_events = events
     writer = DatasetWriter.create(tmp_path / "ds", robot.fps, build_features({}, robot.state_names, robot.action_names))
     with writer:
-        stats = run_rollouts(robot, policy, kb, writer, num_episodes=1, takeover_on_motion=False)
+        stats = rollouts(robot, policy, kb, writer, num_episodes=1, takeover_on_motion=False)
     del original
     r = DatasetReader(tmp_path / "ds")
     ep = r.episode(0)
@@ -69,7 +80,9 @@ def test_frames_are_tagged_across_hand_overs(tmp_path):
     assert flags.tolist() == [False] * 3 + [True] * 3 + [False] * 3 + [True] * 2 + [False] * 2
     assert list(ep["source"]) == ["human" if f else "policy" for f in flags]
     assert ep["meta"]["takeover_frames"] == [3, 9] and ep["meta"]["handback_frames"] == [6, 11]
-    np.testing.assert_array_equal(ep["reward"], rlif_rewards(flags, np.zeros(len(flags), int)))
+    np.testing.assert_array_equal(ep["rlif_reward"], rlif_rewards(flags, np.zeros(len(flags), int)))
+    assert not ep["next.reward"].any()  # the arm never moved towards the cube: no environment reward
+    assert ep["next.done"].tolist() == [False] * 12 + [True] and ep["next.success"][-1]
     assert ep["meta"]["success"] and stats.takeovers == 2 and stats.human_frames == 5
     prefs = r.preferences
     assert [(p.a_from_frame, p.a_to_frame, p.b_from_frame, p.b_to_frame) for p in prefs] == [(3, 6, 0, 3), (9, 11, 7, 9)]
@@ -94,8 +107,8 @@ def test_rollouts_repeat_at_the_same_seed_and_leave_the_callers_rng_alone(tmp_pa
         robot = SimRobot({"name": "lift"}, cameras=[])
         writer = DatasetWriter.create(tmp_path / name, robot.fps, build_features({}, robot.state_names, robot.action_names))
         with writer:
-            run_rollouts(robot, NoisyPolicy(), KeyboardTeleop(listen=False), writer, num_episodes=2, seed=seed,
-                         max_steps=6, takeover_on_motion=False)
+            rollouts(robot, NoisyPolicy(), KeyboardTeleop(listen=False), writer, num_episodes=2, seed=seed,
+                     max_steps=6, takeover_on_motion=False)
         robot.disconnect()
         return DatasetReader(tmp_path / name).column("action")
 

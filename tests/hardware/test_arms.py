@@ -15,7 +15,7 @@ from hardware.teleop.keyboard import KeyboardTeleop
 from hardware.teleop.leader import LeaderArmTeleop
 from robot_hf.dataset import DatasetReader, DatasetWriter, build_features
 from robot_hf.dataset.validate import validate
-from robot_hf.record.loop import record_episodes
+from robot_hf.session import TeleoperatorActor, run_session
 
 SO101 = {i: "sts3215" for i in range(1, 7)}
 
@@ -108,7 +108,7 @@ def test_leader_follower_recording_on_real_bytes(tmp_path):
         leader.get_action = moving_leader
         writer = DatasetWriter.create(tmp_path / "ds", 30, build_features({}, follower.state_names, follower.action_names))
         with writer:
-            result = record_episodes(follower, leader, writer, num_episodes=1, episode_time_s=5, realtime=True)
+            result = run_session(follower, TeleoperatorActor(leader), writer, num_episodes=1, person=leader, max_steps=150, realtime=True)
         assert result.successes == 1
         assert lead_emu.motors[1].get("Torque_Enable") == 0  # a leader stays limp
         follower_goal = fol_emu.motors[1].get("Goal_Position")
@@ -148,7 +148,7 @@ def test_a_bus_failure_mid_episode_keeps_the_frames_recorded(tmp_path):
         follower.send_action = failing
         writer = DatasetWriter.create(tmp_path / "ds", 30, build_features({}, follower.state_names, follower.action_names))
         with pytest.raises(Exception, match="motor 3 reports overload"), writer:
-            record_episodes(follower, leader, writer, num_episodes=2, episode_time_s=5, realtime=False)
+            run_session(follower, TeleoperatorActor(leader), writer, num_episodes=2, person=leader, max_steps=150, realtime=False)
         assert all(m.get("Torque_Enable") == 0 for m in fol_emu.motors.values())
         follower.disconnect()
         leader.disconnect()

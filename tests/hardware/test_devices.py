@@ -11,7 +11,7 @@ from hardware.teleop.keyboard import KeyboardTeleop
 from hardware.teleop.spacemouse import SpaceMouseTeleop
 from robot_hf.dataset import DatasetReader, DatasetWriter, build_features
 from robot_hf.record.ee_adapter import EndEffectorAdapter
-from robot_hf.record.loop import record_episodes
+from robot_hf.session import TeleoperatorActor, run_session
 from sim.robot import SimRobot
 
 
@@ -61,7 +61,7 @@ def test_keyboard_through_ik_on_a_joint_space_arm_and_the_record_loop(tmp_path):
     kb.get_action = operator
     writer = DatasetWriter.create(tmp_path / "ds", robot.fps, build_features({}, robot.state_names, robot.action_names))
     with writer:
-        result = record_episodes(robot, adapter, writer, num_episodes=1)
+        result = run_session(robot, TeleoperatorActor(adapter), writer, num_episodes=1, person=adapter)
     assert result.successes == 1
     ep = DatasetReader(tmp_path / "ds").episode(0)
     assert len(ep["action"]) == 9

@@ -4,7 +4,6 @@ import mujoco
 import numpy as np
 
 from robot_hf.feedback.config import IntervenerConfig
-from robot_hf.record.loop import hold_action
 from sim.arm import GRIPPER_OPEN
 from sim.envs.scene import set_free_joint
 from sim.experts.base import Phase
@@ -23,7 +22,7 @@ class HoverBeside(LiftExpert):
 
 
 def drive(robot, intervener, policy, steps=100):
-    """A rollout loop like run_rollouts: who acts, and the intervener's events and the scene after each step."""
+    """A rollout loop like the session's: who acts, and the intervener's events and the scene after each step."""
     observation, human, log = robot.get_observation(), False, []
     for _ in range(steps):
         action = intervener.get_action(observation) if human else policy.act(observation, robot.info)
@@ -115,7 +114,7 @@ def test_a_knocked_over_peg_ends_the_episode_instead_of_a_take_over():
     env.data.qpos[adr + 2] = 0.011
     env.data.qpos[adr + 3: adr + 7] = [np.cos(np.pi / 4), np.sin(np.pi / 4), 0, 0]  # lying on its side
     mujoco.mj_forward(env.model, env.data)
-    robot.send_action(hold_action(robot, robot.get_observation()))
+    robot.send_action(robot.hold_action(robot.get_observation()))
     assert robot.info["privileged"]["peg_tilt"] > 1.0
     intervener = SimulatedIntervener(robot, IntervenerConfig(reaction_delay_steps=0), seed=1)
     assert intervener.get_events() == {"failure": True}

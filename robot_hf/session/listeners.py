@@ -1,0 +1,58 @@
+"""What listens to a session: feedback channels that turn a person's input into dataset tables.
+
+A listener sees every step's events and every saved episode; the episode loop calls them all the
+same way, so a new feedback kind plugs in here without touching the loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from robot_hf.dataset import DatasetWriter
+from robot_hf.feedback.preferences import intervention_preferences
+from robot_hf.interfaces import EVENT_CORRECTION
+
+
+@dataclass
+class SavedEpisode:
+    index: int
+    length: int
+    success: bool
+    # Per frame: a person was driving (take-overs), as recorded in the `intervention` column.
+    intervention: np.ndarray
+
+
+class Listener(Protocol):
+    def on_step(self, writer: DatasetWriter, events: dict[str, Any]) -> None: ...
+
+    def on_saved(self, writer: DatasetWriter, episode: SavedEpisode) -> None: ...
+
+
+class CorrectionsChannel:
+    """Typed or spoken corrections ("a bit to the left") at the frame they were given."""
+
+    def on_step(self, writer: DatasetWriter, events: dict[str, Any]) -> None:
+        if EVENT_CORRECTION in events:
+            writer.add_correction(str(events[EVENT_CORRECTION]))
+
+    def on_saved(self, writer: DatasetWriter, episode: SavedEpisode) -> None:
+        pass
+
+
+class TakeoverPreferences:
+    """Each take-over as a preference pair: the person's segment over the policy's just before it."""
+
+    def __init__(self, annotator: str):
+        self.annotator = annotator
+
+    def on_step(self, writer: DatasetWriter, events: dict[str, Any]) -> None:
+        pass
+
+    def on_saved(self, writer: DatasetWriter, episode: SavedEpisode) -> None:
+        n = episode.length
+        prefs = intervention_preferences(episode.intervention, np.arange(n), np.full(n, episode.index), annotator=self.annotator)
+        if prefs:
+            writer.add_preferences(prefs)

@@ -1,0 +1,221 @@
+"""The one episode loop: recording, rollouts with take-overs, and evaluation on a single robot.
+
+Each step: observe, let the actor decide (a teleoperator, a policy, or the take-over machine), send the
+action (the robot clips it), record what was really sent, read the person's events, let the listeners
+(corrections, preferences, ...) take what they need, and decide whether the episode is over. The loop
+owns timing, the status line and saving; it has no branch for a robot, a policy or a feedback kind.
+
+However an episode ends, what was recorded is kept: a person's verdict (success, failure, stop, e-stop)
+or the robot's (the sim's success check or time limit) saves it, a re-record discards the take, and an
+exception or Ctrl-C saves the frames so far, marked `aborted`, before it propagates.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from robot_hf.dataset import DatasetWriter, camera_key
+from robot_hf.interfaces import (
+    EVENT_ESTOP,
+    EVENT_FAILURE,
+    EVENT_RERECORD,
+    EVENT_STOP,
+    EVENT_SUCCESS,
+    Observation,
+    Robot,
+    Teleoperator,
+)
+from robot_hf.session.actors import HUMAN, Actor, Decision
+from robot_hf.session.listeners import CorrectionsChannel, Listener, SavedEpisode
+from robot_hf.session.status import StatusLine
+from robot_hf.session.timing import LoopTimer
+
+log = logging.getLogger(__name__)
+
+# Which verdict wins when a person gives several at once.
+OUTCOMES = (EVENT_ESTOP, EVENT_RERECORD, EVENT_SUCCESS, EVENT_FAILURE, EVENT_STOP)
+
+
+def frame_from(observation: Observation, decision: Decision, sent: np.ndarray, robot: Robot, outcome: str | None,
+               last: bool) -> dict[str, Any]:
+    """A dataset frame: the observation, the action really sent at the same tick, who sent it, what followed."""
+    frame = {camera_key(name): image for name, image in observation["images"].items()}
+    frame["observation.state"] = np.asarray(observation["state"], dtype=np.float32)
+    frame["action"] = np.asarray(sent, dtype=np.float32)
+    frame["task"] = observation["task"]
+    frame["source"] = decision.source
+    frame["intervention"] = bool(decision.intervention)
+    frame["rlif_reward"] = -1.0 if decision.takeover_onset else 0.0
+    frame["next.reward"] = float(robot.reward)
+    frame["next.success"] = bool(robot.success) or outcome == EVENT_SUCCESS
+    frame["next.done"] = bool(last)
+    return frame
+
+
+@dataclass
+class SessionResult:
+    saved: list[int] = field(default_factory=list)
+    discarded: int = 0
+    successes: int = 0
+    stopped: bool = False
+    # Frames in saved episodes.
+    frames: int = 0
+    # Every frame a person drove, re-recorded takes included: the human effort spent.
+    human_frames: int = 0
+    takeovers: int = 0
+    # Per saved episode: index, success, length, and what the actor noted (take-over frames ...).
+    episodes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def success_rate(self) -> float:
+        return self.successes / max(1, len(self.saved))
+
+
+@dataclass
+class _Take:
+    decisions: list[Decision] = field(default_factory=list)
+    outcome: str | None = None
+
+
+class EpisodeLoop:
+    def __init__(self, robot: Robot, actor: Actor, writer: DatasetWriter, *, person: Teleoperator | None = None,
+                 listeners: Sequence[Listener] = (), seed: int = 0, max_steps: int | None = None, realtime: bool = False,
+                 max_takes_per_episode: int = 10, reset_time_s: float = 0.0, episode_meta: dict[str, Any] | None = None,
+                 on_frame: Callable[[Observation], None] | None = None, status: StatusLine | None = None,
+                 label: str = "episode"):
+        self.robot, self.actor, self.writer, self.person = robot, actor, writer, person
+        self.listeners: list[Listener] = [CorrectionsChannel(), *listeners]  # a typed correction is never dropped
+        self.seed, self.realtime, self.max_takes, self.reset_time_s = seed, realtime, max_takes_per_episode, reset_time_s
+        self.max_steps = max_steps or robot.max_steps
+        self.episode_meta = dict(episode_meta or {})
+        self.on_frame, self.status, self.label = on_frame, status or StatusLine(), label
+        self.timer = LoopTimer(robot.fps, realtime)
+
+    def run(self, num_episodes: int) -> SessionResult:
+        """Record `num_episodes` saved episodes; take k starts the scene and the policy's noise from seed + k.
+
+        The torch RNG is forked, so the caller's random state is left as it was.
+        """
+        cuda = [torch.cuda.current_device()] if torch.cuda.is_available() else []
+        with torch.random.fork_rng(devices=cuda):
+            return self._run(num_episodes)
+
+    def _run(self, num_episodes: int) -> SessionResult:
+        result = SessionResult()
+        take, episode_takes = 0, 0
+        while len(result.saved) < num_episodes and not result.stopped:
+            torch.manual_seed(self.seed + take)
+            done = self._take(take, len(result.saved), num_episodes, episode_takes, result)
+            take += 1
+            episode_takes += 1
+            if done.outcome == EVENT_RERECORD and episode_takes < self.max_takes:
+                self.writer.discard_episode()
+                result.discarded += 1
+                self.status.update(f"re-recording {self.label} {len(result.saved) + 1} (take {episode_takes} discarded)", force=True)
+            else:
+                self._save(done, result)
+                episode_takes = 0
+            if self.reset_time_s > 0 and len(result.saved) < num_episodes and not result.stopped:
+                time.sleep(self.reset_time_s)
+        return result
+
+    def _take(self, take: int, saved: int, num_episodes: int, episode_takes: int, result: SessionResult) -> _Take:
+        robot, writer, timer = self.robot, self.writer, self.timer
+        current = _Take()
+        observation = robot.reset(seed=self.seed + take)
+        if self.person is not None:
+            self.person.start_episode()
+        self.actor.start_episode(robot, observation)
+        timer.reset()
+        try:
+            for step in range(self.max_steps):
+                timer.tick()
+                decision = self.actor.act(observation)
+                action = decision.action if decision.action is not None else robot.hold_action(observation)
+                sent = robot.send_action(action)
+                events = self.person.get_events() if self.person is not None else {}
+                current.outcome = next((e for e in OUTCOMES if events.get(e)), None)
+                if current.outcome is None and robot.success:
+                    current.outcome = EVENT_SUCCESS
+                last = current.outcome is not None or robot.done or step + 1 == self.max_steps
+                current.decisions.append(decision)
+                writer.add_frame(frame_from(observation, decision, sent, robot, current.outcome, last))
+                result.human_frames += int(decision.source == HUMAN)
+                for listener in self.listeners:
+                    listener.on_step(writer, events)
+                if self.on_frame is not None:
+                    self.on_frame(observation)
+                if last:
+                    break
+                observation = robot.get_observation()
+                self.actor.after_step(events, step + 1, observation)
+                self.status.update(
+                    f"{self.label} {saved + 1}/{num_episodes} take {episode_takes + 1} | t={(step + 1) / robot.fps:5.1f}s | "
+                    f"{timer.rate_hz:5.1f} Hz | overruns {timer.overruns} | {self.actor.status()} | queued saves {writer.pending}")
+                timer.wait()
+        except BaseException as error:  # an arm's bus, a camera, the policy, Ctrl-C: keep what was recorded
+            self._keep_aborted(current, error, result)
+            raise
+        return current
+
+    def _meta(self, take: _Take, success: bool) -> dict[str, Any]:
+        meta: dict[str, Any] = {"success": success, **self.timer.summary(), **self.actor.episode_info()}
+        if self.person is not None:
+            meta.update(self.person.episode_info())
+        if self.robot.seed is not None:
+            meta["seed"] = int(self.robot.seed)
+        if self.robot.initial_state is not None:
+            meta["initial_state"] = np.asarray(self.robot.initial_state, dtype=np.float64).tolist()
+        meta.update(self.episode_meta)
+        return meta
+
+    def _save(self, take: _Take, result: SessionResult, **extra: Any) -> int:
+        success = take.outcome == EVENT_SUCCESS
+        meta = {**self._meta(take, success), **extra}
+        index = self.writer.save_episode(**meta)
+        flags = np.array([d.intervention for d in take.decisions], dtype=bool)
+        episode = SavedEpisode(index, len(take.decisions), success, flags)
+        for listener in self.listeners:
+            listener.on_saved(self.writer, episode)
+        takeovers = len(meta.get("takeover_frames", []))
+        result.saved.append(index)
+        result.successes += int(success)
+        result.frames += episode.length
+        result.takeovers += takeovers
+        result.stopped = result.stopped or take.outcome in (EVENT_STOP, EVENT_ESTOP)
+        result.episodes.append({"index": index, "success": success, "length": episode.length,
+                                **{k: meta[k] for k in ("seed", "takeover_frames", "human_frames") if k in meta}})
+        summary = self.timer.summary()
+        verdict = "success" if success else {EVENT_ESTOP: "emergency stop", EVENT_STOP: "stopped"}.get(take.outcome, "no success")
+        self.status.update(
+            f"queued {self.label} {index} for saving: {episode.length} frames, {verdict}"
+            f"{f', {takeovers} take-over(s), {int(flags.sum())} human frames' if takeovers else ''}, "
+            f"loop p50 {summary['loop/period_p50_ms']:.1f} ms p99 {summary['loop/period_p99_ms']:.1f} ms, "
+            f"{summary['loop/overruns']} overruns", force=True)
+        return index
+
+    def _keep_aborted(self, take: _Take, error: BaseException, result: SessionResult) -> None:
+        if not self.writer.episode_length:
+            return
+        reason = "interrupted" if isinstance(error, KeyboardInterrupt) else f"{type(error).__name__}: {error}"
+        take.outcome = None
+        take.decisions = take.decisions[: self.writer.episode_length]
+        try:
+            index = self._save(take, result, aborted=reason)
+        except Exception:  # the writer itself failed: its own error handling keeps the raw frames
+            log.exception("could not keep the episode cut off by %s", reason)
+            return
+        self.status.done(f"kept the {len(take.decisions)} frames recorded before the {reason.split(':')[0]} as {self.label} {index} "
+                         "(marked aborted)")
+
+
+def run_session(robot: Robot, actor: Actor, writer: DatasetWriter, num_episodes: int, **options: Any) -> SessionResult:
+    """Run `num_episodes` saved episodes of one session (see EpisodeLoop for the options)."""
+    return EpisodeLoop(robot, actor, writer, **options).run(num_episodes)
