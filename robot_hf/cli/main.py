@@ -95,9 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(to_yaml(cfg), end="")
         return 0
     module_name, function = cmd.target.split(":")
+    from robot_hf.session.signals import Terminated, stop_on_signals
+
     try:
         module = importlib.import_module(module_name)
-        return int(getattr(module, function)(cfg) or 0)
+        with stop_on_signals():
+            return int(getattr(module, function)(cfg) or 0)
+    except Terminated as e:
+        print(f"{cmd.title}: stopped by {e}; what was recorded is kept", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(f"{cmd.title}: interrupted", file=sys.stderr)
         return 130

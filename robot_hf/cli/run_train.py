@@ -3,14 +3,51 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from pathlib import Path
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, ListConfig
 
 from robot_hf.training.workspace import TrainWorkspace
 
 
+def training_root(cfg: DictConfig) -> str:
+    """The dataset to train on: dataset.root, or a list of roots merged (once) into <run.dir>/dataset."""
+    root = cfg.dataset.root
+    if not root:
+        raise ValueError("dataset.root is not set: point it at a recorded dataset (robot-hf record ... dataset.root=...), "
+                         "or at several: 'dataset.root=[data/demos,data/rollouts]'")
+    if not isinstance(root, ListConfig | Sequence) or isinstance(root, str):
+        return str(root)
+    roots = [str(r) for r in root]
+    missing = [r for r in roots if not (Path(r) / "meta/info.json").exists()]
+    if missing:
+        raise FileNotFoundError(f"dataset.root: {missing} hold no dataset (meta/info.json missing)")
+    if len(roots) == 1:
+        return roots[0]
+    merged = Path(cfg.run.dir) / "dataset"
+    if not (merged / "meta/info.json").exists():
+        from robot_hf.dataset.edit import merge
+
+        meta = merge(roots, merged)
+        print(f"merged {len(roots)} datasets ({meta.total_episodes} episodes, {meta.total_frames} frames) into {merged}")
+    return str(merged)
+
+
 def main(cfg: DictConfig) -> int:
-    result = TrainWorkspace(cfg).run()
+    cfg.dataset.root = training_root(cfg)
+    weights = None
+    if cfg.get("feedback") is not None:
+        from robot_hf.dataset import DatasetReader
+        from robot_hf.feedback.learners import dataset_weights
+
+        weights, learned = dataset_weights(DatasetReader(cfg.dataset.root), cfg.feedback.type, cfg.feedback)
+        print(f"learning with {learned['learner']}: frames per class {learned['frames']}, loss weight per class "
+              f"{learned['class_weights']}")
+        run_dir = Path(cfg.run.dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "feedback.json").write_text(json.dumps({**learned, "dataset": cfg.dataset.root}, indent=2))
+    result = TrainWorkspace(cfg, weights=weights).run()
     summary = {
         "run_dir": str(result.run_dir), "steps": result.steps, "steps_per_second": round(result.steps_per_second, 2),
         "train_seconds": round(result.train_seconds, 1), "wall_seconds": round(result.wall_seconds, 1),

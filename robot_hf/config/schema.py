@@ -45,6 +45,12 @@ class DatasetConfig:
 
 
 @dataclass
+class TrainDatasetConfig(DatasetConfig):
+    # One dataset, or a list of them (demos plus rollout sessions from other days): merged into <run.dir>/dataset.
+    root: Any = None
+
+
+@dataclass
 class RecordLoopConfig:
     # None: the task's episode time limit.
     episode_time_s: float | None = None
@@ -92,7 +98,10 @@ class TrainCommand:
     task: Any = None
     policy: Any = MISSING
     train: Any = MISSING
-    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    # None: behaviour cloning on every frame; hg_dagger / sirius: the learner's per-frame weights over demos and
+    # rollout sessions (take-overs recorded with `robot-hf rollout`).
+    feedback: Any = None
+    dataset: TrainDatasetConfig = field(default_factory=TrainDatasetConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     run: RunConfig = field(default_factory=RunConfig)
 

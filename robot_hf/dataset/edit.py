@@ -31,6 +31,7 @@ from robot_hf.dataset.feedback import (
 )
 from robot_hf.dataset.layout import FileRef
 from robot_hf.dataset.metadata import DatasetMeta, episode_stats_from_row
+from robot_hf.dataset.migrate import migrate
 from robot_hf.dataset.stats import aggregate
 from robot_hf.dataset.video import VideoSettings, concatenate, decode_range, encode_frames
 
@@ -204,6 +205,7 @@ def merge(roots: Sequence[str | Path], out_root: str | Path) -> DatasetMeta:
     metas = []
     for r in roots:
         recover(Path(r))
+        migrate(Path(r))
         metas.append(DatasetMeta.load(Path(r)))
     return rebuild([Selection(m, list(range(m.total_episodes))) for m in metas], Path(out_root))
 

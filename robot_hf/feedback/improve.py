@@ -21,8 +21,7 @@ from robot_hf.dataset import DatasetReader, DatasetWriter
 from robot_hf.dataset.edit import Selection, rebuild
 from robot_hf.dataset.metadata import DatasetMeta
 from robot_hf.evaluation.rollout import EvalResult, evaluate
-from robot_hf.feedback.labels import class_weights, counts, frame_classes
-from robot_hf.feedback.learners import learner_weights
+from robot_hf.feedback.learners import dataset_weights
 from robot_hf.session import StatusLine, TakeoverActor, TakeoverPreferences, TeleoperatorActor, run_session
 from robot_hf.training.checkpoint import PRETRAINED
 from robot_hf.training.workspace import TrainWorkspace
@@ -69,11 +68,6 @@ def _copy_dataset(src: Path, dst: Path) -> Path:
         meta = DatasetMeta.load(src)
         rebuild([Selection(meta, list(range(meta.total_episodes)))], dst)
     return dst
-
-
-def _frame_rounds(reader: DatasetReader) -> np.ndarray:
-    per_episode = np.array([int(ep.get("round") or 0) for ep in reader.meta.episodes])
-    return per_episode[reader.column("episode_index")]
 
 
 class Improver:
@@ -154,17 +148,14 @@ class Improver:
                                     listeners=[TakeoverPreferences(f"intervention:{type(intervener).__name__}")],
                                     seed=ROLLOUT_SEED + 1000 * r, episode_meta={"round": r}, status=self.status, label="rollout")
             robot.disconnect()
-            reader = DatasetReader(data)
-            classes = frame_classes(reader.column("source"), reader.column("intervention"), reader.column("episode_index"),
-                                    cfg.feedback.pre_window)
-            weights = learner_weights(self.method, classes, cfg.feedback, _frame_rounds(reader), r)
-            per_class = class_weights(classes, weights)
-            self.status.update(f"round {r}: learning with {self.method} from {counts(classes)} frames, "
+            weights, learned = dataset_weights(DatasetReader(data), self.method, cfg.feedback, current_round=r)
+            per_class = learned["class_weights"]
+            self.status.update(f"round {r}: learning with {self.method} from {learned['frames']} frames, "
                                f"loss weights {per_class}", force=True)
             current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"{self.method}_{r}")
             cumulative += stats.human_frames
             rounds.append(_evaluated(r, self._evaluate(current, f"{self.method}_round_{r}"), stats.human_frames, cumulative,
-                                     takeovers=stats.takeovers, rollout_success=stats.success_rate, classes=counts(classes),
+                                     takeovers=stats.takeovers, rollout_success=stats.success_rate, classes=learned["frames"],
                                      class_weights=per_class, checkpoint=str(current)))
         baseline = self._baseline(rounds[0], [x.human_frames for x in rounds[1:]]) if imp.baseline else []
         result = ImproveResult(self.method, self.task["name"], rounds, baseline)

@@ -54,3 +54,9 @@ def class_weights(classes: np.ndarray, weights: np.ndarray) -> dict[str, float]:
     """The largest loss weight of each class present (frames the memory trimmed have weight 0)."""
     present = [(c, name) for c, name in CLASS_NAMES.items() if np.any(classes == c)]
     return {name: round(float(weights[classes == c].max()), 3) for c, name in present}
+
+
+def frame_rounds(episode_rounds: list, episode_of: np.ndarray) -> np.ndarray:
+    """The improvement round of every frame (0: demonstrations and sessions recorded outside `improve`)."""
+    per_episode = np.array([int(r or 0) for r in episode_rounds], dtype=np.int64)
+    return per_episode[episode_of] if len(per_episode) else np.zeros(len(episode_of), np.int64)

@@ -10,7 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 from robot_hf.feedback.config import ClassWeights, FeedbackConfig
-from robot_hf.feedback.labels import DEMO, INTERVENTION, POLICY, PRE_INTERVENTION
+from robot_hf.feedback.labels import (
+    DEMO,
+    INTERVENTION,
+    POLICY,
+    PRE_INTERVENTION,
+    class_weights,
+    counts,
+    frame_classes,
+    frame_rounds,
+)
 
 SCHEMES = ("shares", "fixed")
 
@@ -75,3 +84,20 @@ def learner_weights(kind: str, classes: np.ndarray, config: FeedbackConfig, fram
     if kind in ("bc", "demos"):
         return np.isin(classes, [DEMO]).astype(np.float32)
     raise ValueError(f"unknown learner {kind!r}; use hg_dagger or sirius")
+
+
+LEARNERS = ("hg_dagger", "sirius")
+
+
+def dataset_weights(reader, kind: str, config: FeedbackConfig, current_round: int | None = None) -> tuple[np.ndarray, dict]:
+    """A learner's per-frame loss weights over a whole dataset (demos and rollout sessions together), and a summary:
+    frames per class and each class's weight. `current_round` (default: the dataset's latest) drives Sirius's memory."""
+    if kind not in LEARNERS:
+        raise ValueError(f"feedback={kind} is not a learner; train with feedback=hg_dagger or feedback=sirius "
+                         "(feedback=intervention records take-overs during `rollout`)")
+    classes = frame_classes(reader.column("source"), reader.column("intervention"), reader.column("episode_index"),
+                            config.pre_window)
+    rounds = frame_rounds([ep.get("round") for ep in reader.meta.episodes], reader.column("episode_index"))
+    latest = int(rounds.max()) if len(rounds) else 0
+    weights = learner_weights(kind, classes, config, rounds, latest if current_round is None else current_round)
+    return weights, {"learner": kind, "frames": counts(classes), "class_weights": class_weights(classes, weights)}

@@ -34,6 +34,7 @@ from robot_hf.interfaces import (
 )
 from robot_hf.session.actors import HUMAN, Actor, Decision
 from robot_hf.session.listeners import CorrectionsChannel, Listener, SavedEpisode
+from robot_hf.session.signals import Terminated
 from robot_hf.session.status import StatusLine
 from robot_hf.session.timing import LoopTimer
 
@@ -204,7 +205,12 @@ class EpisodeLoop:
     def _keep_aborted(self, take: _Take, error: BaseException, result: SessionResult) -> None:
         if not self.writer.episode_length:
             return
-        reason = "interrupted" if isinstance(error, KeyboardInterrupt) else f"{type(error).__name__}: {error}"
+        if isinstance(error, Terminated):
+            reason = f"terminated by {error}"
+        elif isinstance(error, KeyboardInterrupt):
+            reason = "interrupted"
+        else:
+            reason = f"{type(error).__name__}: {error}"
         take.outcome = None
         take.decisions = take.decisions[: self.writer.episode_length]
         try:
@@ -212,8 +218,8 @@ class EpisodeLoop:
         except Exception:  # the writer itself failed: its own error handling keeps the raw frames
             log.exception("could not keep the episode cut off by %s", reason)
             return
-        self.status.done(f"kept the {len(take.decisions)} frames recorded before the {reason.split(':')[0]} as {self.label} {index} "
-                         "(marked aborted)")
+        self.status.done(f"kept the {len(take.decisions)} frames recorded before it stopped ({reason}) as {self.label} {index}, "
+                         "marked aborted")
 
 
 def run_session(robot: Robot, actor: Actor, writer: DatasetWriter, num_episodes: int, **options: Any) -> SessionResult:

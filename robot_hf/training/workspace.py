@@ -127,7 +127,7 @@ class TrainWorkspace:
             check_task(config.features, self.task, f"dataset {reader.root}")
         evaluating = self.task is not None and (tc.eval_every > 0 or tc.eval_final) and cfg.eval.episodes > 0
         chosen = list(range(reader.num_episodes)) if tc.episodes is None else list(tc.episodes)
-        held_out = [] if evaluating else validation_episodes(chosen, tc.val_fraction)
+        held_out = validation_episodes(chosen, tc.val_fraction) if self.task is None else []
         note = None
         if self.task is None:
             note = (f"no sim task for dataset {reader.root} (name one with task=... to evaluate rollouts): rollout evaluation "
