@@ -43,6 +43,12 @@ class PolicyConfig:
     # Filled from the dataset when training starts: camera shapes, state/action sizes and names.
     features: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def action_start(self) -> int:
+        """Where a training window's actions start relative to the current frame: with the observation window, as
+        diffusion_policy trains (its chunk covers the observed steps too); with one observation (ACT), at the frame."""
+        return -(self.n_obs_steps - 1)
+
     def check(self) -> None:
         if self.n_obs_steps < 1:
             raise ValueError(f"policy.n_obs_steps must be >= 1, got {self.n_obs_steps}")

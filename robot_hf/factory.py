@@ -69,6 +69,6 @@ def open_writer(cfg: DictConfig, robot) -> DatasetWriter:
         "action_low": [float(x) for x in getattr(robot, "action_low", [])],
         "action_high": [float(x) for x in getattr(robot, "action_high", [])],
     }
-    if "task" in cfg:
+    if cfg.robot.type == "sim":  # the task a sim recording came from: training's default task (a real arm has none)
         info["task_config"] = OmegaConf.to_container(cfg.task, resolve=True)
     return DatasetWriter.create(root, robot.fps, features, robot_type=robot.name, video=video, robot_hf_info=info)

@@ -1,4 +1,4 @@
-"""`robot-hf eval`."""
+"""`robot-hf eval`: in the task's simulation (vectorised), or on a real arm with a person marking the outcomes."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from policies.base import Policy
-from robot_hf.evaluation.rollout import evaluate
 from robot_hf.training.checkpoint import PRETRAINED
-from robot_hf.training.setup import check_task
+from robot_hf.training.setup import check_robot, check_task
 
 
 def load_checkpoint(path: str | Path, device: str = "cpu") -> Policy:
@@ -23,18 +22,56 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> Policy:
     return Policy.from_pretrained(path, device)
 
 
+def _print_episode(i: int, ep: dict) -> None:
+    reward = f", max reward {ep['max_reward']:.3f}" if "max_reward" in ep else ""
+    seed = f" seed {ep['seed']}" if "seed" in ep else ""
+    print(f"  episode {i:3d}{seed}: {'success' if ep['success'] else 'failure'} in {ep['length']} steps{reward}", flush=True)
+
+
+def _in_sim(cfg: DictConfig, policy: Policy, run_dir: Path):
+    from robot_hf.evaluation.rollout import evaluate
+
+    check_task(policy.config.features, cfg.task, f"checkpoint {cfg.policy.path}")
+    task = OmegaConf.to_container(cfg.task, resolve=True)
+    return evaluate(policy, task, cfg.eval.episodes, cfg.eval.num_envs, cfg.eval.seed, cfg.eval.max_steps,
+                    video_dir=run_dir / "videos", videos=cfg.eval.videos, on_episode=_print_episode)
+
+
+def _on_robot(cfg: DictConfig, policy: Policy, run_dir: Path):
+    from robot_hf.evaluation.on_robot import evaluate_on_robot
+    from robot_hf.factory import make_robot, make_teleop, open_writer
+    from robot_hf.session import StatusLine
+
+    robot = make_robot(cfg)
+    check_robot(policy.config.features, robot, f"checkpoint {cfg.policy.path}")
+    person = make_teleop(cfg, robot)
+    if not cfg.dataset.root:
+        cfg.dataset.root = str(run_dir / "episodes")
+    robot.connect()
+    person.connect()
+    try:
+        with open_writer(cfg, robot) as writer:
+            result = evaluate_on_robot(robot, policy, person, writer, cfg.eval.episodes, seed=cfg.eval.seed,
+                                       max_steps=cfg.eval.max_steps, video_dir=run_dir / "videos", videos=cfg.eval.videos,
+                                       reset_time_s=cfg.eval.reset_time_s, status=StatusLine())
+    finally:
+        person.disconnect()
+        robot.disconnect()
+    for i, ep in enumerate(result.per_episode):
+        _print_episode(i, ep)
+    print(f"every frame is in {cfg.dataset.root}")
+    return result
+
+
 def main(cfg: DictConfig) -> int:
     import torch
 
+    if cfg.eval.episodes <= 0:
+        raise ValueError(f"eval.episodes must be positive, got {cfg.eval.episodes}")
     device = cfg.run.device if cfg.run.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     policy = load_checkpoint(cfg.policy.path, device)
-    check_task(policy.config.features, cfg.task, f"checkpoint {cfg.policy.path}")
     run_dir = Path(cfg.run.dir)
-    task = OmegaConf.to_container(cfg.task, resolve=True)
-    result = evaluate(policy, task, cfg.eval.episodes, cfg.eval.num_envs, cfg.eval.seed, cfg.eval.max_steps,
-                      video_dir=run_dir / "videos", videos=cfg.eval.videos,
-                      on_episode=lambda i, ep: print(f"  episode {i:3d} seed {ep['seed']}: {'success' if ep['success'] else 'failure'} "
-                                                     f"in {ep['length']} steps, max reward {ep['max_reward']:.3f}", flush=True))
+    result = (_in_sim if cfg.robot.type == "sim" else _on_robot)(cfg, policy, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "eval.json").write_text(json.dumps({**result.summary(), "per_episode": result.per_episode}, indent=2))
     print(result.line())

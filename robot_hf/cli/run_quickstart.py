@@ -50,10 +50,10 @@ def main(cfg: DictConfig) -> int:
 
     _phase(3, f"evaluating, one round of rollouts with take-overs ({cfg.feedback.type}), fine-tuning")
     improve_cfg = OmegaConf.create({
-        "task": cfg.task, "feedback": cfg.feedback, "train": cfg.train, "eval": cfg.eval,
+        "task": cfg.task, "robot": {"type": "sim"}, "feedback": cfg.feedback, "train": cfg.train, "eval": cfg.eval,
         "policy": {"path": str(trained.last)}, "dataset": {"root": str(demos)},
         "rounds": 1, "episodes_per_round": cfg.episodes_per_round, "eval_episodes": cfg.eval_episodes,
-        "finetune_steps": cfg.finetune_steps, "finetune_lr": cfg.finetune_lr, "baseline": False,
+        "finetune_steps": cfg.finetune_steps, "finetune_lr": cfg.finetune_lr, "baseline": False, "evaluate_in": "auto",
         "run": {**cfg.run, "dir": str(run / "improve")},
     })
     result = Improver(improve_cfg).run()

@@ -29,7 +29,7 @@ def main(cfg: DictConfig) -> int:
             result = run_session(
                 robot, TeleoperatorActor(teleop), writer, cfg.dataset.num_episodes, person=teleop,
                 max_steps=max_steps, reset_time_s=cfg.record.reset_time_s, realtime=not simulated or cfg.record.display,
-                seed=cfg.record.seed, on_frame=viewer.show if viewer else None, status=status,
+                seed=cfg.record.seed, listeners=[viewer] if viewer else [], status=status,
             )
             status.update(f"finishing {writer.pending} queued save(s) ...", force=True)
     finally:

@@ -27,10 +27,11 @@ def main(cfg: DictConfig) -> int:
     device = cfg.run.device if cfg.run.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     policy = load_checkpoint(cfg.policy.path, device)
     robot = make_robot(cfg)
-    if cfg.robot.type == "sim":
-        from robot_hf.training.setup import check_task
+    from robot_hf.training.setup import check_robot, check_task
 
+    if cfg.robot.type == "sim":
         check_task(policy.config.features, cfg.task, f"checkpoint {cfg.policy.path}")
+    check_robot(policy.config.features, robot, f"checkpoint {cfg.policy.path}")
     taking_over = cfg.feedback.type != "none"
     person = make_intervener(cfg, robot) if taking_over else None
     if taking_over:

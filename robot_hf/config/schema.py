@@ -67,8 +67,10 @@ class EvalConfig:
     num_envs: int = 1
     seed: int = 100_000
     videos: int = 4
-    # Policy steps per episode; None: the task's time limit.
+    # Policy steps per episode; None: the task's time limit (the arm's robot.episode_time_s on a real arm).
     max_steps: int | None = None
+    # Real arms: seconds between episodes for the person to reset the scene.
+    reset_time_s: float = 0.0
 
 
 @dataclass
@@ -109,8 +111,13 @@ class TrainCommand:
 @dataclass
 class EvalCommand:
     task: Any = MISSING
+    # robot=sim: vectorised envs of the task; a real arm (robot=so101|koch): the episode loop, a person marking outcomes
+    # with the teleop device's keys (keyboard: Enter success, n failure, Esc stop), every episode recorded in dataset.root.
+    robot: Any = MISSING
+    teleop: Any = MISSING
     policy: PolicyRef = field(default_factory=PolicyRef)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
     run: RunConfig = field(default_factory=RunConfig)
 
 
@@ -140,6 +147,10 @@ class ReplayCommand:
 @dataclass
 class ImproveCommand:
     task: Any = MISSING
+    # robot=sim: rounds in the task's simulation with the simulated intervener; a real arm (robot=so101|koch): the person
+    # at it takes over with the teleop device and marks outcomes, and evaluation runs on the arm.
+    robot: Any = MISSING
+    teleop: Any = MISSING
     feedback: Any = MISSING
     train: Any = MISSING
     # The policy to improve and the demonstrations it was trained on.
@@ -151,8 +162,11 @@ class ImproveCommand:
     eval_episodes: int = 50
     finetune_steps: int = 1000
     finetune_lr: float = 1e-4
-    # Also run the baseline: the same human frames per round spent on new full demonstrations.
+    # Also run the baseline (in simulation): the same human frames per round spent on new full demonstrations.
     baseline: bool = True
+    # Where each round's policy is evaluated: "auto" where the rollouts run (sim: vectorised envs; an arm: the person
+    # marks outcomes), or "sim" to evaluate an arm's policy in the task's simulation, its sim twin.
+    evaluate_in: str = "auto"
     run: RunConfig = field(default_factory=RunConfig)
 
 

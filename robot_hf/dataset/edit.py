@@ -21,14 +21,8 @@ import pyarrow.parquet as pq
 
 from robot_hf.dataset import layout
 from robot_hf.dataset.atomic import Commit, recover
-from robot_hf.dataset.feedback import (
-    Correction,
-    Preference,
-    read_corrections,
-    read_preferences,
-    write_corrections,
-    write_preferences,
-)
+from robot_hf.dataset.episode_commit import stage_feedback
+from robot_hf.dataset.feedback import TABLES
 from robot_hf.dataset.layout import FileRef
 from robot_hf.dataset.metadata import DatasetMeta, episode_stats_from_row
 from robot_hf.dataset.migrate import migrate
@@ -74,8 +68,7 @@ def rebuild(selections: Sequence[Selection], out_root: Path) -> DatasetMeta:
     commit = Commit(out_root)
     tables: list[pa.Table] = []
     segments: dict[str, list[tuple[Path, float, float]]] = {k: [] for k in out.video_keys}
-    corrections: list[Correction] = []
-    preferences: list[Preference] = []
+    feedback: list = []
     next_frame = 0
     for sel in selections:
         remap = {old: len(out.episodes) + i for i, old in enumerate(sel.episodes)}
@@ -102,22 +95,14 @@ def rebuild(selections: Sequence[Selection], out_root: Path) -> DatasetMeta:
                 row.update({f"videos/{key}/chunk_index": 0, f"videos/{key}/file_index": 0})
             out.episodes.append(row)
             next_frame += n
-        for c in read_corrections(sel.meta.root):
-            if c.episode_index in remap:
-                corrections.append(Correction(remap[c.episode_index], c.frame_index, c.timestamp, c.text, c.kind))
-        for p in read_preferences(sel.meta.root):
-            if p.a_episode_index in remap and p.b_episode_index in remap:
-                p.a_episode_index, p.b_episode_index = remap[p.a_episode_index], remap[p.b_episode_index]
-                preferences.append(p)
+        for table in TABLES.values():  # rows that point at a dropped episode go with it
+            feedback.extend(r for r in (table.remap(row, remap) for row in table.read(sel.meta.root)) if r is not None)
 
     _stage_data(out, tables, commit)
     for key, segs in segments.items():
         _stage_video(out, key, segs, [s.meta for s in selections], commit)
     out.stats = aggregate([episode_stats_from_row(ep) for ep in out.episodes]) if out.episodes else {}
-    if corrections:
-        write_corrections(commit.stage(out_root / layout.CORRECTIONS_PATH), corrections)
-    if preferences:
-        write_preferences(commit.stage(out_root / layout.PREFERENCES_PATH), preferences)
+    stage_feedback(commit, out_root, feedback)
     out.stage_all(commit)
     commit.publish(f"rebuild of {len(out.episodes)} episodes")
     return out

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from robot_hf.dataset.features import IMAGE_DTYPES
-from robot_hf.dataset.feedback import Correction
 from robot_hf.dataset.layout import RECORDING_DIR
 
 
@@ -27,7 +26,8 @@ class EpisodeBuffer:
     fps: int
     columns: dict[str, list] = field(default_factory=dict)
     tasks: list[str] = field(default_factory=list)
-    corrections: list[Correction] = field(default_factory=list)
+    # Feedback rows given during the take (corrections ...): bound to the episode's index when it is saved.
+    feedback: list = field(default_factory=list)
 
     def __post_init__(self):
         self.image_keys = [k for k, ft in self.features.items() if ft["dtype"] in IMAGE_DTYPES]

@@ -16,7 +16,7 @@ from robot_hf.dataset import layout
 from robot_hf.dataset.atomic import Commit
 from robot_hf.dataset.episode_buffer import EpisodeBuffer
 from robot_hf.dataset.features import numpy_dtype
-from robot_hf.dataset.feedback import Correction, write_corrections
+from robot_hf.dataset.feedback import table_of
 from robot_hf.dataset.layout import FileRef
 from robot_hf.dataset.metadata import DatasetMeta, episode_stats_columns
 from robot_hf.dataset.parquet_schema import data_schema, numpy_to_column
@@ -105,8 +105,8 @@ def _episode_stats(cols: Mapping[str, Any], features: Mapping[str, Mapping[str, 
     return stats
 
 
-def commit_episode(job: EpisodeJob, meta: DatasetMeta, files: DatasetFiles, video: VideoSettings | None, corrections: list[Correction],
-                   durable: bool, trace_files: Sequence[Path] = ()) -> None:
+def commit_episode(job: EpisodeJob, meta: DatasetMeta, files: DatasetFiles, video: VideoSettings | None, durable: bool,
+                   trace_files: Sequence[Path] = ()) -> None:
     """Write one episode to the dataset; all of it becomes visible at once, or none of it.
 
     `trace_files` (the take's crash trace) are removed by the same commit, so a commit rolled forward
@@ -183,11 +183,7 @@ def commit_episode(job: EpisodeJob, meta: DatasetMeta, files: DatasetFiles, vide
         meta.stage_episodes(commit, {ep_ref})
         meta.stage_tasks(commit)
         meta.stage_stats(commit)
-        if job.buffer.corrections:
-            for c in job.buffer.corrections:
-                c.episode_index = job.episode_index
-            corrections.extend(job.buffer.corrections)
-            write_corrections(commit.stage(root / layout.CORRECTIONS_PATH), corrections)
+        stage_feedback(commit, root, [table_of(r).bind(r, job.episode_index) for r in job.buffer.feedback])
         meta.stage_info(commit)
         for path in trace_files:
             commit.remove(path)
@@ -197,3 +193,12 @@ def commit_episode(job: EpisodeJob, meta: DatasetMeta, files: DatasetFiles, vide
         commit.abandon()
         raise
 
+
+
+def stage_feedback(commit: Commit, root: Path, rows: Sequence) -> None:
+    """Append feedback rows of any tables to their tables, one new part file per table, in `commit`."""
+    by_table: dict[str, list] = {}
+    for row in rows:
+        by_table.setdefault(table_of(row).name, []).append(row)
+    for rows_of_table in by_table.values():
+        table_of(rows_of_table[0]).stage_append(commit, root, rows_of_table)

@@ -11,8 +11,6 @@ INFO_PATH = "meta/info.json"
 STATS_PATH = "meta/stats.json"
 TASKS_PATH = "meta/tasks.parquet"
 EPISODES_DIR = "meta/episodes"
-CORRECTIONS_PATH = "meta/corrections.parquet"
-PREFERENCES_PATH = "meta/preferences.parquet"
 # robot-hf's own per-dataset facts (action bounds, robot-hf version); LeRobot never reads it.
 ROBOT_HF_INFO_PATH = "meta/robot_hf.json"
 COMMIT_JOURNAL_PATH = "meta/.commit.json"

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from robot_hf.dataset import layout
 from robot_hf.dataset.atomic import recover
-from robot_hf.dataset.feedback import Correction, Preference, read_corrections, read_preferences
+from robot_hf.dataset.feedback import CORRECTIONS, PREFERENCES, TABLES, Correction, Preference
 from robot_hf.dataset.metadata import DatasetFormatError, DatasetMeta
 from robot_hf.dataset.migrate import migrate
 from robot_hf.dataset.parquet_schema import column_to_numpy, data_schema
@@ -82,13 +82,19 @@ class DatasetReader:
         """(E, 2) [from, to) global frame index of each episode."""
         return np.asarray([[ep["dataset_from_index"], ep["dataset_to_index"]] for ep in self.meta.episodes], dtype=np.int64).reshape(-1, 2)
 
+    def feedback(self, table: str) -> list:
+        """Rows of a feedback table (meta/<table>/), e.g. "corrections" or "preferences"."""
+        if table not in TABLES:
+            raise KeyError(f"no feedback table {table!r}; the tables are {sorted(TABLES)}")
+        return TABLES[table].read(self.root)
+
     @cached_property
     def corrections(self) -> list[Correction]:
-        return read_corrections(self.root)
+        return CORRECTIONS.read(self.root)
 
     @cached_property
     def preferences(self) -> list[Preference]:
-        return read_preferences(self.root)
+        return PREFERENCES.read(self.root)
 
     # ---- low-dimensional columns ------------------------------------------------------------------
     def column(self, key: str) -> np.ndarray:

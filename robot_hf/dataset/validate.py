@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from robot_hf.dataset import layout
 from robot_hf.dataset.atomic import STAGING_DIR, interrupted_commit
 from robot_hf.dataset.episode_buffer import unsaved_recordings
 from robot_hf.dataset.features import SOURCES, numeric_keys
-from robot_hf.dataset.feedback import PREFERENCE_CHOICES, read_corrections, read_preferences
+from robot_hf.dataset.feedback import TABLES
 from robot_hf.dataset.metadata import DatasetFormatError, DatasetMeta
 from robot_hf.dataset.parquet_schema import column_to_numpy
 from robot_hf.dataset.stats import STAT_NAMES
@@ -246,27 +247,12 @@ def _check_stats(meta: DatasetMeta) -> Iterator[Finding]:
 
 def _check_feedback(meta: DatasetMeta) -> Iterator[Finding]:
     lengths = {int(ep["episode_index"]): int(ep["length"]) for ep in meta.episodes}
-    try:
-        corrections = read_corrections(meta.root)
-    except (ValueError, TypeError, OSError) as e:
-        yield Finding("feedback", f"meta/corrections.parquet: {e}")
-        corrections = []
-    for i, c in enumerate(corrections):
-        if c.episode_index not in lengths:
-            yield Finding("feedback", f"correction {i} ({c.text!r}) points at episode {c.episode_index}, which does not exist")
-        elif not 0 <= c.frame_index < lengths[c.episode_index]:
-            yield Finding("feedback", f"correction {i} ({c.text!r}) points at frame {c.frame_index} of episode {c.episode_index}, which has {lengths[c.episode_index]} frames")
-    try:
-        preferences = read_preferences(meta.root)
-    except (ValueError, TypeError, OSError) as e:
-        yield Finding("feedback", f"meta/preferences.parquet: {e}")
-        preferences = []
-    for i, p in enumerate(preferences):
-        if p.choice not in PREFERENCE_CHOICES:
-            yield Finding("feedback", f"preference {i}: choice {p.choice!r} is not one of {PREFERENCE_CHOICES}")
-        for seg in ("a", "b"):
-            ep, lo, hi = (getattr(p, f"{seg}_{f}") for f in ("episode_index", "from_frame", "to_frame"))
-            if ep not in lengths:
-                yield Finding("feedback", f"preference {i}: segment {seg} points at episode {ep}, which does not exist")
-            elif not 0 <= lo < hi <= lengths[ep]:
-                yield Finding("feedback", f"preference {i}: segment {seg} frames [{lo}, {hi}) fall outside episode {ep} ({lengths[ep]} frames)")
+    for table in TABLES.values():
+        try:
+            rows = table.read(meta.root)
+        except (ValueError, TypeError, KeyError, OSError, pa.ArrowException) as e:
+            yield Finding("feedback", f"meta/{table.name}: {e}")
+            continue
+        for i, row in enumerate(rows):
+            for problem in table.problems(row, lengths):
+                yield Finding("feedback", f"{table.name} row {i}: {problem}")

@@ -16,9 +16,9 @@ import numpy as np
 from robot_hf.dataset import layout
 from robot_hf.dataset.atomic import Commit, recover
 from robot_hf.dataset.episode_buffer import EpisodeBuffer, RecordingTrace, archive_unsaved
-from robot_hf.dataset.episode_commit import DatasetFiles, EpisodeJob, commit_episode
+from robot_hf.dataset.episode_commit import DatasetFiles, EpisodeJob, commit_episode, stage_feedback
 from robot_hf.dataset.features import FLAG_COLUMNS, NUMBER_COLUMNS, FrameError, FrameValidator, complete_features
-from robot_hf.dataset.feedback import Correction, Preference, read_corrections, read_preferences, write_preferences
+from robot_hf.dataset.feedback import Correction, Preference, table_of
 from robot_hf.dataset.metadata import DatasetMeta
 from robot_hf.dataset.migrate import migrate
 from robot_hf.dataset.video import VideoSettings
@@ -44,8 +44,6 @@ class DatasetWriter:
         self.durable = durable
         self._validate = FrameValidator(meta.features)
         self._feedback = meta.has_feedback
-        self._corrections = read_corrections(self.root)
-        self._preferences = read_preferences(self.root)
         self._files = DatasetFiles(meta)
         self._buffer = EpisodeBuffer(meta.features, meta.fps)
         self._trace: RecordingTrace | None = None
@@ -157,7 +155,7 @@ class DatasetWriter:
         if not self._feedback:
             raise ValueError(f"{self.root} has no feedback columns; corrections need a robot-hf dataset")
         frame = max(len(self._buffer) - 1, 0)
-        self._buffer.corrections.append(Correction(-1, frame, frame / self.meta.fps, text, kind))
+        self._buffer.feedback.append(Correction(-1, frame, frame / self.meta.fps, text, kind))
 
     def save_episode(self, **extra: Any) -> int:
         """Queue the episode for encoding and commit; returns its index at once.
@@ -185,13 +183,19 @@ class DatasetWriter:
 
     def add_preferences(self, preferences: list[Preference]) -> None:
         """Queue preference labels; they are committed after every episode queued before them."""
+        self.add_feedback(preferences)
+
+    def add_feedback(self, rows: list) -> None:
+        """Queue rows of any feedback table (meta/<table>/); appended after every episode queued before them."""
         self._raise_worker_error()
-        for p in preferences:
-            for seg in ("a", "b"):
-                ep = getattr(p, f"{seg}_episode_index")
+        if not self._feedback:
+            raise ValueError(f"{self.root} has no feedback columns; feedback tables need a robot-hf dataset")
+        for row in rows:
+            table = table_of(row)
+            for span, ep in zip(table.spans, table.episodes(row), strict=True):
                 if not 0 <= ep < self._next_episode:
-                    raise ValueError(f"preference segment {seg} points at episode {ep}, which does not exist")
-        self._queue.put((list(preferences), None))
+                    raise ValueError(f"{table.name}: {span.episode} points at episode {ep}, which does not exist")
+        self._queue.put((list(rows), None))
 
     def wait(self) -> None:
         """Block until every queued save is committed; re-raise a failure of the worker."""
@@ -230,12 +234,12 @@ class DatasetWriter:
                 if self._error is not None:
                     self._keep_failed(item)
                 elif isinstance(item, EpisodeJob):
-                    commit_episode(item, self.meta, self._files, self.video, self._corrections, self.durable,
+                    commit_episode(item, self.meta, self._files, self.video, self.durable,
                                    trace_files=(trace.header, trace.frames) if trace is not None else ())
                     if trace is not None:
                         trace.delete()
                 else:
-                    self._commit_preferences(item)
+                    self._commit_feedback(item)
             except BaseException as e:  # kept and re-raised in the caller's thread
                 log.exception("saving to %s failed", self.root)
                 self._error = e
@@ -245,11 +249,14 @@ class DatasetWriter:
                     trace.close()
                 self._queue.task_done()
 
-    def _commit_preferences(self, preferences: list[Preference]) -> None:
+    def _commit_feedback(self, rows: list) -> None:
         commit = Commit(self.root, durable=self.durable)
-        self._preferences.extend(preferences)
-        write_preferences(commit.stage(self.root / layout.PREFERENCES_PATH), self._preferences)
-        commit.publish(f"{len(preferences)} preference(s)")
+        try:
+            stage_feedback(commit, self.root, rows)
+            commit.publish(f"{len(rows)} feedback row(s)")
+        except BaseException:
+            commit.abandon()
+            raise
 
     def _keep_failed(self, item: Any) -> None:
         """Dump a job that could not be committed as raw arrays, so no recorded frame is lost."""

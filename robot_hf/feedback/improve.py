@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from robot_hf.config.compose import compose
 from robot_hf.dataset import DatasetReader, DatasetWriter
 from robot_hf.dataset.edit import Selection, rebuild
 from robot_hf.dataset.metadata import DatasetMeta
-from robot_hf.evaluation.rollout import EvalResult, evaluate
 from robot_hf.feedback.learners import dataset_weights
 from robot_hf.session import StatusLine, TakeoverActor, TakeoverPreferences, TeleoperatorActor, run_session
 from robot_hf.training.checkpoint import PRETRAINED
@@ -59,7 +58,7 @@ class ImproveResult:
                 "baseline": [asdict(r) for r in self.baseline]}
 
 
-def _evaluated(round_index: int, e: EvalResult, human_frames: int, cumulative: int, **extra) -> RoundResult:
+def _evaluated(round_index: int, e, human_frames: int, cumulative: int, **extra) -> RoundResult:
     return RoundResult(round_index, e.success_rate, e.ci95, human_frames, cumulative, progress=e.mean_max_progress, **extra)
 
 
@@ -77,7 +76,6 @@ class Improver:
         self.cfg = cfg
         self.imp = cfg  # rounds, episodes_per_round, eval_episodes, finetune_* and baseline are top-level keys
         self.run_dir = Path(cfg.run.dir)
-        self.task = OmegaConf.to_container(cfg.task, resolve=True)
         self.status = status or StatusLine()
         self.method = cfg.feedback.type
         if self.method not in ("hg_dagger", "sirius"):
@@ -88,47 +86,46 @@ class Improver:
             raise ValueError("improve needs the demonstrations the policy was trained on: dataset.root=<dataset>")
 
     def _check_features(self) -> None:
-        """Rollouts join the demonstrations' dataset: the task must produce the same features."""
-        from robot_hf.dataset import build_features
-
-        robot = self._robot()
-        want = build_features(robot.camera_shapes, robot.state_names, robot.action_names)
-        robot.disconnect()
+        """Rollouts join the demonstrations' dataset: the robot must record the same features."""
+        want = self.site.features()
         have = DatasetMeta.load(Path(self.cfg.dataset.root)).features
         diff = [k for k in set(want) | {k for k in have if k.startswith("observation.") or k == "action"}
                 if k not in have or k not in want or list(have[k]["shape"]) != list(want[k]["shape"])]
         if diff:
-            raise ValueError(f"the task's observations differ from the demonstrations in {self.cfg.dataset.root} ({sorted(diff)}): "
-                             "set task.cameras / image size / object_state as they were when the demos were recorded")
+            raise ValueError(f"the robot's observations differ from the demonstrations in {self.cfg.dataset.root} ({sorted(diff)}): "
+                             "set the task's (or arm's) cameras / image size / object_state as they were when the demos were recorded")
 
     # ---- pieces ----------------------------------------------------------------------------------------------
-    def _evaluate(self, checkpoint: Path, label: str) -> EvalResult:
+    def _evaluate(self, checkpoint: Path, label: str):
         from policies.base import Policy
 
-        policy = Policy.from_pretrained(checkpoint)
-        result = evaluate(policy, self.task, self.imp.eval_episodes, self.cfg.eval.num_envs, self.cfg.eval.seed,
-                          video_dir=self.run_dir / "videos" / label, videos=self.cfg.eval.videos)
+        result = self.site.evaluate(Policy.from_pretrained(checkpoint), label, self.imp.eval_episodes)
         self.status.update(f"{label}: {result.line()}", force=True)
         return result
 
     def _finetune(self, checkpoint: Path, dataset: Path, weights: np.ndarray, out: Path) -> Path:
-        overrides = [f"task={self.task['name']}", f"dataset.root={dataset}", f"policy.path={checkpoint}", f"run.dir={out}",
+        overrides = ([f"task={self.cfg.task.name}"] if self.site.has_sim else ["train.val_fraction=0"]) + [f"dataset.root={dataset}", f"policy.path={checkpoint}", f"run.dir={out}",
                      f"train.steps={self.imp.finetune_steps}", "train.eval_every=0", "train.eval_final=false",
                      f"train.save_every={self.imp.finetune_steps}", f"train.lr={self.imp.finetune_lr}",
                      f"train.warmup_steps={min(100, self.imp.finetune_steps // 10)}", f"train.batch_size={self.cfg.train.batch_size}",
                      f"run.seed={self.cfg.run.seed}"]
         cfg = compose("train", overrides)
-        cfg.task = self.cfg.task
+        if self.site.has_sim:
+            cfg.task = self.cfg.task
         result = TrainWorkspace(cfg, weights=weights, quiet=True).run()
         return result.last / PRETRAINED
 
-    def _robot(self):
-        from sim.robot import SimRobot
-
-        return SimRobot(self.task)
-
     # ---- the two arms -----------------------------------------------------------------------------------------
     def run(self) -> ImproveResult:
+        from robot_hf.feedback.sites import make_site
+
+        self.site = make_site(self.cfg, self.run_dir, self.status)
+        try:
+            return self._run()
+        finally:
+            self.site.close()
+
+    def _run(self) -> ImproveResult:
         cfg, imp = self.cfg, self.imp
         self._check_features()
         start = Path(cfg.policy.path)
@@ -138,16 +135,18 @@ class Improver:
         current, cumulative = start, 0
         for r in range(1, imp.rounds + 1):
             from policies.base import Policy
-            from sim.intervener import SimulatedIntervener
 
-            robot = self._robot()
-            intervener = SimulatedIntervener(robot, cfg.feedback.intervener, seed=cfg.run.seed + r)
-            with DatasetWriter.open(data) as writer:
-                stats = run_session(robot, TakeoverActor(Policy.from_pretrained(current), intervener), writer,
-                                    imp.episodes_per_round, person=intervener,
-                                    listeners=[TakeoverPreferences(f"intervention:{type(intervener).__name__}")],
-                                    seed=ROLLOUT_SEED + 1000 * r, episode_meta={"round": r}, status=self.status, label="rollout")
-            robot.disconnect()
+            robot, person = self.site.open_round(r)
+            try:
+                with DatasetWriter.open(data) as writer:
+                    stats = run_session(robot, TakeoverActor(Policy.from_pretrained(current), person, cfg.feedback.takeover_on_motion),
+                                        writer, imp.episodes_per_round, person=person,
+                                        listeners=[TakeoverPreferences(f"intervention:{type(person).__name__}")],
+                                        seed=ROLLOUT_SEED + 1000 * r, episode_meta={"round": r}, realtime=self.site.realtime,
+                                        max_steps=cfg.eval.max_steps, reset_time_s=cfg.eval.reset_time_s,
+                                        status=self.status, label="rollout")
+            finally:
+                self.site.close_round(robot, person)
             weights, learned = dataset_weights(DatasetReader(data), self.method, cfg.feedback, current_round=r)
             per_class = learned["class_weights"]
             self.status.update(f"round {r}: learning with {self.method} from {learned['frames']} frames, "
@@ -157,8 +156,13 @@ class Improver:
             rounds.append(_evaluated(r, self._evaluate(current, f"{self.method}_round_{r}"), stats.human_frames, cumulative,
                                      takeovers=stats.takeovers, rollout_success=stats.success_rate, classes=learned["frames"],
                                      class_weights=per_class, checkpoint=str(current)))
-        baseline = self._baseline(rounds[0], [x.human_frames for x in rounds[1:]]) if imp.baseline else []
-        result = ImproveResult(self.method, self.task["name"], rounds, baseline)
+        baseline = []
+        if imp.baseline and self.site.has_sim:
+            baseline = self._baseline(rounds[0], [x.human_frames for x in rounds[1:]])
+        elif imp.baseline:
+            self.status.update("the more-demos baseline runs in simulation only (a simulated teleoperator records its demos): "
+                               "skipped on the arm", force=True)
+        result = ImproveResult(self.method, self.site.task["name"], rounds, baseline)
         from robot_hf.feedback.report import write_report
 
         result.report = write_report(result, self.run_dir)
@@ -173,7 +177,7 @@ class Improver:
         results = [start]
         current, cumulative = Path(start.checkpoint), 0
         for r, budget in enumerate(frames_per_round, start=1):
-            robot = self._robot()
+            robot = self.site.robot()
             teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=self.cfg.run.seed + 17 * r))
             spent, n = 0, 0
             with DatasetWriter.open(data) as writer:

@@ -45,6 +45,13 @@ class LiveView:
             cv2.imshow("robot-hf", cv2.cvtColor(row, cv2.COLOR_RGB2BGR))
             cv2.waitKey(1)
 
+    # A session listener: the view follows every step.
+    def on_step(self, writer, observation: dict, events: dict) -> None:
+        self.show(observation)
+
+    def on_saved(self, writer, episode) -> None:
+        pass
+
     def close(self) -> None:
         if self.viewer is not None:
             self.viewer.close()

@@ -7,13 +7,14 @@ same way, so a new feedback kind plugs in here without touching the loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from robot_hf.dataset import DatasetWriter
 from robot_hf.feedback.preferences import intervention_preferences
-from robot_hf.interfaces import EVENT_CORRECTION
+from robot_hf.interfaces import EVENT_CORRECTION, Observation
 
 
 @dataclass
@@ -26,7 +27,7 @@ class SavedEpisode:
 
 
 class Listener(Protocol):
-    def on_step(self, writer: DatasetWriter, events: dict[str, Any]) -> None: ...
+    def on_step(self, writer: DatasetWriter, observation: Observation, events: dict[str, Any]) -> None: ...
 
     def on_saved(self, writer: DatasetWriter, episode: SavedEpisode) -> None: ...
 
@@ -34,7 +35,7 @@ class Listener(Protocol):
 class CorrectionsChannel:
     """Typed or spoken corrections ("a bit to the left") at the frame they were given."""
 
-    def on_step(self, writer: DatasetWriter, events: dict[str, Any]) -> None:
+    def on_step(self, writer: DatasetWriter, observation: Observation, events: dict[str, Any]) -> None:
         if EVENT_CORRECTION in events:
             writer.add_correction(str(events[EVENT_CORRECTION]))
 
@@ -48,7 +49,7 @@ class TakeoverPreferences:
     def __init__(self, annotator: str):
         self.annotator = annotator
 
-    def on_step(self, writer: DatasetWriter, events: dict[str, Any]) -> None:
+    def on_step(self, writer: DatasetWriter, observation: Observation, events: dict[str, Any]) -> None:
         pass
 
     def on_saved(self, writer: DatasetWriter, episode: SavedEpisode) -> None:
@@ -56,3 +57,25 @@ class TakeoverPreferences:
         prefs = intervention_preferences(episode.intervention, np.arange(n), np.full(n, episode.index), annotator=self.annotator)
         if prefs:
             writer.add_preferences(prefs)
+
+
+class EpisodeVideos:
+    """An mp4 per episode for the first `limit` episodes, every camera side by side, named by the outcome."""
+
+    def __init__(self, directory: Path, fps: int, limit: int):
+        self.directory, self.fps, self.limit = Path(directory), fps, limit
+        self.frames: list[np.ndarray] = []
+        self.paths: list[str] = []
+
+    def on_step(self, writer: DatasetWriter, observation: Observation, events: dict[str, Any]) -> None:
+        if len(self.paths) < self.limit and observation["images"]:
+            self.frames.append(np.concatenate(list(observation["images"].values()), axis=1))
+
+    def on_saved(self, writer: DatasetWriter, episode: SavedEpisode) -> None:
+        frames, self.frames = self.frames, []
+        if frames and len(self.paths) < self.limit:
+            from robot_hf.dataset.video import VideoSettings, encode_frames
+
+            path = self.directory / f"episode_{len(self.paths):03d}_{'success' if episode.success else 'failure'}.mp4"
+            encode_frames(np.stack(frames), path, self.fps, VideoSettings())
+            self.paths.append(str(path))

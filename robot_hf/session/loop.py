@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,14 +89,13 @@ class EpisodeLoop:
     def __init__(self, robot: Robot, actor: Actor, writer: DatasetWriter, *, person: Teleoperator | None = None,
                  listeners: Sequence[Listener] = (), seed: int = 0, max_steps: int | None = None, realtime: bool = False,
                  max_takes_per_episode: int = 10, reset_time_s: float = 0.0, episode_meta: dict[str, Any] | None = None,
-                 on_frame: Callable[[Observation], None] | None = None, status: StatusLine | None = None,
-                 label: str = "episode"):
+                 status: StatusLine | None = None, label: str = "episode"):
         self.robot, self.actor, self.writer, self.person = robot, actor, writer, person
         self.listeners: list[Listener] = [CorrectionsChannel(), *listeners]  # a typed correction is never dropped
         self.seed, self.realtime, self.max_takes, self.reset_time_s = seed, realtime, max_takes_per_episode, reset_time_s
         self.max_steps = max_steps or robot.max_steps
         self.episode_meta = dict(episode_meta or {})
-        self.on_frame, self.status, self.label = on_frame, status or StatusLine(), label
+        self.status, self.label = status or StatusLine(), label
         self.timer = LoopTimer(robot.fps, realtime)
 
     def run(self, num_episodes: int) -> SessionResult:
@@ -150,9 +149,7 @@ class EpisodeLoop:
                 writer.add_frame(frame_from(observation, decision, sent, robot, current.outcome, last))
                 result.human_frames += int(decision.source == HUMAN)
                 for listener in self.listeners:
-                    listener.on_step(writer, events)
-                if self.on_frame is not None:
-                    self.on_frame(observation)
+                    listener.on_step(writer, observation, events)
                 if last:
                     break
                 observation = robot.get_observation()

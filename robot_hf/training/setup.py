@@ -102,16 +102,28 @@ def check_task(features: dict[str, Any], task: dict[str, Any] | DictConfig, what
         raise ValueError(f"{what} does not match task {task['name']!r}: " + "; ".join(problems))
 
 
-def action_start(config: PolicyConfig) -> int:
-    """Where the action window starts relative to the current frame."""
-    return 0 if config.name == "act" else -(config.n_obs_steps - 1)
+def check_robot(features: dict[str, Any], robot, what: str) -> None:
+    """Fail before anything moves when the policy's features cannot drive this robot (a real arm and its cameras)."""
+    problems = []
+    if features["action_dim"] != len(robot.action_names):
+        problems.append(f"action size {features['action_dim']} vs the robot's {len(robot.action_names)} ({list(robot.action_names)})")
+    if features["state_dim"] != len(robot.state_names):
+        problems.append(f"state size {features['state_dim']} vs the robot's {len(robot.state_names)}")
+    for cam, shape in features["cameras"].items():
+        if cam not in robot.camera_shapes:
+            problems.append(f"camera {cam!r} vs the robot's cameras {sorted(robot.camera_shapes)} (add it under robot.cameras)")
+        elif list(shape[1:]) != list(robot.camera_shapes[cam]):
+            problems.append(f"camera {cam!r} shape {list(shape[1:])} vs the robot's {list(robot.camera_shapes[cam])} "
+                            f"(set robot.cameras.{cam}.resize)")
+    if problems:
+        raise ValueError(f"{what} does not match robot {robot.name!r}: " + "; ".join(problems))
 
 
 def build_windows(reader: DatasetReader, config: PolicyConfig, episodes: Sequence[int] | None = None,
                   weights: np.ndarray | None = None, cache: str = "auto") -> WindowDataset:
     keys = config.features.get("camera_keys") or {c: CAMERA_PREFIX + c for c in config.features["cameras"]}
     return WindowDataset(
-        reader, n_obs_steps=config.n_obs_steps, horizon=config.horizon, action_start=action_start(config),
+        reader, n_obs_steps=config.n_obs_steps, horizon=config.horizon, action_start=config.action_start,
         camera_keys={CAMERA_PREFIX + c: keys[c] for c in config.features["cameras"]}, episodes=episodes, weights=weights,
         cache=cache,
     )

@@ -1,6 +1,9 @@
 import threading
+from dataclasses import asdict
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from robot_hf.dataset import DatasetReader, DatasetWriter, FrameError, Preference
@@ -139,6 +142,26 @@ def test_preferences_and_corrections_are_stored_and_checked(tmp_path):
     assert len(prefs) == 1 and prefs[0].choice == "a" and prefs[0].annotator == "alice"
     with pytest.raises(ValueError, match="choice"):
         Preference(0, 0, 5, 1, 0, 5, "maybe")
+
+
+def test_appending_feedback_never_rewrites_what_is_stored(tmp_path):
+    """Each append is a new part file; the legacy single file older robot-hf wrote is still read, first."""
+    from robot_hf.dataset.feedback import PREFERENCES
+
+    root = make_dataset(tmp_path / "ds", lengths=(10, 10))
+    legacy = Preference(1, 0, 3, 0, 0, 3, "b", annotator="old")
+    pq.write_table(pa.Table.from_pylist([PREFERENCES.to_arrow(asdict(legacy))], schema=PREFERENCES.schema),
+                   root / "meta/preferences.parquet")
+    with DatasetWriter.open(root) as w:
+        w.add_preferences([Preference(0, 0, 5, 1, 2, 7, "a", annotator="first")])
+        w.wait()
+        first = PREFERENCES.parts(root)[0]
+        stored = (first.stat().st_ino, first.read_bytes())
+        w.add_feedback([Preference(0, 5, 9, 1, 0, 4, "equal", annotator="second")])
+    assert [p.name for p in PREFERENCES.parts(root)] == ["file-000000.parquet", "file-000001.parquet"]
+    assert (first.stat().st_ino, first.read_bytes()) == stored
+    assert [p.annotator for p in DatasetReader(root).feedback("preferences")] == ["old", "first", "second"]
+    assert validate(root) == []
 
 
 def test_worker_failure_keeps_the_raw_episode_and_reports(tmp_path, monkeypatch):

@@ -1,0 +1,122 @@
+"""Where improvement rounds run: the task's simulation with a simulated person, or a real arm with a real one.
+
+A site gives each round a robot and the person who may take over, evaluates a checkpoint, and says
+what observations its robot records, so `Improver` runs the same rounds on either.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from robot_hf.dataset import DatasetWriter, build_features
+from robot_hf.session import StatusLine
+
+
+class SimSite:
+    """Rollouts in the task's simulation with the simulated intervener; evaluation in vectorised envs on fixed seeds
+    that no rollout or demonstration was recorded on."""
+
+    realtime = False
+    has_sim = True
+
+    def __init__(self, cfg: DictConfig, run_dir: Path, status: StatusLine):
+        self.cfg, self.run_dir, self.status = cfg, run_dir, status
+        self.task = OmegaConf.to_container(cfg.task, resolve=True)
+
+    def robot(self):
+        from sim.robot import SimRobot
+
+        return SimRobot(self.task)
+
+    def features(self) -> dict[str, Any]:
+        robot = self.robot()
+        try:
+            return build_features(robot.camera_shapes, robot.state_names, robot.action_names)
+        finally:
+            robot.disconnect()
+
+    def open_round(self, round_index: int):
+        from sim.intervener import SimulatedIntervener
+
+        robot = self.robot()
+        return robot, SimulatedIntervener(robot, self.cfg.feedback.intervener, seed=self.cfg.run.seed + round_index)
+
+    def close_round(self, robot, person) -> None:
+        robot.disconnect()
+
+    def evaluate(self, policy, label: str, episodes: int):
+        from robot_hf.evaluation.rollout import evaluate
+
+        return evaluate(policy, self.task, episodes, self.cfg.eval.num_envs, self.cfg.eval.seed,
+                        video_dir=self.run_dir / "videos" / label, videos=self.cfg.eval.videos)
+
+    def close(self) -> None:
+        pass
+
+
+class RobotSite:
+    """A real arm and the person at it: they take over with the leader arm, keyboard or gamepad, mark each rollout's
+    outcome, and mark the outcomes of the evaluation episodes (recorded in <run.dir>/evaluations)."""
+
+    realtime = True
+    has_sim = False
+
+    def __init__(self, cfg: DictConfig, run_dir: Path, status: StatusLine):
+        from robot_hf.factory import make_robot, make_teleop
+
+        self.cfg, self.run_dir, self.status = cfg, run_dir, status
+        self.robot = make_robot(cfg)
+        self.person = make_teleop(cfg, self.robot)
+        self.robot.connect()
+        try:
+            self.person.connect()
+        except BaseException:
+            self.robot.disconnect()
+            raise
+        self.task = {"name": self.robot.name}
+        # A sim twin to evaluate in (evaluate_in=sim): the task's simulation, checked against the arm's features.
+        self.twin = SimSite(cfg, run_dir, status) if cfg.evaluate_in == "sim" else None
+
+    def features(self) -> dict[str, Any]:
+        return build_features(self.robot.camera_shapes, self.robot.state_names, self.robot.action_names)
+
+    def open_round(self, round_index: int):
+        return self.robot, self.person
+
+    def close_round(self, robot, person) -> None:
+        pass
+
+    def evaluate(self, policy, label: str, episodes: int):
+        from robot_hf.evaluation.on_robot import evaluate_on_robot
+
+        if self.twin is not None:
+            from robot_hf.training.setup import check_task
+
+            check_task(policy.config.features, self.twin.task, f"the policy of {label} (evaluate_in=sim)")
+            return self.twin.evaluate(policy, label, episodes)
+        root = self.run_dir / "evaluations"
+        if (root / "meta/info.json").exists():
+            writer = DatasetWriter.open(root)
+        else:
+            writer = DatasetWriter.create(root, self.robot.fps, self.features(), robot_type=self.robot.name)
+        with writer:
+            result = evaluate_on_robot(self.robot, policy, self.person, writer, episodes, seed=self.cfg.eval.seed,
+                                       max_steps=self.cfg.eval.max_steps, video_dir=self.run_dir / "videos" / label,
+                                       videos=self.cfg.eval.videos, reset_time_s=self.cfg.eval.reset_time_s,
+                                       status=self.status, episode_meta={"evaluation": label})
+        return result
+
+    def close(self) -> None:
+        try:
+            self.person.disconnect()
+        finally:
+            self.robot.disconnect()
+
+
+def make_site(cfg: DictConfig, run_dir: Path, status: StatusLine):
+    if cfg.evaluate_in not in ("auto", "sim"):
+        raise ValueError(f"evaluate_in={cfg.evaluate_in!r}: use auto (where the rollouts run) or sim (the task's simulation)")
+    return SimSite(cfg, run_dir, status) if cfg.robot.type == "sim" else RobotSite(cfg, run_dir, status)
