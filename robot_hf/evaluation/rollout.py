@@ -32,14 +32,17 @@ class EvalResult:
     episodes: int
     success_rate: float
     ci95: tuple[float, float]
-    mean_max_reward: float
+    # None where nobody measures them: a person marking outcomes on a real arm gives no reward and no progress.
+    mean_max_reward: float | None
     # The task's shaped progress in [0, 1] (reach, grasp, align ...): where failing policies get to.
-    mean_max_progress: float
+    mean_max_progress: float | None
     mean_length: float
-    mean_length_success: float
+    mean_length_success: float | None  # None when no episode succeeded
     seconds: float
     per_episode: list[dict[str, Any]] = field(default_factory=list)
     videos: list[str] = field(default_factory=list)
+    # Who judged success: the task's own check in sim, the person on a real arm.
+    judged_by: str = "the task's success check"
 
     def summary(self) -> dict[str, Any]:
         out = asdict(self)
@@ -48,8 +51,11 @@ class EvalResult:
 
     def line(self) -> str:
         lo, hi = self.ci95
-        return (f"success {100 * self.success_rate:.1f}% (95% CI {100 * lo:.1f}-{100 * hi:.1f}) over {self.episodes} episodes, "
-                f"mean max reward {self.mean_max_reward:.3f}, mean max progress {self.mean_max_progress:.2f}, mean length {self.mean_length:.1f} steps")
+        measured = "".join(f", {name} {value:{fmt}}" for name, value, fmt in (
+            ("mean max reward", self.mean_max_reward, ".3f"), ("mean max progress", self.mean_max_progress, ".2f"))
+            if value is not None)
+        return (f"success {100 * self.success_rate:.1f}% (95% CI {100 * lo:.1f}-{100 * hi:.1f}) over {self.episodes} episodes "
+                f"judged by {self.judged_by}{measured}, mean length {self.mean_length:.1f} steps")
 
 
 def _run_wave(policy, envs, seeds: list[int], n: int, limit: int, record: list[bool]):
@@ -137,7 +143,7 @@ def evaluate(
         mean_max_reward=float(np.mean([r["max_reward"] for r in results])),
         mean_max_progress=float(np.mean([r["max_progress"] for r in results])),
         mean_length=float(np.mean([r["length"] for r in results])),
-        mean_length_success=float(np.mean(lengths_ok)) if lengths_ok else float("nan"),
+        mean_length_success=float(np.mean(lengths_ok)) if lengths_ok else None,
         seconds=time.perf_counter() - t0,
         per_episode=results,
         videos=saved_videos,

@@ -1,20 +1,15 @@
 """The interventions benchmark's tables follow the learners it ran (`--methods`, `--no-baseline`)."""
 
-import importlib.util
 import io
 from argparse import Namespace
-from pathlib import Path
 
 from rich.console import Console
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "interventions.py"
+from tests.benchmark_scripts import load
 
 
 def load_benchmark():
-    spec = importlib.util.spec_from_file_location("interventions_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("interventions")
 
 
 def rounds(*points: tuple[float, int]) -> list[dict]:

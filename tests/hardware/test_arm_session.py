@@ -1,23 +1,13 @@
 """The whole feedback loop on an emulated SO-101 (real bus bytes), driven through the CLI with a scripted person."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 from robot_hf.dataset import DatasetReader
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "arm_session.py"
-
-
-def load_session():
-    spec = importlib.util.spec_from_file_location("arm_session", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.benchmark_scripts import load
 
 
 def test_demos_rollouts_feedback_training_and_marked_evaluation_on_an_emulated_arm(tmp_path):
-    rows = load_session().run_session(tmp_path, episodes=2, train_steps=10, episode_time_s=1.0)
+    rows = load("arm_session").run_session(tmp_path, episodes=2, train_steps=10, episode_time_s=1.0)
     assert [r["validate"] for r in rows if r["dataset"] != "-"] == ["valid"] * 5
     demos, rollouts = DatasetReader(tmp_path / "demos"), DatasetReader(tmp_path / "rollouts")
     assert demos.num_episodes == rollouts.num_episodes == 2
