@@ -87,6 +87,8 @@ class BusEmulator:
         self.motors = {i: VirtualMotor(i, model) for i, model in motors.items()}
         # fault name -> motor id -> remaining count (-1: forever)
         self.faults: dict[str, dict[int, int]] = defaultdict(dict)
+        # Faults of the line itself: "echo" (the adapter sends every request back) or "babble" (a device keeps sending).
+        self.line_fault: str | None = None
         self.requests = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -150,7 +152,10 @@ class BusEmulator:
 
         buf = b""
         while not self._stop.is_set():
-            ready, _, _ = select.select([self._master], [], [], 0.05)
+            babbling = self.line_fault == "babble"
+            ready, _, _ = select.select([self._master], [], [], 0.001 if babbling else 0.05)
+            if babbling:  # well-formed status packets from a device no one asked (id 250), without end
+                os.write(self._master, self.proto.status_packet(250, 0, b"\x00\x00") * 8)
             if not ready:
                 continue
             try:
@@ -162,6 +167,8 @@ class BusEmulator:
                 if packet is None:
                     break
                 self.requests += 1
+                if self.line_fault == "echo":
+                    os.write(self._master, packet)
                 for reply in self._handle(packet):
                     os.write(self._master, reply)
 

@@ -15,7 +15,19 @@ from hardware.config import ArmConfig
 from hardware.motors.bus import MotorBus
 from hardware.motors.errors import MotorBusError
 
+try:
+    import termios
+
+    SERIAL_ERRORS: tuple[type[BaseException], ...] = (OSError, termios.error)  # pyserial's SerialException is an OSError
+except ImportError:  # not POSIX
+    SERIAL_ERRORS = (OSError,)
+BUS_FAULTS = (MotorBusError, *SERIAL_ERRORS)
+
 log = logging.getLogger(__name__)
+
+
+class ArmFault(ConnectionError):
+    """An arm's bus, a servo or a camera failed; the arm was made safe (torque off where the bus still answers)."""
 
 
 class Arm:
@@ -41,9 +53,12 @@ class Arm:
         self.reward = 0.0
         self.seed: int | None = None
         self.initial_state: np.ndarray | None = None
+        # Why the arm stopped, once a read or write failed: it stays stopped (torque off) until reconnected.
+        self.fault: str | None = None
 
     # ---- connection -------------------------------------------------------------------------------------
     def connect(self) -> None:
+        self.fault = None
         self.calibration = ArmCalibration.load(self.config.calibration or default_path(self.config.type, self.config.role))
         self.bus.connect()
         missing = self.bus.find_missing()
@@ -70,17 +85,41 @@ class Arm:
             if self.bus.serial is not None:
                 self.torque_off()
         finally:
-            self.bus.close()
+            try:
+                self.bus.close()
+            except SERIAL_ERRORS as e:  # an unplugged adapter may fail even to close
+                log.warning("%s: closing %s: %s", self.name, self.config.port, e)
             for cam in self.cameras.values():
                 cam.disconnect()
             self.connected = False
 
-    def torque_off(self) -> None:
+    def torque_off(self) -> bool:
+        """Every motor's torque off, as far as the bus answers; True when every motor acknowledged."""
+        ok = True
         for joint in self.bus.motors:
             try:
                 self.bus.write("Torque_Enable", joint, 0)
-            except MotorBusError as e:
-                log.error("could not turn torque off on %s: %s", joint, e)
+            except MotorBusError as e:  # one servo down: the others still go limp
+                log.error("%s: could not turn torque off on %s: %s", self.name, joint, e)
+                ok = False
+            except SERIAL_ERRORS as e:  # the line itself is gone: nothing more can be sent
+                log.error("%s: could not turn torque off (%s is gone: %s)", self.name, self.config.port, e)
+                return False
+        return ok
+
+    def _guarded(self, what: str, action, *args):
+        """Run a bus or camera exchange; on a failure make the arm safe and raise one ArmFault naming the arm."""
+        if self.fault is not None:
+            raise ArmFault(f"{self.name} on {self.config.port} stopped after an earlier failure ({self.fault}); reconnect it")
+        try:
+            return action(*args)
+        except ArmFault:
+            raise
+        except (*BUS_FAULTS, RuntimeError) as e:
+            self.fault = f"{what}: {e}"
+            safe = self.torque_off() if self.bus.serial is not None else False
+            raise ArmFault(f"{self.name} on {self.config.port}: {what} failed ({e}); "
+                           f"{'torque is off' if safe else 'torque off could not be confirmed on every motor'}") from e
 
     def __enter__(self) -> Self:
         self.connect()
@@ -91,6 +130,9 @@ class Arm:
 
     # ---- reading ----------------------------------------------------------------------------------------
     def read_joints(self) -> np.ndarray:
+        return self._guarded("reading joint positions", self._read_joints)
+
+    def _read_joints(self) -> np.ndarray:
         ticks = self.bus.sync_read("Present_Position", JOINTS)
         return np.array([self.calibration.to_radians(j, ticks[j]) for j in JOINTS], dtype=np.float32)
 
@@ -100,8 +142,11 @@ class Arm:
         return (np.array([ticks[j] for j in JOINTS]) * sign * 2 * np.pi / 4096).astype(np.float32)
 
     def get_observation(self) -> dict:
+        return self._guarded("observing", self._observe)
+
+    def _observe(self) -> dict:
         images = {name: cam.read_latest()[0] for name, cam in self.cameras.items()}
-        self._present = self.read_joints()
+        self._present = self._read_joints()
         state = np.concatenate([self._present, self.read_velocities()]).astype(np.float32)
         return {"images": images, "state": state, "task": self.config.task}
 
@@ -124,23 +169,26 @@ class Arm:
 
     def send_action(self, action: np.ndarray) -> np.ndarray:
         if not self.connected:
-            raise ConnectionError(f"{self.name} is not connected")
+            raise ArmFault(f"{self.name} is not connected")
         action = np.asarray(action, dtype=np.float32).reshape(-1)
         if action.shape != (len(JOINTS),):
             raise ValueError(f"{self.name} takes {len(JOINTS)} joint targets {list(JOINTS)}, got shape {action.shape}")
-        try:
-            present = self._present if self._present is not None else self.read_joints()
-            sent = self.clip(action, present)
-            self.bus.sync_write("Goal_Position", {j: self.calibration.to_ticks(j, q) for j, q in zip(JOINTS, sent, strict=True)})
-        except Exception:
-            self.torque_off()
-            raise
+        sent = self._guarded("sending an action", self._send, action)
         self._last_command = sent
+        return sent
+
+    def _send(self, action: np.ndarray) -> np.ndarray:
+        present = self._present if self._present is not None else self._read_joints()
+        sent = self.clip(action, present)
+        self.bus.sync_write("Goal_Position", {j: self.calibration.to_ticks(j, q) for j, q in zip(JOINTS, sent, strict=True)})
         return sent
 
     def move_to(self, joints: np.ndarray, duration_s: float = 1.0, steps: int = 20) -> None:
         """Drive the arm smoothly to a pose (a leader to its follower's pose before a take-over), then let go."""
-        start = self.read_joints()
+        self._guarded("moving to a pose", self._move_to, joints, duration_s, steps)
+
+    def _move_to(self, joints: np.ndarray, duration_s: float, steps: int) -> None:
+        start = self._read_joints()
         self.bus.set_torque(True)
         for k in range(1, steps + 1):
             q = start + (np.asarray(joints) - start) * k / steps

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from hardware.motors import dynamixel, feetech
-from hardware.motors.errors import CorruptPacketError, MotorBusError, MotorStatusError, NoReplyError
+from hardware.motors.errors import CorruptPacketError, EchoError, MotorBusError, MotorStatusError, NoReplyError
 from hardware.motors.tables import MODELS, Register
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,8 @@ class MotorBus:
         return bytes([address]) if self.protocol_name == "feetech" else address.to_bytes(2, "little")
 
     # ---- the wire ------------------------------------------------------------------------------------
-    def _read_packet(self, motor_id: int) -> tuple[int, int, bytes]:
-        """One status packet: (id, error byte, params)."""
+    def _read_packet(self, motor_id: int, request: bytes | None = None) -> tuple[int, int, bytes]:
+        """One status packet: (id, error byte, params). The request's own bytes coming back are an echoing adapter."""
         header = self.proto.HEADER
         deadline = time.monotonic() + self.timeout_s
         buf = b""
@@ -126,6 +126,9 @@ class MotorBus:
             if len(rest) < length:
                 raise CorruptPacketError(f"motor {motor_id}: reply cut short ({len(rest)} of {length} bytes)", motor_id)
             packet = header + head + rest
+        if packet == request:
+            raise EchoError(f"the adapter on {self.port} echoes every request back: use a half-duplex adapter "
+                            "with echo cancellation (the boards Feetech and ROBOTIS sell), or another port", motor_id)
         try:
             pid, inst, params = self.proto.parse_packet(packet)
         except ValueError as e:
@@ -162,14 +165,20 @@ class MotorBus:
             try:
                 self.serial.reset_input_buffer()
                 self.serial.write(packet)
+                # The whole exchange has a deadline: a line that keeps sending (a babbling adapter, another device's
+                # bytes) must not hold the control loop forever.
+                deadline = time.monotonic() + self.timeout_s * (2 + len(reply_ids))
                 replies = []
                 for k, mid in enumerate(reply_ids):
                     while True:
-                        pid, error, params = self._read_packet(mid)
+                        pid, error, params = self._read_packet(mid, request=packet)
                         if pid == mid:
                             break
                         if pid in reply_ids[k + 1:]:
                             raise NoReplyError(f"motor {mid} on {self.port} did not reply (motor {pid} answered in its turn)", mid)
+                        if time.monotonic() > deadline:
+                            raise NoReplyError(f"motor {mid} on {self.port}: the line keeps sending packets that answer no "
+                                               "request (another device on the bus, or a faulty adapter)", mid)
                         # a late reply to an earlier request: drop it and read on
                     replies.append((pid, error, params))
                 return replies

@@ -15,6 +15,10 @@ class NoReplyError(MotorBusError, TimeoutError):
     """The motor did not answer within the timeout: unpowered, wrong id, wrong baud rate, or unplugged."""
 
 
+class EchoError(MotorBusError):
+    """The serial adapter sends every request back: replies cannot be told from the echo."""
+
+
 class CorruptPacketError(MotorBusError):
     """A reply failed its checksum/CRC or was cut short."""
 

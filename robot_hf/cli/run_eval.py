@@ -41,22 +41,17 @@ def _on_robot(cfg: DictConfig, policy: Policy, run_dir: Path):
     from robot_hf.evaluation.on_robot import evaluate_on_robot
     from robot_hf.factory import make_robot, make_teleop, open_writer
     from robot_hf.session import StatusLine
+    from robot_hf.session.connection import connected
 
     robot = make_robot(cfg)
     check_robot(policy.config.features, robot, f"checkpoint {cfg.policy.path}")
     person = make_teleop(cfg, robot)
     if not cfg.dataset.root:
         cfg.dataset.root = str(run_dir / "episodes")
-    robot.connect()
-    person.connect()
-    try:
-        with open_writer(cfg, robot) as writer:
-            result = evaluate_on_robot(robot, policy, person, writer, cfg.eval.episodes, seed=cfg.eval.seed,
-                                       max_steps=cfg.eval.max_steps, video_dir=run_dir / "videos", videos=cfg.eval.videos,
-                                       reset_time_s=cfg.eval.reset_time_s, status=StatusLine())
-    finally:
-        person.disconnect()
-        robot.disconnect()
+    with connected(robot, person) as release, open_writer(cfg, robot) as writer:
+        result = evaluate_on_robot(robot, policy, person, writer, cfg.eval.episodes, seed=cfg.eval.seed,
+                                   max_steps=cfg.eval.max_steps, video_dir=run_dir / "videos", videos=cfg.eval.videos,
+                                   reset_time_s=cfg.eval.reset_time_s, status=StatusLine(), on_abort=release)
     for i, ep in enumerate(result.per_episode):
         _print_episode(i, ep)
     print(f"every frame is in {cfg.dataset.root}")

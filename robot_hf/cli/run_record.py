@@ -6,6 +6,7 @@ from omegaconf import DictConfig
 
 from robot_hf.factory import dataset_root, make_robot, make_teleop, open_writer
 from robot_hf.session import StatusLine, TeleoperatorActor, run_session
+from robot_hf.session.connection import connected
 
 
 def main(cfg: DictConfig) -> int:
@@ -14,29 +15,24 @@ def main(cfg: DictConfig) -> int:
     robot = make_robot(cfg)
     teleop = make_teleop(cfg, robot)
     status = StatusLine()
-    robot.connect()
-    teleop.connect()
-    viewer = None
-    try:
-        writer = open_writer(cfg, robot)
+    with connected(robot, teleop) as release, open_writer(cfg, robot) as writer:
+        viewer = None
         if cfg.record.display:
             from robot_hf.record.display import LiveView
 
             viewer = LiveView(robot)
         simulated = robot.name.startswith("sim_")
         max_steps = int(round(cfg.record.episode_time_s * robot.fps)) if cfg.record.episode_time_s else None
-        with writer:
+        try:
             result = run_session(
                 robot, TeleoperatorActor(teleop), writer, cfg.dataset.num_episodes, person=teleop,
                 max_steps=max_steps, reset_time_s=cfg.record.reset_time_s, realtime=not simulated or cfg.record.display,
-                seed=cfg.record.seed, listeners=[viewer] if viewer else [], status=status,
+                seed=cfg.record.seed, listeners=[viewer] if viewer else [], status=status, on_abort=release,
             )
-            status.update(f"finishing {writer.pending} queued save(s) ...", force=True)
-    finally:
-        if viewer is not None:
-            viewer.close()
-        teleop.disconnect()
-        robot.disconnect()
+        finally:
+            if viewer is not None:
+                viewer.close()
+        status.update(f"finishing {writer.pending} queued save(s) ...", force=True)
     status.done(
         f"recorded {len(result.saved)} episodes ({result.successes} successful, {result.discarded} takes re-recorded) "
         f"into {dataset_root(cfg)}"

@@ -16,7 +16,7 @@ from robot_hf.session.listeners import EpisodeVideos
 def evaluate_on_robot(robot: Robot, policy, person: Teleoperator | None, writer: DatasetWriter, episodes: int, *,
                       seed: int = 100_000, max_steps: int | None = None, video_dir: str | Path | None = None, videos: int = 4,
                       reset_time_s: float = 0.0, realtime: bool = True, status: StatusLine | None = None,
-                      episode_meta: dict[str, Any] | None = None) -> EvalResult:
+                      episode_meta: dict[str, Any] | None = None, on_abort=None) -> EvalResult:
     """`episodes` episodes of the policy on `robot`, recorded into `writer` (every frame: the evaluation can be
     replayed, inspected, and learned from)."""
     import time
@@ -25,7 +25,7 @@ def evaluate_on_robot(robot: Robot, policy, person: Teleoperator | None, writer:
     clips = EpisodeVideos(Path(video_dir) if video_dir is not None else Path("."), robot.fps, videos if video_dir else 0)
     result = run_session(robot, PolicyActor(policy), writer, episodes, person=person, listeners=[clips], seed=seed,
                          max_steps=max_steps, realtime=realtime, reset_time_s=reset_time_s, status=status,
-                         episode_meta=episode_meta, label="evaluation")
+                         episode_meta=episode_meta, label="evaluation", on_abort=on_abort)
     n = len(result.saved)
     lengths = [e["length"] for e in result.episodes]
     success_lengths = [e["length"] for e in result.episodes if e["success"]]

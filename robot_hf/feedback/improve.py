@@ -144,7 +144,7 @@ class Improver:
                                         listeners=[TakeoverPreferences(f"intervention:{type(person).__name__}")],
                                         seed=ROLLOUT_SEED + 1000 * r, episode_meta={"round": r}, realtime=self.site.realtime,
                                         max_steps=cfg.eval.max_steps, reset_time_s=cfg.eval.reset_time_s,
-                                        status=self.status, label="rollout")
+                                        status=self.status, label="rollout", on_abort=self.site.release)
             finally:
                 self.site.close_round(robot, person)
             weights, learned = dataset_weights(DatasetReader(data), self.method, cfg.feedback, current_round=r)

@@ -6,6 +6,7 @@ what observations its robot records, so `Improver` runs the same rounds on eithe
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from robot_hf.dataset import DatasetWriter, build_features
 from robot_hf.session import StatusLine
+from robot_hf.session.connection import connected
 
 
 class SimSite:
@@ -21,6 +23,7 @@ class SimSite:
 
     realtime = False
     has_sim = True
+    release = None  # nothing to make safe when a sim session is cut short
 
     def __init__(self, cfg: DictConfig, run_dir: Path, status: StatusLine):
         self.cfg, self.run_dir, self.status = cfg, run_dir, status
@@ -70,12 +73,9 @@ class RobotSite:
         self.cfg, self.run_dir, self.status = cfg, run_dir, status
         self.robot = make_robot(cfg)
         self.person = make_teleop(cfg, self.robot)
-        self.robot.connect()
-        try:
-            self.person.connect()
-        except BaseException:
-            self.robot.disconnect()
-            raise
+        self._connection = ExitStack()
+        # Called when a session is cut short: the arm's torque goes off before anything else happens.
+        self.release = self._connection.enter_context(connected(self.robot, self.person))
         self.task = {"name": self.robot.name}
         # A sim twin to evaluate in (evaluate_in=sim): the task's simulation, checked against the arm's features.
         self.twin = SimSite(cfg, run_dir, status) if cfg.evaluate_in == "sim" else None
@@ -106,14 +106,11 @@ class RobotSite:
             result = evaluate_on_robot(self.robot, policy, self.person, writer, episodes, seed=self.cfg.eval.seed,
                                        max_steps=self.cfg.eval.max_steps, video_dir=self.run_dir / "videos" / label,
                                        videos=self.cfg.eval.videos, reset_time_s=self.cfg.eval.reset_time_s,
-                                       status=self.status, episode_meta={"evaluation": label})
+                                       status=self.status, episode_meta={"evaluation": label}, on_abort=self.release)
         return result
 
     def close(self) -> None:
-        try:
-            self.person.disconnect()
-        finally:
-            self.robot.disconnect()
+        self._connection.close()
 
 
 def make_site(cfg: DictConfig, run_dir: Path, status: StatusLine):

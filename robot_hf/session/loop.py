@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,13 +89,16 @@ class EpisodeLoop:
     def __init__(self, robot: Robot, actor: Actor, writer: DatasetWriter, *, person: Teleoperator | None = None,
                  listeners: Sequence[Listener] = (), seed: int = 0, max_steps: int | None = None, realtime: bool = False,
                  max_takes_per_episode: int = 10, reset_time_s: float = 0.0, episode_meta: dict[str, Any] | None = None,
-                 status: StatusLine | None = None, label: str = "episode"):
+                 status: StatusLine | None = None, label: str = "episode", on_abort: Callable[[], None] | None = None):
         self.robot, self.actor, self.writer, self.person = robot, actor, writer, person
         self.listeners: list[Listener] = [CorrectionsChannel(), *listeners]  # a typed correction is never dropped
         self.seed, self.realtime, self.max_takes, self.reset_time_s = seed, realtime, max_takes_per_episode, reset_time_s
         self.max_steps = max_steps or robot.max_steps
         self.episode_meta = dict(episode_meta or {})
         self.status, self.label = status or StatusLine(), label
+        # Called when a take is cut short, after its frames are queued and before the error propagates: the CLI
+        # releases the robot here, so an arm's torque goes off before queued episodes finish saving.
+        self.on_abort = on_abort
         self.timer = LoopTimer(robot.fps, realtime)
 
     def run(self, num_episodes: int) -> SessionResult:
@@ -159,7 +162,11 @@ class EpisodeLoop:
                     f"{timer.rate_hz:5.1f} Hz | overruns {timer.overruns} | {self.actor.status()} | queued saves {writer.pending}")
                 timer.wait()
         except BaseException as error:  # an arm's bus, a camera, the policy, Ctrl-C: keep what was recorded
-            self._keep_aborted(current, error, result)
+            try:
+                self._keep_aborted(current, error, result)
+            finally:
+                if self.on_abort is not None:
+                    self.on_abort()
             raise
         return current
 

@@ -4,13 +4,13 @@ import time
 import numpy as np
 import pytest
 
+from hardware.arms.arm import ArmFault
 from hardware.arms.calibration import ArmCalibration, record_calibration
 from hardware.arms.layouts import layout
 from hardware.config import DeviceTeleopConfig
 from hardware.emulated_arm import HALF_RANGE, MIDDLE, ScriptedLeaderMotion, calibrate_emulated, make_arm
 from hardware.emulator import BusEmulator
 from hardware.motors.bus import MotorBus
-from hardware.motors.errors import NoReplyError
 from hardware.teleop.keyboard import KeyboardTeleop
 from hardware.teleop.leader import LeaderArmTeleop
 from robot_hf.dataset import DatasetReader, DatasetWriter, build_features
@@ -78,7 +78,7 @@ def test_torque_off_on_disconnect_and_on_a_bus_failure(follower):
     assert all(m.get("Torque_Enable") == 1 for m in emu.motors.values())
     emu.inject("no_reply", 2, count=-1)
     follower.get_observation.__self__._present = None  # force a fresh read
-    with pytest.raises(NoReplyError, match="motor 2"):
+    with pytest.raises(ArmFault, match="so101_follower on .*: sending an action failed .motor 2"):
         follower.send_action(np.zeros(6, np.float32))
     emu.clear_faults()
     assert all(m.get("Torque_Enable") == 0 for m in emu.motors.values())

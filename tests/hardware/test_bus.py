@@ -81,3 +81,22 @@ def test_find_single_motor_by_broadcast():
 def test_values_a_register_cannot_hold_are_refused(bus):
     with pytest.raises(ValueError, match="Goal_Position of motor 1"):
         bus.write("Goal_Position", "a", 1 << 40)
+
+
+def test_a_line_that_keeps_sending_cannot_hold_an_exchange(bus):
+    """Packets from a device no one asked, without end, and no motor answering: bounded, and said so."""
+    bus.emulator.line_fault = "babble"
+    for motor_id in (1, 2, 3):
+        bus.emulator.inject("no_reply", motor_id, count=-1)
+    t0 = time.monotonic()
+    with pytest.raises(NoReplyError, match="keeps sending packets that answer no request"):
+        bus.read("Present_Position", "a")
+    assert time.monotonic() - t0 < 2.0  # (2 + 1) x 20 ms a try, 3 tries, plus the pauses between them
+
+
+def test_an_adapter_that_echoes_requests_is_named(bus):
+    from hardware.motors.errors import EchoError
+
+    bus.emulator.line_fault = "echo"
+    with pytest.raises(EchoError, match="echoes every request back"):
+        bus.ping("a")
