@@ -72,3 +72,11 @@ def open_writer(cfg: DictConfig, robot) -> DatasetWriter:
     if cfg.robot.type == "sim":  # the task a sim recording came from: training's default task (a real arm has none)
         info["task_config"] = OmegaConf.to_container(cfg.task, resolve=True)
     return DatasetWriter.create(root, robot.fps, features, robot_type=robot.name, video=video, robot_hf_info=info)
+
+
+def session_seed(cfg: DictConfig, writer: DatasetWriter) -> int:
+    """record.seed, or where the dataset's seed sequence left off (0 for a new dataset)."""
+    if cfg.record.seed is not None:
+        return int(cfg.record.seed)
+    seeds = [int(ep["seed"]) for ep in writer.meta.episodes if ep.get("seed") is not None]
+    return max(seeds) + 1 if seeds else 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
-from robot_hf.factory import dataset_root, make_robot, make_teleop, open_writer
+from robot_hf.factory import dataset_root, make_robot, make_teleop, open_writer, session_seed
 from robot_hf.session import StatusLine, TeleoperatorActor, run_session
 from robot_hf.session.connection import connected
 
@@ -27,7 +27,7 @@ def main(cfg: DictConfig) -> int:
             result = run_session(
                 robot, TeleoperatorActor(teleop), writer, cfg.dataset.num_episodes, person=teleop,
                 max_steps=max_steps, reset_time_s=cfg.record.reset_time_s, realtime=not simulated or cfg.record.display,
-                seed=cfg.record.seed, listeners=[viewer] if viewer else [], status=status, on_abort=release,
+                seed=session_seed(cfg, writer), listeners=[viewer] if viewer else [], status=status, on_abort=release,
             )
         finally:
             if viewer is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from omegaconf import DictConfig
 
 from robot_hf.cli.run_eval import load_checkpoint
-from robot_hf.factory import dataset_root, make_robot, make_teleop, open_writer
+from robot_hf.factory import dataset_root, make_robot, make_teleop, open_writer, session_seed
 from robot_hf.session import PolicyActor, StatusLine, TakeoverActor, TakeoverPreferences, run_session
 from robot_hf.session.connection import connected
 
@@ -43,7 +43,7 @@ def main(cfg: DictConfig) -> int:
     max_steps = int(round(cfg.record.episode_time_s * robot.fps)) if cfg.record.episode_time_s else None
     with connected(robot, person) as release, open_writer(cfg, robot) as writer:
         result = run_session(robot, actor, writer, cfg.dataset.num_episodes, person=person, listeners=listeners,
-                             seed=cfg.record.seed, max_steps=max_steps, realtime=cfg.robot.type != "sim",
+                             seed=session_seed(cfg, writer), max_steps=max_steps, realtime=cfg.robot.type != "sim",
                              status=StatusLine(), label="rollout", on_abort=release)
     print(f"{len(result.saved)} rollouts: {result.successes} successful, {result.takeovers} take-overs, "
           f"{result.human_frames} of {result.frames} frames by the person; dataset {dataset_root(cfg)}")

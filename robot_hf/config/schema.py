@@ -57,7 +57,9 @@ class RecordLoopConfig:
     reset_time_s: float = 0.0
     # Show a live view (MuJoCo viewer / OpenCV window) when a display is available.
     display: bool = False
-    seed: int = 0
+    # Take k's scene (and a policy's noise) start from seed + k. None: 0 for a new dataset, and for one being resumed the
+    # seed after the last it holds, so no scene is recorded twice.
+    seed: int | None = None
 
 
 @dataclass

@@ -19,6 +19,7 @@ from robot_hf.dataset.episode_buffer import EpisodeBuffer, RecordingTrace, archi
 from robot_hf.dataset.episode_commit import DatasetFiles, EpisodeJob, commit_episode, stage_feedback
 from robot_hf.dataset.features import FLAG_COLUMNS, NUMBER_COLUMNS, FrameError, FrameValidator, complete_features
 from robot_hf.dataset.feedback import Correction, Preference, table_of
+from robot_hf.dataset.lock import WriterLock
 from robot_hf.dataset.metadata import DatasetMeta
 from robot_hf.dataset.migrate import migrate
 from robot_hf.dataset.video import VideoSettings
@@ -36,8 +37,10 @@ class DatasetWriter:
     or call `close()`, so queued episodes are committed before the process ends.
     """
 
-    def __init__(self, meta: DatasetMeta, video: VideoSettings | None = None, default_source: str = "human", durable: bool = True):
+    def __init__(self, meta: DatasetMeta, video: VideoSettings | None = None, default_source: str = "human", durable: bool = True,
+                 lock: WriterLock | None = None):
         self.meta = meta
+        self._lock = lock or WriterLock(meta.root)
         self.root = meta.root
         self.video = video
         self.default_source = default_source
@@ -87,25 +90,37 @@ class DatasetWriter:
             meta.features[key]["info"] = video.feature_info(h, w, fps)
         meta.robot_hf = dict(robot_hf_info or {})
         root.mkdir(parents=True, exist_ok=True)
-        commit = Commit(root)
-        meta.stage_all(commit)
-        commit.publish("new dataset")
-        return cls(meta, video=video, **kwargs)
+        lock = WriterLock(root)
+        try:
+            commit = Commit(root)
+            meta.stage_all(commit)
+            commit.publish("new dataset")
+            return cls(meta, video=video, lock=lock, **kwargs)
+        except BaseException:
+            lock.release()
+            raise
 
     @classmethod
     def open(cls, root: str | Path, **kwargs) -> DatasetWriter:
         """Reopen an existing dataset (robot-hf's or LeRobot's) to append episodes."""
         root = Path(root)
-        for repair in (recover, migrate):
-            done = repair(root)
-            if done:
-                log.warning("%s: %s", root, done)
-        for lost in archive_unsaved(root):
-            log.warning(
-                "%s: episode %d was being recorded when its process stopped; %d frames (%.1f s) were not saved",
-                root, lost["episode_index"], lost["frames"], lost["seconds"],
-            )
-        return cls(DatasetMeta.load(root), **kwargs)
+        if not (root / layout.INFO_PATH).exists() and not (root / layout.COMMIT_JOURNAL_PATH).exists():
+            DatasetMeta.load(root)  # the error that says what is missing, before anything is written there
+        lock = WriterLock(root)  # before any repair: another writer's take in progress is not a lost one
+        try:
+            for repair in (recover, migrate):
+                done = repair(root)
+                if done:
+                    log.warning("%s: %s", root, done)
+            for lost in archive_unsaved(root):
+                log.warning(
+                    "%s: episode %d was being recorded when its process stopped; %d frames (%.1f s) were not saved",
+                    root, lost["episode_index"], lost["frames"], lost["seconds"],
+                )
+            return cls(DatasetMeta.load(root), lock=lock, **kwargs)
+        except BaseException:
+            lock.release()
+            raise
 
     # ---- facts ----------------------------------------------------------------------------------
     @property
@@ -211,6 +226,7 @@ class DatasetWriter:
         self._closed = True
         self._queue.put((_STOP, None))
         self._worker.join()
+        self._lock.release()
         if raise_errors:
             self._raise_worker_error()
 

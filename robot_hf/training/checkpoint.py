@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import pickle
 import random
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,10 +15,14 @@ import torch
 
 PRETRAINED = "pretrained_model"
 STATE = "training_state.pt"
+STEP_NAME = re.compile(r"step_\d{7}")
 
 
 def rng_state() -> dict[str, Any]:
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    """Every RNG's state in types `torch.load(weights_only=True)` accepts (tensors, numbers, tuples): no pickled objects."""
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    state = {"python": random.getstate(), "numpy": (name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached),
+             "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -24,7 +30,8 @@ def rng_state() -> dict[str, Any]:
 
 def set_rng_state(state: dict[str, Any]) -> None:
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    name, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((name, np.asarray(keys, dtype=np.int64).astype(np.uint32), pos, has_gauss, cached))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
@@ -66,11 +73,22 @@ class Checkpoints:
         pointer = self.dir / "last.txt"
         if not pointer.exists():
             return None
-        path = self.dir / pointer.read_text().strip()
+        name = pointer.read_text().strip()
+        # A pointer names a step folder of this run, nothing else: a crafted last.txt must not lead outside it.
+        if not STEP_NAME.fullmatch(name):
+            raise ValueError(f"{pointer} names {name!r}, not a step folder of this run (step_NNNNNNN); "
+                             "delete the file to resume from scratch")
+        path = self.dir / name
         return path if (path / STATE).exists() else None
 
     def load_state(self, step_dir: Path) -> dict[str, Any]:
-        return torch.load(step_dir / STATE, map_location="cpu", weights_only=False)
+        """The training state, loaded as data only: a training_state.pt cannot run code when it is read."""
+        try:
+            return torch.load(step_dir / STATE, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as e:
+            raise ValueError(f"{step_dir / STATE} holds more than tensors and plain data (an older robot-hf's, or a "
+                             "tampered file), and is not loaded: start a new run from its policy with "
+                             f"policy.path={step_dir / PRETRAINED}") from e
 
     def _rotate(self) -> None:
         steps = sorted(p for p in self.dir.glob("step_*") if p.is_dir())

@@ -109,7 +109,7 @@ def test_discard_episode_leaves_no_trace(tmp_path):
         assert count_frames(path) == 14
     wrist = r.camera_frames("observation.images.wrist", 1)[:, 0, 0, 0].astype(int)
     assert np.abs(wrist - (40 + 7 * np.arange(6) + 90) % 250).max() <= 3
-    assert not (root / ".recording").exists() or not any((root / ".recording").iterdir())
+    assert {p.name for p in (root / ".recording").iterdir()} <= {"writer.lock"}  # no trace of the discarded take
     assert validate(root) == []
 
 
