@@ -59,7 +59,8 @@ def validate(cfg: DictConfig) -> int:
     from robot_hf.dataset.validate import validate as run_validate
 
     root = _root(cfg)
-    findings = run_validate(root)
+    # strict: every frame decoded, and warnings fail too; by default keyframes (every episode's start) are decoded.
+    findings = run_validate(root, decode="all" if cfg.strict else "keyframes")
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity != "error"]
     for f in findings:

@@ -207,5 +207,5 @@ class DatasetCommand:
     output: str | None = None
     # delete-episodes: which episodes to drop.
     episodes: list[int] = field(default_factory=list)
-    # validate: also fail on warnings (cut-off takes, dropped staging).
+    # validate: decode every video frame (not only keyframes), and fail on warnings too (cut-off takes, dropped staging).
     strict: bool = False

@@ -7,6 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import av
 import cv2
 import numpy as np
 import pyarrow as pa
@@ -28,7 +29,8 @@ class DatasetReader:
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
-        if (self.root / layout.INFO_PATH).exists():
+        # A dataset, or one whose first commit was cut off (its journal is there, its info.json not yet): repair on open.
+        if (self.root / layout.INFO_PATH).exists() or (self.root / layout.COMMIT_JOURNAL_PATH).exists():
             for repair in (recover, migrate):
                 try:
                     done = repair(self.root)
@@ -50,7 +52,18 @@ class DatasetReader:
             raise DatasetFormatError(
                 f"{self.root}: data rows do not run 0..{n - 1} in order; run `robot-hf dataset validate dataset.root={self.root}`"
             )
-        return table.slice(0, n)
+        table = table.slice(0, n)
+        self._check_episode_rows(table.column("episode_index").to_numpy())
+        return table
+
+    def _check_episode_rows(self, episode_of: np.ndarray) -> None:
+        """meta/episodes and the data rows must agree on where each episode lies, or windows would mix episodes."""
+        for ep in self.meta.episodes:
+            e, lo, hi, n = (int(ep[k]) for k in ("episode_index", "dataset_from_index", "dataset_to_index", "length"))
+            if hi - lo != n or not np.all(episode_of[lo:hi] == e) or int(np.sum(episode_of == e)) != n:
+                raise DatasetFormatError(
+                    f"{self.root}: episode {e} is {n} frames at rows {lo}..{hi - 1} in meta/episodes, but the data has "
+                    f"{int(np.sum(episode_of == e))} rows of it there; run `robot-hf dataset validate dataset.root={self.root}`")
 
     # ---- facts ------------------------------------------------------------------------------------
     @property
@@ -137,7 +150,14 @@ class DatasetReader:
             cells = self._table.column(key).slice(lo, length).to_pylist()
             return np.stack([_decode_png(c["bytes"]) for c in cells])
         path = layout.video_path(self.root, key, self.meta.video_ref(ep, key))
-        return decode_range(path, float(ep[f"videos/{key}/from_timestamp"]), length, self.fps)
+        try:
+            return decode_range(path, float(ep[f"videos/{key}/from_timestamp"]), length, self.fps)
+        except av.error.FFmpegError as error:
+            raise DatasetFormatError(self.undecodable(path, episode_index, error)) from None
+
+    def undecodable(self, path, episode_index: int, error: Exception) -> str:
+        return (f"{path.relative_to(self.root)}: episode {episode_index} cannot be decoded ({error}); "
+                f"`robot-hf dataset validate dataset.root={self.root} strict=true` lists every damaged episode")
 
     def camera_all(self, key: str) -> np.ndarray:
         """Every frame of a camera across the dataset, (N, H, W, 3) uint8, in global index order.
@@ -155,8 +175,17 @@ class DatasetReader:
             by_file.setdefault(self.meta.video_ref(ep, key), []).append(ep)
         for ref, episodes in by_file.items():
             starts = np.asarray([float(ep[f"videos/{key}/from_timestamp"]) for ep in episodes])
-            filled = 0
-            for t, image in iter_frames(layout.video_path(self.root, key, ref)):
+            filled, t = 0, 0.0
+            path = layout.video_path(self.root, key, ref)
+            frames = iter_frames(path)
+            while True:
+                try:
+                    t, image = next(frames)
+                except StopIteration:
+                    break
+                except av.error.FFmpegError as error:
+                    e = max(0, int(np.searchsorted(starts, t + 0.5 / self.fps, side="right")) - 1)
+                    raise DatasetFormatError(self.undecodable(path, episodes[e]["episode_index"], error)) from None
                 e = int(np.searchsorted(starts, t + 0.5 / self.fps, side="right")) - 1
                 i = int(round((t - starts[e]) * self.fps)) if e >= 0 else -1
                 if e < 0 or i >= int(episodes[e]["length"]):

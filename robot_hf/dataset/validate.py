@@ -18,7 +18,7 @@ from robot_hf.dataset.feedback import TABLES
 from robot_hf.dataset.metadata import DatasetFormatError, DatasetMeta
 from robot_hf.dataset.parquet_schema import column_to_numpy
 from robot_hf.dataset.stats import STAT_NAMES
-from robot_hf.dataset.video import frame_times
+from robot_hf.dataset.video import frame_times, undecodable
 
 REQUIRED_STATS = ("min", "max", "mean", "std", "count")
 
@@ -33,8 +33,14 @@ class Finding:
         return f"[{self.severity}] {self.code}: {self.message}"
 
 
-def validate(root: str | Path, timestamp_tolerance_s: float = layout.TIMESTAMP_TOLERANCE_S) -> list[Finding]:
-    """Every finding about the dataset at `root`; an empty list means it is sound. Read-only."""
+def validate(root: str | Path, timestamp_tolerance_s: float = layout.TIMESTAMP_TOLERANCE_S,
+             decode: str = "keyframes") -> list[Finding]:
+    """Every finding about the dataset at `root`; an empty list means it is sound. Read-only.
+
+    decode: "keyframes" (default: every episode's first frame and each keyframe), "all" (every frame), or "none".
+    """
+    if decode not in ("keyframes", "all", "none"):
+        raise ValueError(f"decode={decode!r}: use keyframes, all or none")
     root = Path(root)
     findings = list(_crash_traces(root))
     if any(f.code == "interrupted-commit" for f in findings):
@@ -50,7 +56,7 @@ def validate(root: str | Path, timestamp_tolerance_s: float = layout.TIMESTAMP_T
     for f in _check_data(meta, timestamp_tolerance_s):
         findings.append(f)
         data_ok = False
-    findings += _check_videos(meta)
+    findings += _check_videos(meta, decode)
     findings += _check_stats(meta)
     findings += _check_feedback(meta)
     if not data_ok:
@@ -63,8 +69,8 @@ def _crash_traces(root: Path) -> Iterator[Finding]:
     if journal is not None:
         yield Finding(
             "interrupted-commit",
-            f"the save of {journal['label']} was cut off after it was complete on disk; "
-            "opening the dataset with robot-hf (reader or writer) finishes it",
+            f"the save of {journal['label']} was cut off after it was complete on disk; any robot-hf command that "
+            f"opens the dataset finishes it, e.g. `robot-hf dataset info dataset.root={root}`",
         )
     staging = root / STAGING_DIR
     if staging.exists() and any(p.is_file() for p in staging.rglob("*")) and journal is None:
@@ -185,7 +191,13 @@ def _first_mismatch(index: np.ndarray, want: np.ndarray) -> str:
     return f"row {i} has index {index[i]}, expected {want[i]}"
 
 
-def _check_videos(meta: DatasetMeta) -> Iterator[Finding]:
+def video_findings(meta: DatasetMeta, decode: str = "none") -> list[Finding]:
+    """Errors in the video files' timing and frame counts (and, with decode, their frames): a quick check before
+    training, however its frames are read."""
+    return [f for f in _check_videos(meta, decode) if f.severity == "error"]
+
+
+def _check_videos(meta: DatasetMeta, decode: str = "keyframes") -> Iterator[Finding]:
     for key in meta.video_keys:
         by_file: dict[layout.FileRef, list[dict]] = {}
         for ep in meta.episodes:
@@ -218,6 +230,26 @@ def _check_videos(meta: DatasetMeta) -> Iterator[Finding]:
                 yield Finding("video-frames", f"{rel} holds {inside} frames before {end:.3f}s, its episodes need {needed}")
             elif len(times) > needed:
                 yield Finding("video-frames", f"{rel} holds {len(times) - needed} frames past its last episode (a save cut off mid-way?)")
+            if decode != "none":
+                yield from _check_decoding(meta, path, key, eps, decode == "all")
+
+
+def _episode_at(key: str, episodes: list[dict], t: float | None) -> str:
+    for ep in episodes:
+        if t is not None and float(ep[f"videos/{key}/from_timestamp"]) <= t < float(ep[f"videos/{key}/to_timestamp"]):
+            return f"episode {ep['episode_index']}"
+    return "no episode"
+
+
+def _check_decoding(meta: DatasetMeta, path: Path, key: str, episodes: list[dict], every_frame: bool) -> Iterator[Finding]:
+    rel = path.relative_to(meta.root)
+    try:
+        for t, error in undecodable(path, every_frame):
+            where = _episode_at(key, episodes, t)
+            yield Finding("video-decode", f"{rel}: {where} (at {t if t is not None else '?'} s) cannot be decoded ({error}); "
+                                          f"drop it with `robot-hf dataset delete-episodes` or re-record it")
+    except Exception as e:  # noqa: BLE001 - a file the demuxer cannot even walk
+        yield Finding("video-decode", f"{rel}: cannot be read to the end ({e})")
 
 
 def _check_stats(meta: DatasetMeta) -> Iterator[Finding]:

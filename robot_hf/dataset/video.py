@@ -161,3 +161,17 @@ def decode_at(path: Path, times_s: Sequence[float], tolerance_s: float = 1e-4) -
     if missing:
         raise ValueError(f"{path}: no frame at time(s) {missing[:5]}s (file may be truncated)")
     return np.stack(out)
+
+
+def undecodable(path: Path, every_frame: bool = False) -> Iterator[tuple[float | None, str]]:
+    """(time in seconds, error) of each packet the decoder rejects; keyframes only unless `every_frame` (much faster:
+    every episode starts on a keyframe, so a damaged episode start is always found)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        if not every_frame:
+            stream.codec_context.skip_frame = "NONKEY"
+        for packet in container.demux(stream):
+            try:
+                packet.decode()
+            except av.error.FFmpegError as e:
+                yield (float(packet.pts * stream.time_base) if packet.pts is not None else None), str(e)

@@ -7,11 +7,13 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import av
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
 from robot_hf.dataset import layout
+from robot_hf.dataset.metadata import DatasetFormatError
 from robot_hf.dataset.reader import DatasetReader
 from robot_hf.dataset.stats import array_stats
 from robot_hf.dataset.video import decode_at
@@ -100,6 +102,13 @@ class WindowDataset(Dataset):
         self.obs_offsets = np.arange(-(n_obs_steps - 1), 1)
         self.action_offsets = np.arange(self.action_start, self.action_start + horizon)
         self.frames: dict[str, np.ndarray] = {}
+        # The same checks whether frames are cached or decoded per sample: a video short of frames is an error now,
+        # not at a random step later.
+        from robot_hf.dataset.validate import video_findings
+
+        problems = video_findings(reader.meta) if any(reader.features[k]["dtype"] == "video" for k in self.camera_sources.values()) else []
+        if problems:
+            raise DatasetFormatError(f"{reader.root}: {problems[0].message}; run `robot-hf dataset validate dataset.root={reader.root}`")
         self.cached = self._build_cache(cache, cache_budget_bytes)
 
     # ---- frames -----------------------------------------------------------------------------------
@@ -131,7 +140,10 @@ class WindowDataset(Dataset):
         path = layout.video_path(self.reader.root, key, self.reader.meta.video_ref(ep, key))
         start = float(ep[f"videos/{key}/from_timestamp"])
         times = start + (frames - int(ep["dataset_from_index"])) / self.reader.fps
-        return decode_at(path, times)
+        try:
+            return decode_at(path, times)
+        except av.error.FFmpegError as error:
+            raise DatasetFormatError(self.reader.undecodable(path, int(ep["episode_index"]), error)) from None
 
     # ---- Dataset ---------------------------------------------------------------------------------
     def __len__(self) -> int:

@@ -76,10 +76,17 @@ class DatasetWriter:
         **kwargs,
     ) -> DatasetWriter:
         root = Path(root)
+        if root.exists():
+            done = recover(root)  # a first commit cut off: finish it (or drop what never committed) before judging
+            if done:
+                log.warning("%s: %s", root, done)
         if (root / layout.INFO_PATH).exists():
             raise FileExistsError(f"{root} already holds a dataset; open it to append (DatasetWriter.open, or dataset.resume=true)")
-        if root.exists() and any(root.iterdir()):
-            raise FileExistsError(f"{root} exists and is not empty; choose a new dataset root")
+        leftovers = [p for p in root.rglob("*") if p.is_file() and p.relative_to(root) != Path(layout.RECORDING_DIR, "writer.lock")] \
+            if root.exists() else []
+        if leftovers:
+            raise FileExistsError(f"{root} exists and is not empty (it holds {leftovers[0].relative_to(root)}, ...); "
+                                  "choose a new dataset root")
         meta = DatasetMeta.new(
             root, fps, complete_features(features, feedback=feedback), robot_type,
             chunks_size, data_files_size_in_mb, video_files_size_in_mb,

@@ -86,10 +86,17 @@ class TrainWorkspace:
         self.run_dir = Path(cfg.run.dir)
 
     def _task(self, reader: DatasetReader) -> dict[str, Any] | None:
-        """The sim task to check against and evaluate in: the one named, else the one the dataset was recorded in."""
-        if self.cfg.get("task") is not None:
-            return OmegaConf.to_container(self.cfg.task, resolve=True)
-        return reader.meta.robot_hf.get("task_config")
+        """The sim task to check against and evaluate in: the one named (task=...), else the one the dataset was
+        recorded in, with any task.* keys given (an experiment's image size, say) on top."""
+        recorded = reader.meta.robot_hf.get("task_config")
+        given = OmegaConf.to_container(self.cfg.task, resolve=True) if self.cfg.get("task") is not None else {}
+        given = {k: v for k, v in given.items() if v != "???"}
+        if "name" in given:
+            return given
+        if given and recorded is None:
+            raise ValueError(f"task.{min(given)} is set but dataset {reader.root} names no sim task: "
+                             "choose one with task=<name>, or drop the task.* keys")
+        return {**recorded, **given} if recorded is not None else None
 
     def _load_start_policy(self, reader: DatasetReader):
         """A fresh policy from the config, or (policy.path) a checkpoint to fine-tune, checked against the data."""

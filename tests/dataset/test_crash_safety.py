@@ -96,3 +96,23 @@ def test_kill_between_the_renames_of_a_commit(tmp_path):
     assert r.num_episodes == 3 and r.num_frames == 30
     assert r.camera_all("observation.images.front").shape[0] == 30
     assert validate(root) == []
+
+
+def test_a_cut_off_first_commit_is_finished_by_every_command_that_opens_the_folder(tmp_path, capsys):
+    """Killed after the new dataset's journal was written: info, record and validate agree (repair on open)."""
+    from robot_hf.cli.main import main
+    from robot_hf.dataset import atomic
+
+    root = tmp_path / "ds"
+    real_apply = atomic._apply
+    atomic._apply = lambda *a: (_ for _ in ()).throw(KeyboardInterrupt())  # the process dies right after the journal
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            DatasetWriter.create(root, 10, {"observation.state": {"dtype": "float32", "shape": [2]},
+                                            "action": {"dtype": "float32", "shape": [2]}})
+    finally:
+        atomic._apply = real_apply
+    assert not (root / "meta/info.json").exists() and [f.code for f in validate(root)] == ["interrupted-commit"]
+    assert "robot-hf dataset info" in validate(root)[0].message
+    assert main(["dataset", "info", f"dataset.root={root}"]) == 0  # finishes the commit, then describes the dataset
+    assert "0 / 0" in capsys.readouterr().out and validate(root) == []

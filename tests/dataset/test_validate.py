@@ -153,3 +153,19 @@ def test_interrupted_commit_is_reported_then_completed_on_open(ds, monkeypatch):
     r = DatasetReader(ds)  # rolls the commit forward
     assert r.meta.info["robot_type"] == "renamed"
     assert validate(ds) == []
+
+
+def _flip_middle(path, count=200):
+    data = bytearray(path.read_bytes())
+    mid = len(data) // 2
+    data[mid: mid + count] = bytes(b ^ 0xFF for b in data[mid: mid + count])
+    path.write_bytes(bytes(data))
+
+
+def test_a_video_with_damaged_bytes_is_found_and_named_by_episode(ds):
+    _flip_middle(ds / FRONT)
+    decode = [f for f in validate(ds) if f.code == "video-decode"]
+    assert decode and FRONT in decode[0].message and "episode " in decode[0].message
+    assert [f for f in validate(ds, decode="all") if f.code == "video-decode"]
+    with pytest.raises(ValueError, match=r"file-000.mp4: episode \d cannot be decoded"):
+        DatasetReader(ds).camera_all("observation.images.front")  # what training decodes: it names the file and episode

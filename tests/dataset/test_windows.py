@@ -77,3 +77,31 @@ def test_stats_for_normalisation(reader):
     assert stats["observation.images.front"]["mean"].shape == (3, 1, 1)
     with pytest.raises(KeyError, match="no camera"):
         WindowDataset(reader, camera_keys=["observation.images.top"])
+
+
+@pytest.mark.parametrize("cache", ["memory", "none"])
+def test_episodes_table_that_disagrees_with_the_data_is_refused_whatever_the_cache(tmp_path, cache):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = make_dataset(tmp_path / "ds", lengths=(12, 15, 9))
+    path = root / "meta/episodes/chunk-000/file-000.parquet"
+    table = pq.read_table(path)
+    lengths = table.column("length").to_pylist()
+    lengths[1] = 14
+    pq.write_table(table.set_column(table.schema.get_field_index("length"), "length", pa.array(lengths, pa.int64())), path)
+    with pytest.raises(ValueError, match=r"episode 1 is 14 frames at rows 12\.\.26 in meta/episodes, but the data has 15"):
+        WindowDataset(DatasetReader(root), cache=cache)
+
+
+@pytest.mark.parametrize("cache", ["memory", "none"])
+def test_a_video_short_of_frames_is_refused_before_training_whatever_the_cache(tmp_path, cache):
+    from robot_hf.dataset.video import concatenate
+
+    root = make_dataset(tmp_path / "ds", lengths=(12, 15, 9))
+    front = root / "videos/observation.images.front/chunk-000/file-000.mp4"
+    cut = tmp_path / "cut.mp4"
+    concatenate([(front, 0.0, 3.0)], cut)  # 30 of the 36 frames
+    cut.replace(front)
+    with pytest.raises(ValueError, match="file-000.mp4 holds 30 frames"):
+        WindowDataset(DatasetReader(root), cache=cache)

@@ -155,3 +155,11 @@ def test_an_old_robot_hf_dataset_is_migrated_on_open(image_demos, tmp_path):
     from robot_hf.dataset.validate import validate
 
     assert validate(old) == []
+
+
+def test_task_keys_of_a_preset_apply_to_the_task_the_data_was_recorded_in(image_demos, tmp_path, capsys):
+    """experiment=cpu_images sets task.image_height/width=64 and names no task: they land on the recorded Lift."""
+    assert main(["train", *TINY_ACT, "experiment=cpu_images", "policy.vision.crop=null", f"dataset.root={image_demos}",
+                 f"run.dir={tmp_path / 'run'}"]) == 1
+    err = capsys.readouterr().err
+    assert "does not match task 'lift'" in err and "vs task's [3, 64, 64]" in err
