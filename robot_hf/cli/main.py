@@ -94,6 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cfg == "job":
         print(to_yaml(cfg), end="")
         return 0
+    from robot_hf.config.checks import check_config
+
+    try:
+        check_config(cmd.name, cfg, args.overrides)
+    except ConfigError as e:
+        print(f"{cmd.title}: invalid config: {e} (nothing was run or written)", file=sys.stderr)
+        return 2
     module_name, function = cmd.target.split(":")
     from robot_hf.session.signals import Terminated, stop_on_signals
 
@@ -101,6 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(module_name)
         with stop_on_signals():
             return int(getattr(module, function)(cfg) or 0)
+    except ConfigError as e:  # a value only the data could judge (train.episodes=[99]): bad input all the same
+        print(f"{cmd.title}: invalid config: {e} (nothing was run or written)", file=sys.stderr)
+        return 2
     except Terminated as e:
         print(f"{cmd.title}: stopped by {e}; what was recorded is kept", file=sys.stderr)
         return 143

@@ -83,12 +83,21 @@ class DatasetMeta:
         for key in ("fps", "features", "total_episodes", "total_frames"):
             if key not in info:
                 raise DatasetFormatError(f"{info_file}: required key {key!r} is missing")
+        if not isinstance(info["fps"], int) or info["fps"] <= 0:
+            raise DatasetFormatError(f"{info_file}: fps must be a positive integer, got {info['fps']!r}")
+        if not isinstance(info["features"], dict) or not all(
+                isinstance(ft, dict) and "dtype" in ft and isinstance(ft.get("shape"), list) for ft in info["features"].values()):
+            raise DatasetFormatError(f"{info_file}: every feature needs a dtype and a shape list (LeRobot's info.json format)")
         meta = cls(root=root, info=info)
         meta.tasks = _read_tasks(root)
         meta.episodes = _read_episodes(root)
         stats_file = root / layout.STATS_PATH
         if stats_file.exists():
-            meta.stats = from_jsonable(json.loads(stats_file.read_text()))
+            try:
+                meta.stats = from_jsonable(json.loads(stats_file.read_text()))
+            except (json.JSONDecodeError, AttributeError, TypeError, ValueError) as e:
+                raise DatasetFormatError(f"{stats_file}: not valid stats ({e}); delete it and robot-hf recomputes it "
+                                         "when training, or rewrite it with LeRobot's compute_stats") from None
         extra = root / layout.ROBOT_HF_INFO_PATH
         if extra.exists():
             meta.robot_hf = json.loads(extra.read_text())

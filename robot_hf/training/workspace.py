@@ -18,6 +18,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from policies.base import Policy
+from robot_hf.config.compose import ConfigError
 from robot_hf.dataset import DatasetReader
 from robot_hf.training import distributed as dist_utils
 from robot_hf.training.checkpoint import PRETRAINED, Checkpoints, set_rng_state
@@ -134,6 +135,11 @@ class TrainWorkspace:
             check_task(config.features, self.task, f"dataset {reader.root}")
         evaluating = self.task is not None and (tc.eval_every > 0 or tc.eval_final) and cfg.eval.episodes > 0
         chosen = list(range(reader.num_episodes)) if tc.episodes is None else list(tc.episodes)
+        unknown = [e for e in chosen if not 0 <= e < reader.num_episodes]
+        if unknown:
+            raise ConfigError(f"train.episodes: {unknown} are not episodes of {reader.root}, which holds 0..{reader.num_episodes - 1}")
+        if not chosen:
+            raise ConfigError(f"train.episodes is empty: name episodes of {reader.root} (0..{reader.num_episodes - 1}) or null for all")
         held_out = validation_episodes(chosen, tc.val_fraction) if self.task is None else []
         note = None
         if self.task is None:
