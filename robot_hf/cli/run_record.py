@@ -34,7 +34,7 @@ def main(cfg: DictConfig) -> int:
                 viewer.close()
         status.update(f"finishing {writer.pending} queued save(s) ...", force=True)
     status.done(
-        f"recorded {len(result.saved)} episodes ({result.successes} successful, {result.discarded} takes re-recorded) "
-        f"into {dataset_root(cfg)}"
+        f"recorded and committed {len(result.saved)} episodes ({result.successes} successful, {result.discarded} takes "
+        f"re-recorded) into {dataset_root(cfg)}"
     )
     return 0

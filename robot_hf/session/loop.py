@@ -96,8 +96,8 @@ class EpisodeLoop:
         self.max_steps = max_steps or robot.max_steps
         self.episode_meta = dict(episode_meta or {})
         self.status, self.label = status or StatusLine(), label
-        # Called when a take is cut short, after its frames are queued and before the error propagates: the CLI
-        # releases the robot here, so an arm's torque goes off before queued episodes finish saving.
+        # Called when the robot must be let go of at once (an error, a signal, an emergency stop), after the take's frames
+        # are queued: the CLI releases the robot here, so an arm's torque goes off before queued episodes finish saving.
         self.on_abort = on_abort
         self.timer = LoopTimer(robot.fps, realtime)
 
@@ -125,6 +125,8 @@ class EpisodeLoop:
             else:
                 self._save(done, result)
                 episode_takes = 0
+                if done.outcome == EVENT_ESTOP and self.on_abort is not None:
+                    self.on_abort()  # an emergency stop lets go of the robot now, not after the saves finish
             if self.reset_time_s > 0 and len(result.saved) < num_episodes and not result.stopped:
                 time.sleep(self.reset_time_s)
         return result

@@ -20,7 +20,7 @@ def test_record_with_the_simulated_teleoperator(tmp_path, capsys):
         assert r.episode(ep)["next.success"][-1] and r.episode(ep)["next.done"][-1]
     assert validate(root) == []
     out = capsys.readouterr().out
-    assert "recorded 2 episodes" in out
+    assert "recorded and committed 2 episodes" in out
 
 
 def test_recorded_actions_replay_to_the_same_outcome(tmp_path):

@@ -151,3 +151,16 @@ def test_stop_on_signals_raises_terminated(signum):
 
     with pytest.raises(Terminated, match=signal.Signals(signum).name), stop_on_signals():
         os.kill(os.getpid(), signum)
+
+
+def test_an_emergency_stop_lets_go_of_the_robot_at_once(tmp_path):
+    robot = lift()
+    kb = KeyboardTeleop(listen=False)
+    released = []
+    kb.press("x")
+    with writer_for(robot, tmp_path / "ds") as writer:
+        result = run_session(robot, TeleoperatorActor(kb), writer, 3, person=kb,
+                             on_abort=lambda: released.append("released"))
+    robot.disconnect()
+    assert result.stopped and len(result.saved) == 1 and released == ["released"]
+    assert DatasetReader(tmp_path / "ds").num_episodes == 1
