@@ -26,7 +26,7 @@ COMMANDS: list[Command] = [
             "robot_hf.cli.run_record:main", "robot-hf record teleop=scripted task=lift dataset.num_episodes=100"),
     Command("train", "train", "train a policy on a dataset, with periodic evaluation in sim",
             "robot_hf.cli.run_train:main", "robot-hf train policy=act task=lift train.steps=2000 dataset.root=data/lift"),
-    Command("eval", "eval", "evaluate a trained policy in simulation (success rate with a 95% CI, videos)",
+    Command("eval", "eval", "evaluate a trained policy in simulation or on a real arm (success rate with a 95% CI, videos)",
             "robot_hf.cli.run_eval:main", "robot-hf eval policy.path=outputs/train/.../checkpoints/best task=lift eval.episodes=100"),
     Command("rollout", "rollout", "run a policy while a person (or a simulated one) may take over; record everything",
             "robot_hf.cli.run_rollout:main", "robot-hf rollout policy.path=... task=lift teleop=scripted feedback=intervention dataset.root=data/rollouts"),

@@ -172,7 +172,7 @@ class EpisodeLoop:
             raise
         return current
 
-    def _meta(self, take: _Take, success: bool) -> dict[str, Any]:
+    def _meta(self, success: bool) -> dict[str, Any]:
         meta: dict[str, Any] = {"success": success, **self.timer.summary(), **self.actor.episode_info()}
         if self.person is not None:
             meta.update(self.person.episode_info())
@@ -185,7 +185,7 @@ class EpisodeLoop:
 
     def _save(self, take: _Take, result: SessionResult, **extra: Any) -> int:
         success = take.outcome == EVENT_SUCCESS
-        meta = {**self._meta(take, success), **extra}
+        meta = {**self._meta(success), **extra}
         index = self.writer.save_episode(**meta)
         flags = np.array([d.intervention for d in take.decisions], dtype=bool)
         episode = SavedEpisode(index, len(take.decisions), success, flags)

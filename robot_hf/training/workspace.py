@@ -242,7 +242,6 @@ class TrainWorkspace:
                             best = {**result, "checkpoint": ckpt.name}
                             checkpoints.mark_best(ckpt, best)
                         # the pointer to the best result is part of the state: save it again
-                    if result is not None:
                         checkpoints.save(step, acting, self._state(policy, optimizer, scheduler, ema, step, best, evals, losses))
                 dist_utils.barrier(info) if (save_now or eval_now) else None
                 pause = time.perf_counter() - t_pause
@@ -281,7 +280,7 @@ class TrainWorkspace:
                 loss = policy.compute_loss(_to_device(windows.__getitems__(positions), str(device)))["loss"]
                 total, count = total + float(loss) * len(positions), count + len(positions)
         policy.train(was_training)
-        result = {"step": step, "loss": total / max(1, count), "split": "validation", "episodes": len(windows)}
+        result = {"step": step, "loss": total / max(1, count), "split": "validation", "windows": count}
         logger.log(step, {"val/loss": result["loss"]})
         logger.print(f"step {step}: validation loss {result['loss']:.4f} on {count} held-out windows")
         return result
