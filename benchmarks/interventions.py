@@ -10,14 +10,17 @@ r"""Interventions benchmark: does learning from take-overs beat spending the sam
 
 Per task: 20 demonstrations from the simulated teleoperator train a weak diffusion policy (U-Net). Then
 3 rounds each of HG-DAgger and Sirius (20 rollouts with the simulated intervener -> weighted fine-tuning
--> evaluation), and the baseline that spends the same human frames per round (matched to the first of `--methods`,
-Sirius by default) on new full demonstrations. Every evaluation: 50 held-out seeds, the same ones every round.
+-> evaluation), and for each of them the baseline that spends exactly its human frames per round (never more: the
+last demonstration is cut where the budget runs out) on new demonstrations. Every evaluation: 50 held-out seeds, the same ones every round.
 Observations: low-dimensional (task.object_state: joint positions/velocities, the objects' poses and, on
 Insertion, the peg from the hand and the hole from the peg's bottom face), so 2 CPU cores can afford it;
 `--images` uses the cameras instead (much slower). Actions are absolute joint targets; `--action-space ee_delta`
 records, trains and rolls out with end-effector steps instead.
 With n = 50 a success rate has a CI of about +-13 points, so `--final-eval-episodes N` evaluates the start and
-every arm's last checkpoint (ablations included) again on N new seeds with the same policy noise.
+every arm's last checkpoint (ablations included) again on N new seeds with the same policy noise: by default from the
+development range (dev_final, tuned on), with `--final-seeds test` from the locked test range (each read counted).
+Every learner is compared with the start and with the more-demos baseline on the common seeds (paired bootstrap
+interval, McNemar's exact test); "beats" is printed only where the test supports it.
 """
 
 from __future__ import annotations
@@ -71,34 +74,66 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
     return Improver(cfg).run().to_dict()
 
 
-def final_evaluation(task: str, out: Path, episodes: int, images: bool, action_space: str) -> list[tuple[str, int, float, tuple[float, float], float | None]]:
-    """The start (first row) and every arm's last checkpoint (ablations too), on the same seeds and policy noise."""
+def final_evaluation(task: str, out: Path, episodes: int, images: bool, action_space: str, seeds: str = "dev_final",
+                     ledger: Path | None = None) -> list[dict]:
+    """The start (first row) and every arm's last checkpoint (ablations too), on the same seeds and policy noise.
+
+    Each row keeps its per-episode outcomes (for paired comparisons) and the seed range they come from; every
+    evaluation on the locked test range is counted in `ledger`.
+    """
     from policies.base import Policy
+    from robot_hf.evaluation.protocol import LockedReadLedger, seed_range
     from robot_hf.evaluation.rollout import evaluate
 
-    cache = out / task / f"final_eval_{episodes}.json"
+    seeds_used = seed_range(seeds)
+    cache = out / task / (f"final_eval_{episodes}.json" if seeds == "dev_final" else f"final_eval_{seeds}_{episodes}.json")
     done = json.loads(cache.read_text()) if cache.exists() else {}
-    arms: dict[str, tuple[str, int]] = {}
+    arms: dict[str, tuple[str, dict]] = {}
+
+    def effort(rows: list[dict]) -> dict:
+        return {"frames": rows[-1]["cumulative_human_frames"], "person_s": sum(x.get("person_seconds", 0.0) for x in rows),
+                "watching_s": sum(x.get("attention_seconds", 0.0) for x in rows)}
+
     for result in sorted((out / task).glob("*/improve.json")):
         r = json.loads(result.read_text())
-        arms.setdefault("start (round 0)", (r["rounds"][0]["checkpoint"], 0))
-        arms[result.parent.name] = (r["rounds"][-1]["checkpoint"], r["rounds"][-1]["cumulative_human_frames"])
+        arms.setdefault("start (round 0)", (r["rounds"][0]["checkpoint"], effort(r["rounds"][:1])))
+        arms[result.parent.name] = (r["rounds"][-1]["checkpoint"], effort(r["rounds"]))
         if r["baseline"]:
-            arms[f"more demos (frames of {result.parent.name})"] = (r["baseline"][-1]["checkpoint"],
-                                                                    r["baseline"][-1]["cumulative_human_frames"])
+            arms[f"more demos (frames of {result.parent.name})"] = (r["baseline"][-1]["checkpoint"], effort(r["baseline"]))
     if not arms:
         raise SystemExit(f"no finished arms under {out / task} (improve.json): run the benchmark without --only-final first")
     task_cfg = {"name": task, "image_height": IMAGE, "image_width": IMAGE} if images else {"name": task, "object_state": True, "cameras": []}
     task_cfg["action_space"] = action_space
     rows = []
-    for name, (checkpoint, frames) in arms.items():
-        if checkpoint not in done:
-            e = evaluate(Policy.from_pretrained(checkpoint), task_cfg, episodes, 2, 300_000)
-            done[checkpoint] = [e.success_rate, list(e.ci95), e.mean_max_progress]
+    for name, (checkpoint, spent) in arms.items():
+        entry = done.get(checkpoint)
+        if not isinstance(entry, dict):  # not evaluated yet, or cached before outcomes were kept
+            e = evaluate(Policy.from_pretrained(checkpoint), task_cfg, episodes, 2, seeds_used.start)
+            if seeds == "test":
+                LockedReadLedger(ledger).record(f"interventions {task}: {name}", seeds_used.seeds(episodes))
+            entry = done[checkpoint] = {"success": e.success_rate, "ci95": list(e.ci95), "progress": e.mean_max_progress,
+                                        "outcomes": [ep["success"] for ep in e.per_episode], "seed_range": seeds}
             cache.write_text(json.dumps(done, indent=2))
-        success, ci, *progress = done[checkpoint]  # caches written before progress was measured lack it
-        rows.append((name, frames, success, tuple(ci), progress[0] if progress else None))
+        rows.append({"arm": name, **spent, **entry})
     return rows
+
+
+def paired_claims(rows: list[dict]) -> list[str]:
+    """Every learner against the start and against its own more-demos baseline (the same human frames), on the common
+    seeds."""
+    import numpy as np
+
+    from robot_hf.evaluation.protocol import compare
+
+    start, by_name = rows[0], {r["arm"]: r for r in rows}
+    lines = []
+    for row in rows[1:]:
+        if row["arm"].startswith("more demos"):
+            continue
+        own = by_name.get(f"more demos (frames of {row['arm']})")
+        for other in (start, own) if own else (start,):
+            lines.append(compare(row["arm"], np.array(row["outcomes"]), other["arm"], np.array(other["outcomes"])))
+    return lines
 
 
 def main() -> None:
@@ -117,11 +152,16 @@ def main() -> None:
     parser.add_argument("--sirius-overrides", nargs="*", default=[],
                         help="ablation: overrides for the Sirius arm, e.g. feedback.weights.policy=0.25 (kept under sirius_<overrides>)")
     parser.add_argument("--methods", nargs="+", choices=["sirius", "hg_dagger"], default=["sirius", "hg_dagger"],
-                        help="the intervention learners to run (the more-demos baseline spends the first one's human frames)")
+                        help="the intervention learners to run (each with a more-demos baseline spending its own human frames)")
     parser.add_argument("--no-baseline", action="store_true", help="ablation: the learners alone, without the more-demos baseline")
     parser.add_argument("--final-eval-episodes", type=int, default=0,
                         help="also evaluate the start and every arm's last checkpoint on this many new seeds, with the same policy noise")
     parser.add_argument("--only-final", action="store_true", help="only the final evaluation of the arms already run")
+    parser.add_argument("--final-seeds", choices=["dev_final", "test"], default="dev_final",
+                        help="the final evaluation's seed range: dev_final (tuned on) or the locked test range (each read "
+                             "is counted in --ledger); see robot_hf/evaluation/protocol.py")
+    parser.add_argument("--ledger", type=Path, default=Path("benchmarks/results/test_seed_reads.json"),
+                        help="where reads of the locked test seeds are counted")
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/interventions"))
     args = parser.parse_args()
     tag = "".join(f"_{k.split('.')[-1]}{v}" for k, _, v in (o.partition("=") for o in args.sirius_overrides))
@@ -137,7 +177,7 @@ def main() -> None:
         results[task] = {}
         for i, method in enumerate(args.methods):
             overrides, method_tag = (args.sirius_overrides, tag) if method == "sirius" else ((), "")
-            baseline = i == 0 and not args.no_baseline
+            baseline = not args.no_baseline  # each learner's own more-demos baseline, matched to its own frames
             results[task][method] = improve(task, method, baseline, data, base, args.out, args, overrides, method_tag)
     print_rounds(results, args, console)
     if args.final_eval_episodes:
@@ -175,11 +215,10 @@ NAMES = {"hg_dagger": "HG-DAgger", "sirius": "Sirius"}
 
 
 def arm_columns(args) -> list[tuple[str, object]]:
-    """(column name, result -> its per-round rows) for each learner run, then the more-demos baseline if it ran."""
+    """(column name, result -> its per-round rows) for each learner run, then each learner's more-demos baseline."""
     columns = [(NAMES[m], lambda r, m=m: r[m]["rounds"]) for m in args.methods]
     if not args.no_baseline:
-        first = args.methods[0]
-        columns.append((f"more demos ({NAMES[first]}'s frames)", lambda r: r[first]["baseline"]))
+        columns += [(f"more demos ({NAMES[m]}'s frames)", lambda r, m=m: r[m]["baseline"]) for m in args.methods]
     return columns
 
 
@@ -187,17 +226,24 @@ def final_table(args, console) -> None:
     from rich.table import Table
 
     for task in args.tasks:
-        rows = final_evaluation(task, args.out, args.final_eval_episodes, args.images, args.action_space)
-        start = rows[0][2]
-        table = Table(title=f"{task}: last checkpoints on {args.final_eval_episodes} new seeds, common policy noise")
-        for col in ("arm", "human frames", "success (95% CI)", "mean max progress", "gain (points)", "points per 1000 human frames"):
+        rows = final_evaluation(task, args.out, args.final_eval_episodes, args.images, args.action_space, args.final_seeds,
+                                args.ledger)
+        start = rows[0]["success"]
+        table = Table(title=f"{task}: last checkpoints on {args.final_eval_episodes} seeds of the {args.final_seeds} range, "
+                            "common policy noise")
+        for col in ("arm", "human frames", "person-s driving", "person-s watching", "success (95% CI)", "mean max progress",
+                    "gain (points)", "points per 1000 human frames"):
             table.add_column(col)
-        for name, frames, success, (lo, hi), progress in rows:
-            gain = 100 * (success - start)
-            table.add_row(name, str(frames), f"{100 * success:.0f} ({100 * lo:.0f}-{100 * hi:.0f})",
-                          f"{progress:.2f}" if progress is not None else "-", f"{gain:+.0f}",
-                          f"{1000 * gain / frames:+.0f}" if frames else "-")
+        for r in rows:
+            gain = 100 * (r["success"] - start)
+            lo, hi = r["ci95"]
+            table.add_row(r["arm"], str(r["frames"]), f"{r['person_s']:.0f}", f"{r['watching_s']:.0f}",
+                          f"{100 * r['success']:.0f} ({100 * lo:.0f}-{100 * hi:.0f})",
+                          f"{r['progress']:.2f}" if r.get("progress") is not None else "-", f"{gain:+.0f}",
+                          f"{1000 * gain / r['frames']:+.0f}" if r["frames"] else "-")
         console.print(table)
+        for line in paired_claims(rows):
+            print(f"{task} [{args.final_seeds} seeds] {line}")
 
 
 if __name__ == "__main__":

@@ -20,12 +20,13 @@ from robot_hf.config.compose import compose
 from robot_hf.dataset import DatasetReader, DatasetWriter
 from robot_hf.dataset.edit import Selection, rebuild
 from robot_hf.dataset.metadata import DatasetMeta
+from robot_hf.evaluation.protocol import SEED_RANGES
 from robot_hf.feedback.learners import dataset_weights
 from robot_hf.session import StatusLine, TakeoverActor, TakeoverPreferences, TeleoperatorActor, run_session
 from robot_hf.training.checkpoint import PRETRAINED
 from robot_hf.training.workspace import TrainWorkspace
 
-ROLLOUT_SEED, BASELINE_SEED = 500_000, 700_000
+ROLLOUT_SEED, BASELINE_SEED = SEED_RANGES["rollouts"].start, SEED_RANGES["baseline"].start
 
 
 @dataclass
@@ -43,6 +44,10 @@ class RoundResult:
     checkpoint: str = ""
     # Mean max task progress in [0, 1] over the evaluation: where failing episodes get to.
     progress: float | None = None
+    # The person's effort in seconds: driving (take-overs, demos, re-recorded takes) and watching the policy, ready to
+    # take over (attention; none for the more-demos baseline, where nobody watches a policy).
+    person_seconds: float = 0.0
+    attention_seconds: float = 0.0
 
 
 @dataclass
@@ -155,7 +160,8 @@ class Improver:
             cumulative += stats.human_frames
             rounds.append(_evaluated(r, self._evaluate(current, f"{self.method}_round_{r}"), stats.human_frames, cumulative,
                                      takeovers=stats.takeovers, rollout_success=stats.success_rate, classes=learned["frames"],
-                                     class_weights=per_class, checkpoint=str(current)))
+                                     class_weights=per_class, checkpoint=str(current), person_seconds=round(stats.driving_s, 1),
+                                     attention_seconds=round(stats.watching_s, 1)))
         baseline = []
         if imp.baseline and self.site.has_sim:
             baseline = self._baseline(rounds[0], [x.human_frames for x in rounds[1:]])
@@ -170,7 +176,11 @@ class Improver:
         return result
 
     def _baseline(self, start: RoundResult, frames_per_round: list[int]) -> list[RoundResult]:
-        """The same human frames each round, spent on new demonstrations from the simulated teleoperator."""
+        """The same human frames each round, spent on new demonstrations from the simulated teleoperator.
+
+        Never over the budget: the demonstration that would pass it is cut where the budget runs out (a person told
+        "you have N more frames" stops there), so both arms spend exactly the same frames.
+        """
         from sim.teleop import ScriptedTeleopConfig, SimulatedTeleoperator
 
         data = _copy_dataset(Path(self.cfg.dataset.root), self.run_dir / "data" / "more_demos")
@@ -179,17 +189,15 @@ class Improver:
         for r, budget in enumerate(frames_per_round, start=1):
             robot = self.site.robot()
             teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=self.cfg.run.seed + 17 * r))
-            spent, n = 0, 0
-            with DatasetWriter.open(data) as writer:
-                while spent < budget:  # whole demonstrations until the round's budget is spent
-                    recorded = run_session(robot, TeleoperatorActor(teleop), writer, 1, person=teleop,
-                                           seed=BASELINE_SEED + 1000 * r + 10 * n, status=self.status)
-                    spent += recorded.human_frames
-                    n += 1
+            with DatasetWriter.open(data) as writer:  # demonstrations (re-recorded takes too) until the budget is spent
+                recorded = run_session(robot, TeleoperatorActor(teleop), writer, 1000, person=teleop,
+                                       seed=BASELINE_SEED + 1000 * r, status=self.status, max_human_frames=budget)
             robot.disconnect()
+            spent, seconds = recorded.human_frames, recorded.driving_s
             reader = DatasetReader(data)
             weights = np.ones(reader.num_frames, np.float32)
             current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"more_demos_{r}")
             cumulative += spent
-            results.append(_evaluated(r, self._evaluate(current, f"more_demos_round_{r}"), spent, cumulative, checkpoint=str(current)))
+            results.append(_evaluated(r, self._evaluate(current, f"more_demos_round_{r}"), spent, cumulative, checkpoint=str(current),
+                                      person_seconds=round(seconds, 1)))
         return results

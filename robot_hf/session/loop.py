@@ -70,6 +70,10 @@ class SessionResult:
     frames: int = 0
     # Every frame a person drove, re-recorded takes included: the human effort spent.
     human_frames: int = 0
+    # The same effort in person-seconds at the robot's rate (a person drives in real time, however fast a sim runs),
+    # and the attention a person spent watching the policy drive, ready to take over or to mark the outcome.
+    driving_s: float = 0.0
+    watching_s: float = 0.0
     takeovers: int = 0
     # Per saved episode: index, success, length, and what the actor noted (take-over frames ...).
     episodes: list[dict[str, Any]] = field(default_factory=list)
@@ -89,7 +93,8 @@ class EpisodeLoop:
     def __init__(self, robot: Robot, actor: Actor, writer: DatasetWriter, *, person: Teleoperator | None = None,
                  listeners: Sequence[Listener] = (), seed: int = 0, max_steps: int | None = None, realtime: bool = False,
                  max_takes_per_episode: int = 10, reset_time_s: float = 0.0, episode_meta: dict[str, Any] | None = None,
-                 status: StatusLine | None = None, label: str = "episode", on_abort: Callable[[], None] | None = None):
+                 status: StatusLine | None = None, label: str = "episode", on_abort: Callable[[], None] | None = None,
+                 max_human_frames: int | None = None):
         self.robot, self.actor, self.writer, self.person = robot, actor, writer, person
         self.listeners: list[Listener] = [CorrectionsChannel(), *listeners]  # a typed correction is never dropped
         self.seed, self.realtime, self.max_takes, self.reset_time_s = seed, realtime, max_takes_per_episode, reset_time_s
@@ -99,6 +104,9 @@ class EpisodeLoop:
         # Called when the robot must be let go of at once (an error, a signal, an emergency stop), after the take's frames
         # are queued: the CLI releases the robot here, so an arm's torque goes off before queued episodes finish saving.
         self.on_abort = on_abort
+        # A budget of the person's driving frames: the take that reaches it ends there (kept, without success) and the
+        # session stops, so an effort-matched arm never spends more than its budget.
+        self.max_human_frames = max_human_frames
         self.timer = LoopTimer(robot.fps, realtime)
 
     def run(self, num_episodes: int) -> SessionResult:
@@ -113,7 +121,7 @@ class EpisodeLoop:
     def _run(self, num_episodes: int) -> SessionResult:
         result = SessionResult()
         take, episode_takes = 0, 0
-        while len(result.saved) < num_episodes and not result.stopped:
+        while len(result.saved) < num_episodes and not result.stopped and not self._spent(result):
             torch.manual_seed(self.seed + take)
             done = self._take(take, len(result.saved), num_episodes, episode_takes, result)
             take += 1
@@ -130,6 +138,9 @@ class EpisodeLoop:
             if self.reset_time_s > 0 and len(result.saved) < num_episodes and not result.stopped:
                 time.sleep(self.reset_time_s)
         return result
+
+    def _spent(self, result: SessionResult) -> bool:
+        return self.max_human_frames is not None and result.human_frames >= self.max_human_frames
 
     def _take(self, take: int, saved: int, num_episodes: int, episode_takes: int, result: SessionResult) -> _Take:
         robot, writer, timer = self.robot, self.writer, self.timer
@@ -149,10 +160,14 @@ class EpisodeLoop:
                 current.outcome = next((e for e in OUTCOMES if events.get(e)), None)
                 if current.outcome is None and robot.success:
                     current.outcome = EVENT_SUCCESS
-                last = current.outcome is not None or robot.done or step + 1 == self.max_steps
+                if decision.source == HUMAN:
+                    result.human_frames += 1
+                    result.driving_s += 1 / robot.fps
+                elif self.person is not None:
+                    result.watching_s += 1 / robot.fps
+                last = current.outcome is not None or robot.done or step + 1 == self.max_steps or self._spent(result)
                 current.decisions.append(decision)
                 writer.add_frame(frame_from(observation, decision, sent, robot, current.outcome, last))
-                result.human_frames += int(decision.source == HUMAN)
                 for listener in self.listeners:
                     listener.on_step(writer, observation, events)
                 if last:

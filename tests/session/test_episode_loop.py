@@ -164,3 +164,26 @@ def test_an_emergency_stop_lets_go_of_the_robot_at_once(tmp_path):
     robot.disconnect()
     assert result.stopped and len(result.saved) == 1 and released == ["released"]
     assert DatasetReader(tmp_path / "ds").num_episodes == 1
+
+
+def test_a_frame_budget_is_spent_exactly_and_the_effort_is_counted_in_person_seconds(tmp_path):
+    """The more-demos baseline's budget: whole demos, re-recorded takes counted, the last one cut where it runs out."""
+    robot = lift()
+    teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=1))
+    with writer_for(robot, tmp_path / "ds") as writer:
+        result = run_session(robot, TeleoperatorActor(teleop), writer, 1000, person=teleop, max_human_frames=45)
+    robot.disconnect()
+    r = DatasetReader(tmp_path / "ds")
+    assert result.human_frames == 45 and result.driving_s == pytest.approx(45 / robot.fps) and result.watching_s == 0
+    assert (r.num_frames == 45) if result.discarded == 0 else (r.num_frames < 45)  # discarded takes cost, are not kept
+    last = r.meta.episodes[-1]
+    assert not last["success"] and r.episode(r.num_episodes - 1)["next.done"][-1]  # the cut demo: kept, no success
+
+
+def test_watching_the_policy_counts_as_attention(tmp_path):
+    robot = lift()
+    kb = KeyboardTeleop(listen=False)
+    with writer_for(robot, tmp_path / "ds") as writer:
+        result = run_session(robot, TakeoverActor(HoldPolicy(), kb, takeover_on_motion=False), writer, 1, person=kb, max_steps=20)
+    robot.disconnect()
+    assert result.watching_s == pytest.approx(20 / robot.fps) and result.driving_s == 0

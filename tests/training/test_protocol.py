@@ -1,0 +1,57 @@
+"""The shared evaluation protocol: seed ranges that never overlap, counted test reads, paired claims only where supported."""
+
+import numpy as np
+import pytest
+
+from robot_hf.config.compose import compose
+from robot_hf.evaluation.protocol import (
+    SEED_RANGES,
+    LockedReadLedger,
+    SeedRange,
+    check_disjoint,
+    compare,
+    mcnemar_p,
+    paired_bootstrap,
+    range_of,
+)
+from robot_hf.feedback.improve import BASELINE_SEED, ROLLOUT_SEED
+
+
+def test_the_seed_ranges_never_overlap_and_the_defaults_use_them():
+    check_disjoint()
+    with pytest.raises(ValueError, match="overlap"):
+        check_disjoint([SeedRange("a", 0, 10), SeedRange("b", 5, 10)])
+    assert range_of(compose("eval").eval.seed) == "dev_eval"
+    assert range_of(ROLLOUT_SEED + 1000 * 3) == "rollouts" and range_of(BASELINE_SEED + 1000 * 3 + 10 * 99) == "baseline"
+    assert range_of(SEED_RANGES["test"].start) == "test"
+
+
+def test_mcnemar_on_constructed_outcomes():
+    # 10 episodes only a succeeds on, 1 only b: p = 2 * P(X <= 1 | n=11, 1/2) = 24/2048
+    a = np.array([1] * 10 + [0] * 1 + [1] * 20 + [0] * 19, bool)
+    b = np.array([0] * 10 + [1] * 1 + [1] * 20 + [0] * 19, bool)
+    assert mcnemar_p(a, b) == pytest.approx(24 / 2048)
+    assert mcnemar_p(a, a) == 1.0
+    assert mcnemar_p(np.array([1, 0], bool), np.array([0, 1], bool)) == 1.0  # one each way: no evidence
+
+
+def test_a_claim_is_printed_only_where_the_paired_test_supports_it():
+    strong_a = np.array([1] * 10 + [0] * 1 + [1] * 20 + [0] * 19, bool)
+    strong_b = np.array([0] * 10 + [1] * 1 + [1] * 20 + [0] * 19, bool)
+    assert compare("HG-DAgger", strong_a, "more demos", strong_b).startswith("HG-DAgger beats more demos: +18 points")
+    weak_a = np.array([1] * 4 + [0] * 2 + [0] * 44, bool)
+    weak_b = np.array([0] * 4 + [1] * 2 + [0] * 44, bool)
+    line = compare("Sirius", weak_a, "more demos", weak_b)
+    assert line.startswith("Sirius vs more demos: no supported difference") and "beats" not in line
+    gain, lo, hi = paired_bootstrap(strong_a, strong_b)
+    assert gain == pytest.approx(0.18) and lo < gain < hi
+
+
+def test_locked_range_reads_are_counted_and_only_test_seeds_go_in(tmp_path):
+    ledger = LockedReadLedger(tmp_path / "reads.json")
+    test = SEED_RANGES["test"]
+    assert ledger.record("confirmatory: interventions on Lift", test.seeds(100)) == 1
+    assert ledger.record("confirmatory: interventions on Insertion", test.seeds(100)) == 2
+    assert [r["episodes"] for r in ledger.reads()] == [100, 100]
+    with pytest.raises(ValueError, match="not in the test range"):
+        ledger.record("tuning", SEED_RANGES["dev_final"].seeds(5))
