@@ -8,7 +8,8 @@ r"""Interventions benchmark: does learning from take-overs beat spending the sam
         --sirius-overrides feedback.weights.policy=0                 # an ablation of Sirius alone
     MUJOCO_GL=egl python benchmarks/interventions.py --tasks lift --only-final --final-eval-episodes 100
 
-Per task: 20 demonstrations from the simulated teleoperator train a weak diffusion policy (U-Net). Then
+Per task and training seed (`--train-seeds`, 3 by default): 20 demonstrations from the simulated teleoperator (shared by
+the seeds) train a weak diffusion policy (U-Net). Then
 3 rounds each of HG-DAgger and Sirius (20 rollouts with the simulated intervener -> weighted fine-tuning
 -> evaluation), and for each of them the baseline that spends exactly its human frames per round (never more: the
 last demonstration is cut where the budget runs out) on new demonstrations. Every evaluation: 50 held-out seeds, the same ones every round.
@@ -41,28 +42,36 @@ def task_overrides(args) -> list[str]:
     return [f"task.action_space={args.action_space}", *obs]
 
 
-def prepare(task: str, out: Path, args) -> tuple[Path, Path]:
-    """20 demos and the weak policy trained on them (cached under --out)."""
+def seed_dir(out: Path, task: str, seed: int) -> Path:
+    """Where one training seed's base policy and arms live (the demos are shared by every seed)."""
+    return out / task / f"seed_{seed}"
+
+
+def prepare(task: str, out: Path, args, seed: int = 0) -> tuple[Path, Path]:
+    """20 demos and the weak policy trained on them with training seed `seed` (cached under --out)."""
     from robot_hf.cli.main import main as cli
 
     data = out / task / "demos"
-    run = out / task / "base"
+    run = seed_dir(out, task, seed) / "base"
     policy = ["policy.cameras=[]"] if not args.images else ["policy.vision.crop=[56,56]", "policy.vision.widths=[16,32,64,128]"]
     if not (data / "meta/info.json").exists():
         assert cli(["record", f"task={task}", *task_overrides(args), f"dataset.num_episodes={args.demos}", f"dataset.root={data}"]) == 0
     if not (run / "checkpoints/last.txt").exists():
         assert cli(["train", f"task={task}", *task_overrides(args), *policy, "policy=diffusion_unet", "policy.down_dims=[64,128,256]", f"dataset.root={data}",
                     f"train.steps={args.base_steps}", "train.lr=3e-4", "train.warmup_steps=200", "train.eval_every=0",
-                    "train.eval_final=false", f"train.save_every={args.base_steps}", f"run.dir={run}"]) == 0
+                    "train.eval_final=false", f"train.save_every={args.base_steps}", f"run.seed={seed}", f"run.dir={run}"]) == 0
     last = (run / "checkpoints" / (run / "checkpoints/last.txt").read_text().strip())
     return data, last
 
 
-def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out: Path, args, overrides=(), tag="") -> dict:
+def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out: Path, args, overrides=(), tag="",
+            seed: int = 0) -> dict:
+    """One learner's rounds (and its own baseline) from the base of training seed `seed`: fine-tuning order, the
+    intervener's and the demonstrator's draws all follow the seed."""
     from robot_hf.config.compose import compose
     from robot_hf.feedback.improve import Improver
 
-    run_dir = out / task / f"{method}{tag}"
+    run_dir = seed_dir(out, task, seed) / f"{method}{tag}"
     result_file = run_dir / "improve.json"
     if result_file.exists():
         return json.loads(result_file.read_text())
@@ -70,11 +79,11 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
                               f"rounds={args.rounds}", f"episodes_per_round={args.episodes_per_round}",
                               f"eval_episodes={args.eval_episodes}", f"finetune_steps={args.finetune_steps}",
                               f"finetune_lr={args.finetune_lr}", f"baseline={str(baseline).lower()}", "eval.num_envs=2",
-                              "eval.videos=2", f"run.dir={run_dir}", *overrides])
+                              "eval.videos=2", f"run.seed={seed}", f"run.dir={run_dir}", *overrides])
     return Improver(cfg).run().to_dict()
 
 
-def final_evaluation(task: str, out: Path, episodes: int, images: bool, action_space: str, seeds: str = "dev_final",
+def final_evaluation(task_dir: Path, task: str, episodes: int, images: bool, action_space: str, seeds: str = "dev_final",
                      ledger: Path | None = None) -> list[dict]:
     """The start (first row) and every arm's last checkpoint (ablations too), on the same seeds and policy noise.
 
@@ -86,7 +95,7 @@ def final_evaluation(task: str, out: Path, episodes: int, images: bool, action_s
     from robot_hf.evaluation.rollout import evaluate
 
     seeds_used = seed_range(seeds)
-    cache = out / task / (f"final_eval_{episodes}.json" if seeds == "dev_final" else f"final_eval_{seeds}_{episodes}.json")
+    cache = task_dir / (f"final_eval_{episodes}.json" if seeds == "dev_final" else f"final_eval_{seeds}_{episodes}.json")
     done = json.loads(cache.read_text()) if cache.exists() else {}
     arms: dict[str, tuple[str, dict]] = {}
 
@@ -94,14 +103,14 @@ def final_evaluation(task: str, out: Path, episodes: int, images: bool, action_s
         return {"frames": rows[-1]["cumulative_human_frames"], "person_s": sum(x.get("person_seconds", 0.0) for x in rows),
                 "watching_s": sum(x.get("attention_seconds", 0.0) for x in rows)}
 
-    for result in sorted((out / task).glob("*/improve.json")):
+    for result in sorted(task_dir.glob("*/improve.json")):
         r = json.loads(result.read_text())
         arms.setdefault("start (round 0)", (r["rounds"][0]["checkpoint"], effort(r["rounds"][:1])))
         arms[result.parent.name] = (r["rounds"][-1]["checkpoint"], effort(r["rounds"]))
         if r["baseline"]:
             arms[f"more demos (frames of {result.parent.name})"] = (r["baseline"][-1]["checkpoint"], effort(r["baseline"]))
     if not arms:
-        raise SystemExit(f"no finished arms under {out / task} (improve.json): run the benchmark without --only-final first")
+        raise SystemExit(f"no finished arms under {task_dir} (improve.json): run the benchmark without --only-final first")
     task_cfg = {"name": task, "image_height": IMAGE, "image_width": IMAGE} if images else {"name": task, "object_state": True, "cameras": []}
     task_cfg["action_space"] = action_space
     rows = []
@@ -110,7 +119,8 @@ def final_evaluation(task: str, out: Path, episodes: int, images: bool, action_s
         if not isinstance(entry, dict):  # not evaluated yet, or cached before outcomes were kept
             e = evaluate(Policy.from_pretrained(checkpoint), task_cfg, episodes, 2, seeds_used.start)
             if seeds == "test":
-                LockedReadLedger(ledger).record(f"interventions {task}: {name}", seeds_used.seeds(episodes))
+                LockedReadLedger(ledger).record(f"interventions {task_dir.relative_to(task_dir.parents[1])}: {name}",
+                                                seeds_used.seeds(episodes))
             entry = done[checkpoint] = {"success": e.success_rate, "ci95": list(e.ci95), "progress": e.mean_max_progress,
                                         "outcomes": [ep["success"] for ep in e.per_episode], "seed_range": seeds}
             cache.write_text(json.dumps(done, indent=2))
@@ -139,6 +149,9 @@ def paired_claims(rows: list[dict]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", nargs="*", default=["lift", "insertion"])
+    parser.add_argument("--train-seeds", type=int, nargs="+", default=[0, 1, 2],
+                        help="training seeds: each trains its own base policy and runs every arm from it (policy init, data "
+                             "order, the simulated people's draws); results are reported per seed and across them")
     parser.add_argument("--demos", type=int, default=20)
     parser.add_argument("--base-steps", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
@@ -173,13 +186,16 @@ def main() -> None:
         return final_table(args, console)
     results = {}
     for task in args.tasks:
-        data, base = prepare(task, args.out, args)
-        results[task] = {}
-        for i, method in enumerate(args.methods):
-            overrides, method_tag = (args.sirius_overrides, tag) if method == "sirius" else ((), "")
-            baseline = not args.no_baseline  # each learner's own more-demos baseline, matched to its own frames
-            results[task][method] = improve(task, method, baseline, data, base, args.out, args, overrides, method_tag)
+        for seed in args.train_seeds:
+            data, base = prepare(task, args.out, args, seed)
+            run = results.setdefault(f"{task}/seed {seed}", {})
+            for method in args.methods:
+                overrides, method_tag = (args.sirius_overrides, tag) if method == "sirius" else ((), "")
+                baseline = not args.no_baseline  # each learner's own more-demos baseline, matched to its own frames
+                run[method] = improve(task, method, baseline, data, base, args.out, args, overrides, method_tag, seed)
     print_rounds(results, args, console)
+    for line in seed_summary(results, args):
+        print(line)
     if args.final_eval_episodes:
         final_table(args, console)
 
@@ -211,6 +227,21 @@ def print_rounds(results: dict, args, console) -> None:
             print(f"{task} {name}: {gain:+.0f} points over {len(rows) - 1} rounds, {per_k:+.1f} points per 1000 human frames")
 
 
+def seed_summary(results: dict, args) -> list[str]:
+    """Each arm's gain over the rounds across training seeds: mean, spread (sample sd) and every seed's own."""
+    import numpy as np
+
+    lines = []
+    for task in dict.fromkeys(key.split("/")[0] for key in results):
+        runs = {key: r for key, r in results.items() if key.split("/")[0] == task}
+        for name, arm in arm_columns(args):
+            gains = [100 * (arm(r)[-1]["success"] - arm(r)[0]["success"]) for r in runs.values()]
+            spread = f" (sd {np.std(gains, ddof=1):.0f})" if len(gains) > 1 else ""
+            lines.append(f"{task} {name}: {np.mean(gains):+.0f} points{spread} over {len(gains)} training seed(s): "
+                         + ", ".join(f"{g:+.0f}" for g in gains))
+    return lines
+
+
 NAMES = {"hg_dagger": "HG-DAgger", "sirius": "Sirius"}
 
 
@@ -226,24 +257,29 @@ def final_table(args, console) -> None:
     from rich.table import Table
 
     for task in args.tasks:
-        rows = final_evaluation(task, args.out, args.final_eval_episodes, args.images, args.action_space, args.final_seeds,
-                                args.ledger)
-        start = rows[0]["success"]
-        table = Table(title=f"{task}: last checkpoints on {args.final_eval_episodes} seeds of the {args.final_seeds} range, "
-                            "common policy noise")
-        for col in ("arm", "human frames", "person-s driving", "person-s watching", "success (95% CI)", "mean max progress",
-                    "gain (points)", "points per 1000 human frames"):
-            table.add_column(col)
-        for r in rows:
-            gain = 100 * (r["success"] - start)
-            lo, hi = r["ci95"]
-            table.add_row(r["arm"], str(r["frames"]), f"{r['person_s']:.0f}", f"{r['watching_s']:.0f}",
-                          f"{100 * r['success']:.0f} ({100 * lo:.0f}-{100 * hi:.0f})",
-                          f"{r['progress']:.2f}" if r.get("progress") is not None else "-", f"{gain:+.0f}",
-                          f"{1000 * gain / r['frames']:+.0f}" if r["frames"] else "-")
-        console.print(table)
-        for line in paired_claims(rows):
-            print(f"{task} [{args.final_seeds} seeds] {line}")
+        pooled: dict[str, dict] = {}
+        for seed in args.train_seeds:
+            rows = final_evaluation(seed_dir(args.out, task, seed), task, args.final_eval_episodes, args.images,
+                                    args.action_space, args.final_seeds, args.ledger)
+            start = rows[0]["success"]
+            table = Table(title=f"{task}, training seed {seed}: last checkpoints on {args.final_eval_episodes} seeds of the "
+                                f"{args.final_seeds} range, common policy noise")
+            for col in ("arm", "human frames", "person-s driving", "person-s watching", "success (95% CI)", "mean max progress",
+                        "gain (points)", "points per 1000 human frames"):
+                table.add_column(col)
+            for r in rows:
+                gain = 100 * (r["success"] - start)
+                lo, hi = r["ci95"]
+                table.add_row(r["arm"], str(r["frames"]), f"{r['person_s']:.0f}", f"{r['watching_s']:.0f}",
+                              f"{100 * r['success']:.0f} ({100 * lo:.0f}-{100 * hi:.0f})",
+                              f"{r['progress']:.2f}" if r.get("progress") is not None else "-", f"{gain:+.0f}",
+                              f"{1000 * gain / r['frames']:+.0f}" if r["frames"] else "-")
+                arm = pooled.setdefault(r["arm"], {"arm": r["arm"], "outcomes": [], "success": []})
+                arm["outcomes"] += r["outcomes"]
+                arm["success"].append(r["success"])
+            console.print(table)
+        for line in paired_claims(list(pooled.values())):  # pairs are (training seed, evaluation seed)
+            print(f"{task} [{args.final_seeds} seeds, {len(args.train_seeds)} training seed(s)] {line}")
 
 
 if __name__ == "__main__":

@@ -59,3 +59,14 @@ def test_paired_claims_compare_every_learner_with_the_start_and_the_baseline():
     assert lines[0].startswith("hg_dagger beats start (round 0): +24 points")
     assert lines[1].startswith("hg_dagger vs more demos (frames of hg_dagger): no supported difference, +4 points")
     assert len(lines) == 2
+
+
+def test_gains_are_reported_per_training_seed_and_across_them():
+    bench = load_benchmark()
+    results = {f"lift/seed {s}": {"hg_dagger": {"rounds": rounds((0.1, 0), (g, 1000)), "baseline": rounds((0.1, 0), (0.2, 1000))}}
+               for s, g in ((0, 0.3), (1, 0.5), (2, 0.4))}
+    args = Namespace(methods=["hg_dagger"], no_baseline=False)
+    assert bench.seed_summary(results, args) == [
+        "lift HG-DAgger: +30 points (sd 10) over 3 training seed(s): +20, +40, +30",
+        "lift more demos (HG-DAgger's frames): +10 points (sd 0) over 3 training seed(s): +10, +10, +10",
+    ]
