@@ -21,9 +21,11 @@ from sim.teleop import load_expert_class
 
 
 class SimulatedIntervener:
-    def __init__(self, robot, config: Any, seed: int = 0):
+    def __init__(self, robot, config: Any, seed: int = 0, styles: list | None = None):
         self.robot = robot
         self.cfg = config
+        # The people who drive when it takes over, one per episode in turn (None: the clean expert).
+        self.styles = styles
         self.expert_class = load_expert_class(robot.env.config.name)
         self.seed = seed
         self.episode = -1
@@ -38,7 +40,8 @@ class SimulatedIntervener:
 
     def start_episode(self) -> None:
         self.episode += 1
-        self.expert = self.expert_class(self.robot.env, seed=self.seed * 7919 + self.episode)
+        style = self.styles[self.episode % len(self.styles)] if self.styles else None
+        self.expert = self.expert_class(self.robot.env, style=style, seed=self.seed * 7919 + self.episode)
         self.in_control = False
         self.takeovers = 0
         self.best = -np.inf

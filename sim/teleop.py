@@ -30,6 +30,13 @@ class ScriptedTeleopConfig:
     rerecord_failures: bool = True
 
 
+def operator_styles(seed: int, count: int) -> list[OperatorStyle]:
+    """`count` simulated people drawn from the one operator model (speed, reaction delay, hand noise, pauses, detours):
+    the demonstrator and the intervener of an improvement round draw the same people from the same seed."""
+    rng = np.random.default_rng(seed)
+    return [OperatorStyle.sample(rng) for _ in range(max(1, count))]
+
+
 def load_expert_class(task: str):
     module, cls = sim.EXPERTS[task].split(":")
     return getattr(importlib.import_module(module), cls)
@@ -39,9 +46,8 @@ class SimulatedTeleoperator:
     def __init__(self, robot, config: ScriptedTeleopConfig | None = None):
         self.robot = robot
         self.config = config or ScriptedTeleopConfig()
-        rng = np.random.default_rng(self.config.seed)
-        self.styles = [OperatorStyle() if self.config.clean else OperatorStyle.sample(rng)
-                       for _ in range(max(1, self.config.operators))]
+        self.styles = ([OperatorStyle()] * max(1, self.config.operators) if self.config.clean
+                       else operator_styles(self.config.seed, self.config.operators))
         self.expert_class = load_expert_class(robot.env.config.name)
         self.episode = -1
         self.expert = None

@@ -27,6 +27,10 @@ class IntervenerConfig:
     # A take-over with no progress for this many steps ends the episode as a failure (the scene is lost).
     give_up_steps: int = 15
     max_takeovers: int = 3
+    # In `improve`, the person who takes over drives as one of this many simulated operators (speed, hand noise,
+    # pauses, detours), the same people the more-demos baseline's demonstrations come from that round; 0: the clean
+    # expert, which no person is.
+    operators: int = 4
 
 
 @dataclass

@@ -188,7 +188,8 @@ class Improver:
         current, cumulative = Path(start.checkpoint), 0
         for r, budget in enumerate(frames_per_round, start=1):
             robot = self.site.robot()
-            teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=self.cfg.run.seed + 17 * r))
+            teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=self.site.people(r),
+                                                                       operators=max(1, self.cfg.feedback.intervener.operators)))
             with DatasetWriter.open(data) as writer:  # demonstrations (re-recorded takes too) until the budget is spent
                 recorded = run_session(robot, TeleoperatorActor(teleop), writer, 1000, person=teleop,
                                        seed=BASELINE_SEED + 1000 * r, status=self.status, max_human_frames=budget)

@@ -41,11 +41,18 @@ class SimSite:
         finally:
             robot.disconnect()
 
+    def people(self, round_index: int) -> int:
+        """The seed of round `round_index`'s simulated people: its intervener and its baseline demonstrator are the same."""
+        return self.cfg.run.seed + 17 * round_index
+
     def open_round(self, round_index: int):
         from sim.intervener import SimulatedIntervener
+        from sim.teleop import operator_styles
 
         robot = self.robot()
-        return robot, SimulatedIntervener(robot, self.cfg.feedback.intervener, seed=self.cfg.run.seed + round_index)
+        n = self.cfg.feedback.intervener.operators
+        styles = operator_styles(self.people(round_index), n) if n > 0 else None
+        return robot, SimulatedIntervener(robot, self.cfg.feedback.intervener, seed=self.cfg.run.seed + round_index, styles=styles)
 
     def close_round(self, robot, person) -> None:
         robot.disconnect()

@@ -46,3 +46,17 @@ def test_quickstart_config_composes_and_stays_small():
     cfg = compose("quickstart", [])
     assert cfg.task.name == "lift" and cfg.task.object_state and cfg.policy.cameras == []
     assert cfg.train.steps <= 3000 and cfg.demos <= 50 and cfg.feedback.type == "hg_dagger"
+
+
+def test_the_intervener_and_the_baseline_demonstrator_are_the_same_people(tmp_path):
+    from robot_hf.config.compose import compose
+    from robot_hf.feedback.sites import SimSite
+    from robot_hf.session import StatusLine
+    from sim.teleop import ScriptedTeleopConfig, SimulatedTeleoperator
+
+    cfg = compose("improve", ["task=lift", "task.cameras=[]", "run.seed=3"])
+    site = SimSite(cfg, tmp_path, StatusLine())
+    robot, intervener = site.open_round(2)
+    demonstrator = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=site.people(2), operators=4))
+    assert intervener.styles == demonstrator.styles and len(set(map(repr, intervener.styles))) == 4
+    robot.disconnect()
