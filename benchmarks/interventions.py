@@ -22,6 +22,8 @@ every arm's last checkpoint (ablations included) again on N new seeds with the s
 development range (dev_final, tuned on), with `--final-seeds test` from the locked test range (each read counted).
 Every learner is compared with the start and with the more-demos baseline on the common seeds (paired bootstrap
 interval, McNemar's exact test); "beats" is printed only where the test supports it.
+The run is resumable: each finished arm is cached (improve.json), each finished round within an arm too (progress.json;
+a round cut off is redone from its start), and each final evaluation; run the same command again to go on.
 """
 
 from __future__ import annotations

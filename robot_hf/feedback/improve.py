@@ -9,12 +9,13 @@ the ones rollouts or demos were recorded on.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from robot_hf.config.compose import compose
 from robot_hf.dataset import DatasetReader, DatasetWriter
@@ -26,6 +27,7 @@ from robot_hf.session import StatusLine, TakeoverActor, TakeoverPreferences, Tel
 from robot_hf.training.checkpoint import PRETRAINED
 from robot_hf.training.workspace import TrainWorkspace
 
+PROGRESS = "progress.json"  # the rounds finished so far, for resuming
 ROLLOUT_SEED, BASELINE_SEED = SEED_RANGES["rollouts"].start, SEED_RANGES["baseline"].start
 
 
@@ -109,6 +111,7 @@ class Improver:
         return result
 
     def _finetune(self, checkpoint: Path, dataset: Path, weights: np.ndarray, out: Path) -> Path:
+        shutil.rmtree(out, ignore_errors=True)  # what a cut-off attempt at this round left
         overrides = ([f"task={self.cfg.task.name}"] if self.site.has_sim else ["train.val_fraction=0"]) + [f"dataset.root={dataset}", f"policy.path={checkpoint}", f"run.dir={out}",
                      f"train.steps={self.imp.finetune_steps}", "train.eval_every=0", "train.eval_final=false",
                      f"train.save_every={self.imp.finetune_steps}", f"train.lr={self.imp.finetune_lr}",
@@ -130,15 +133,53 @@ class Improver:
         finally:
             self.site.close()
 
+    # ---- resuming: a run killed mid-way picks up after its last finished round --------------------------------
+    def _settings(self) -> dict[str, Any]:
+        """What a resumed run must share with the run it continues."""
+        cfg = self.cfg
+        return {"method": self.method, "task": OmegaConf.to_container(cfg.task, resolve=True), "policy": str(cfg.policy.path),
+                "dataset": str(cfg.dataset.root), "episodes_per_round": cfg.episodes_per_round,
+                "finetune_steps": cfg.finetune_steps, "finetune_lr": cfg.finetune_lr, "seed": cfg.run.seed,
+                "feedback": OmegaConf.to_container(cfg.feedback, resolve=True)}
+
+    def _progress(self) -> dict[str, list[RoundResult]]:
+        path = self.run_dir / PROGRESS
+        if not path.exists():
+            return {"rounds": [], "baseline": []}
+        saved = json.loads(path.read_text())
+        if saved.get("settings") != json.loads(json.dumps(self._settings())):
+            raise ValueError(f"{self.run_dir} holds an improvement run with other settings; resume it with the same "
+                             "command, or choose a new run.dir")
+        return {arm: [RoundResult(**row) for row in saved.get(arm, [])] for arm in ("rounds", "baseline")}
+
+    def _save_progress(self, rounds: list[RoundResult], baseline: list[RoundResult]) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / PROGRESS).write_text(json.dumps({"settings": self._settings(), "rounds": [asdict(r) for r in rounds],
+                                                         "baseline": [asdict(r) for r in baseline]}, indent=2))
+
+    def _trim(self, data: Path, finished: int) -> None:
+        """Drop the episodes of a round that never finished (its rollouts or demos were recorded, its learning was not)."""
+        episodes = DatasetMeta.load(data).episodes if (data / "meta/info.json").exists() else []
+        unfinished = [int(ep["episode_index"]) for ep in episodes if int(ep.get("round") or 0) > finished]
+        if unfinished:
+            from robot_hf.dataset.edit import delete_episodes
+
+            delete_episodes(data, unfinished)
+            self.status.update(f"resuming after round {finished}: dropped {len(unfinished)} episode(s) of the round that "
+                               f"was cut off in {data}", force=True)
+
     def _run(self) -> ImproveResult:
         cfg, imp = self.cfg, self.imp
         self._check_features()
         start = Path(cfg.policy.path)
         start = start / PRETRAINED if (start / PRETRAINED).exists() else start
-        rounds = [_evaluated(0, self._evaluate(start, "round_0"), 0, 0, checkpoint=str(start))]
+        progress = self._progress()
+        rounds = progress["rounds"][: imp.rounds + 1] or [_evaluated(0, self._evaluate(start, "round_0"), 0, 0, checkpoint=str(start))]
+        self._save_progress(rounds, progress["baseline"])
         data = _copy_dataset(Path(cfg.dataset.root), self.run_dir / "data" / self.method)
-        current, cumulative = start, 0
-        for r in range(1, imp.rounds + 1):
+        self._trim(data, len(rounds) - 1)
+        current, cumulative = Path(rounds[-1].checkpoint), rounds[-1].cumulative_human_frames
+        for r in range(len(rounds), imp.rounds + 1):
             from policies.base import Policy
 
             robot, person = self.site.open_round(r)
@@ -162,9 +203,10 @@ class Improver:
                                      takeovers=stats.takeovers, rollout_success=stats.success_rate, classes=learned["frames"],
                                      class_weights=per_class, checkpoint=str(current), person_seconds=round(stats.driving_s, 1),
                                      attention_seconds=round(stats.watching_s, 1)))
+            self._save_progress(rounds, progress["baseline"])
         baseline = []
         if imp.baseline and self.site.has_sim:
-            baseline = self._baseline(rounds[0], [x.human_frames for x in rounds[1:]])
+            baseline = self._baseline(rounds, progress["baseline"])
         elif imp.baseline:
             self.status.update("the more-demos baseline runs in simulation only (a simulated teleoperator records its demos): "
                                "skipped on the arm", force=True)
@@ -175,24 +217,27 @@ class Improver:
         (self.run_dir / "improve.json").write_text(json.dumps(result.to_dict(), indent=2))
         return result
 
-    def _baseline(self, start: RoundResult, frames_per_round: list[int]) -> list[RoundResult]:
-        """The same human frames each round, spent on new demonstrations from the simulated teleoperator.
+    def _baseline(self, rounds: list[RoundResult], done: list[RoundResult]) -> list[RoundResult]:
+        """The same human frames each round as the learner's, spent on new demonstrations from the simulated teleoperator.
 
         Never over the budget: the demonstration that would pass it is cut where the budget runs out (a person told
-        "you have N more frames" stops there), so both arms spend exactly the same frames.
+        "you have N more frames" stops there), so both arms spend exactly the same frames. Resumes after `done`.
         """
         from sim.teleop import ScriptedTeleopConfig, SimulatedTeleoperator
 
         data = _copy_dataset(Path(self.cfg.dataset.root), self.run_dir / "data" / "more_demos")
-        results = [start]
-        current, cumulative = Path(start.checkpoint), 0
-        for r, budget in enumerate(frames_per_round, start=1):
+        results = done or [rounds[0]]
+        self._trim(data, len(results) - 1)
+        current, cumulative = Path(results[-1].checkpoint), results[-1].cumulative_human_frames
+        for r in range(len(results), len(rounds)):
+            budget = rounds[r].human_frames
             robot = self.site.robot()
             teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=self.site.people(r),
                                                                        operators=max(1, self.cfg.feedback.intervener.operators)))
             with DatasetWriter.open(data) as writer:  # demonstrations (re-recorded takes too) until the budget is spent
                 recorded = run_session(robot, TeleoperatorActor(teleop), writer, 1000, person=teleop,
-                                       seed=BASELINE_SEED + 1000 * r, status=self.status, max_human_frames=budget)
+                                       seed=BASELINE_SEED + 1000 * r, status=self.status, max_human_frames=budget,
+                                       episode_meta={"round": r})
             robot.disconnect()
             spent, seconds = recorded.human_frames, recorded.driving_s
             reader = DatasetReader(data)
@@ -201,4 +246,5 @@ class Improver:
             cumulative += spent
             results.append(_evaluated(r, self._evaluate(current, f"more_demos_round_{r}"), spent, cumulative, checkpoint=str(current),
                                       person_seconds=round(seconds, 1)))
+            self._save_progress(rounds, results)
         return results

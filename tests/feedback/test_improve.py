@@ -60,3 +60,42 @@ def test_the_intervener_and_the_baseline_demonstrator_are_the_same_people(tmp_pa
     demonstrator = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=site.people(2), operators=4))
     assert intervener.styles == demonstrator.styles and len(set(map(repr, intervener.styles))) == 4
     robot.disconnect()
+
+
+def test_an_improvement_run_cut_off_mid_round_resumes_to_the_same_result(tmp_path, monkeypatch):
+    """Killed during round 2's learning (its rollouts recorded): the rerun drops them, redoes round 2, and ends where an
+    uninterrupted run ends."""
+    import pytest
+
+    from robot_hf.config.compose import compose
+    from robot_hf.feedback import improve as improve_module
+
+    demos, base = tmp_path / "demos", tmp_path / "base"
+    assert main(["record", *LOW_DIM, "dataset.num_episodes=3", f"dataset.root={demos}"]) == 0
+    assert main(["train", *LOW_DIM, "policy=mlp", "policy.cameras=[]", f"dataset.root={demos}", "train=tiny",
+                 "train.steps=20", "train.save_every=20", f"run.dir={base}"]) == 0
+    args = [*LOW_DIM, "feedback=hg_dagger", f"policy.path={base / 'checkpoints' / 'step_0000020'}", f"dataset.root={demos}",
+            "rounds=2", "episodes_per_round=2", "eval_episodes=2", "finetune_steps=5", "train.batch_size=8", "eval.videos=0",
+            "feedback.intervener.no_progress_steps=4", "feedback.intervener.reaction_delay_steps=0"]
+    assert main(["improve", *args, f"run.dir={tmp_path / 'whole'}"]) == 0
+
+    real, calls = improve_module.Improver._finetune, []
+
+    def killed_in_round_two(self, *a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(improve_module.Improver, "_finetune", killed_in_round_two)
+    cut = tmp_path / "cut"
+    with pytest.raises(KeyboardInterrupt):
+        improve_module.Improver(compose("improve", [*args, f"run.dir={cut}"])).run()
+    assert DatasetReader(cut / "data" / "hg_dagger").num_episodes == 3 + 2 + 2  # round 2's rollouts were recorded
+    monkeypatch.setattr(improve_module.Improver, "_finetune", real)
+    assert main(["improve", *args, f"run.dir={cut}"]) == 0
+    whole, resumed = (json.loads((d / "improve.json").read_text()) for d in (tmp_path / "whole", cut))
+    for key in ("success", "human_frames", "cumulative_human_frames", "takeovers", "classes"):
+        assert [r[key] for r in resumed["rounds"] + resumed["baseline"]] == [r[key] for r in whole["rounds"] + whole["baseline"]], key
+    assert DatasetReader(cut / "data" / "hg_dagger").num_episodes == 3 + 2 + 2
+    assert main(["improve", *args, "finetune_steps=6", f"run.dir={cut}"]) == 1  # other settings: refused, not mixed
