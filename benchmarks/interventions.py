@@ -93,7 +93,7 @@ def final_evaluation(task_dir: Path, task: str, episodes: int, images: bool, act
     evaluation on the locked test range is counted in `ledger`.
     """
     from policies.base import Policy
-    from robot_hf.evaluation.protocol import LockedReadLedger, seed_range
+    from robot_hf.evaluation.protocol import LockedReadLedger, seed_range, write_results
     from robot_hf.evaluation.rollout import evaluate
 
     seeds_used = seed_range(seeds)
@@ -118,15 +118,17 @@ def final_evaluation(task_dir: Path, task: str, episodes: int, images: bool, act
     rows = []
     for name, (checkpoint, spent) in arms.items():
         entry = done.get(checkpoint)
-        if not isinstance(entry, dict):  # not evaluated yet, or cached before outcomes were kept
+        if not isinstance(entry, dict) or "episodes" not in entry:  # not evaluated yet, or cached before outcomes were kept
             e = evaluate(Policy.from_pretrained(checkpoint), task_cfg, episodes, 2, seeds_used.start)
             if seeds == "test":
                 LockedReadLedger(ledger).record(f"interventions {task_dir.relative_to(task_dir.parents[1])}: {name}",
                                                 seeds_used.seeds(episodes))
             entry = done[checkpoint] = {"success": e.success_rate, "ci95": list(e.ci95), "progress": e.mean_max_progress,
-                                        "outcomes": [ep["success"] for ep in e.per_episode], "seed_range": seeds}
+                                        "outcomes": [ep["success"] for ep in e.per_episode], "seed_range": seeds,
+                                        "episodes": e.episodes}
             cache.write_text(json.dumps(done, indent=2))
         rows.append({"arm": name, **spent, **entry})
+    write_results(task_dir / f"final_{seeds}_{episodes}.json", rows)  # every number with the seed range it comes from
     return rows
 
 

@@ -125,3 +125,16 @@ def compare(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray, alpha: float
         winner, loser = (name_a, name_b) if gain > 0 else (name_b, name_a)
         return f"{winner} beats {loser}: {detail}"
     return f"{name_a} vs {name_b}: no supported difference, {detail}"
+
+
+def write_results(path: Path, rows: list[dict]) -> None:
+    """Write result rows as JSON; a row whose numbers do not say which seed range they come from is refused."""
+    for row in rows:
+        name = row.get("seed_range")
+        if name not in SEED_RANGES:
+            raise ValueError(f"result row {row.get('arm', row)!r} has no valid seed_range ({name!r}): every number must say "
+                             f"whether it comes from {sorted(SEED_RANGES)}")
+        if "episodes" not in row or row["episodes"] <= 0:
+            raise ValueError(f"result row {row.get('arm', row)!r} does not say on how many episodes it was measured")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(rows, indent=2))

@@ -55,3 +55,14 @@ def test_locked_range_reads_are_counted_and_only_test_seeds_go_in(tmp_path):
     assert [r["episodes"] for r in ledger.reads()] == [100, 100]
     with pytest.raises(ValueError, match="not in the test range"):
         ledger.record("tuning", SEED_RANGES["dev_final"].seeds(5))
+
+
+def test_the_results_writer_refuses_a_number_without_its_seed_range(tmp_path):
+    from robot_hf.evaluation.protocol import write_results
+
+    good = {"arm": "hg_dagger", "success": 0.4, "seed_range": "test", "episodes": 100}
+    write_results(tmp_path / "r.json", [good])
+    for bad in ({**good, "seed_range": None}, {**good, "seed_range": "new seeds"}, {k: v for k, v in good.items() if k != "episodes"}):
+        with pytest.raises(ValueError, match="seed_range|how many episodes"):
+            write_results(tmp_path / "bad.json", [good, bad])
+    assert not (tmp_path / "bad.json").exists()
