@@ -12,6 +12,7 @@ POLICIES = {
     "diffusion": ("policies.diffusion.policy:DiffusionPolicy", "policies.diffusion.config:DiffusionConfig"),
     "act": ("policies.act.policy:ACTPolicy", "policies.act.config:ACTConfig"),
     "mlp": ("policies.mlp.policy:MLPPolicy", "policies.mlp.config:MLPConfig"),
+    "hierarchical": ("policies.hierarchical.policy:HierarchicalPolicy", "policies.hierarchical.config:HierarchicalConfig"),
 }
 
 

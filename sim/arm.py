@@ -193,3 +193,17 @@ def planar_guess(target_pos: np.ndarray, target_yaw: float) -> np.ndarray:
     if abs(roll) > np.pi / 2:  # the same grasp half a turn round
         roll = wrap_angle(roll + np.pi)
     return np.array([pan, lift, elbow, wrist, roll])
+
+
+def end_effector_poses(joints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Forward kinematics of the SO-101 twin: (N, 5) arm joint angles -> tool positions (N, 3) and yaws (N,)."""
+    from sim.envs.scene import load_model
+
+    model = load_model("so101.xml")
+    fk = DLSIK(model)
+    joints = np.asarray(joints, dtype=np.float64).reshape(-1, len(ARM_JOINTS))
+    pos, yaw = np.zeros((len(joints), 3)), np.zeros(len(joints))
+    for i, q in enumerate(joints):
+        p, rot = fk.forward(q)
+        pos[i], yaw[i] = p, yaw_of(rot)
+    return pos, yaw

@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("MUJOCO_GL", "egl")
+# The text-to-motion head is trained once per test session (seconds), not read from a user's cache.
+os.environ["ROBOT_HF_CACHE"] = os.path.join(os.environ.get("PYTEST_TMPDIR", "/tmp"), f"robot-hf-test-cache-{os.getpid()}")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -53,4 +53,6 @@ DATASET_COMMANDS: list[Command] = [
             "robot_hf.cli.run_dataset:merge", "robot-hf dataset merge 'sources=[data/a,data/b]' output=data/ab", "dataset "),
     Command("delete-episodes", "dataset", "drop episodes (in place, or into output=...)",
             "robot_hf.cli.run_dataset:delete_episodes", "robot-hf dataset delete-episodes dataset.root=data/lift 'episodes=[3,7]'", "dataset "),
+    Command("label-motions", "dataset", "label every frame with the language motion in force (RT-H), in the instruction column",
+            "robot_hf.cli.run_dataset:label_motions", "robot-hf dataset label-motions dataset.root=data/lift motions.window=5", "dataset "),
 ]

@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="<command>")
     for cmd in COMMANDS:
         _add_command(sub, cmd)
-    dataset = sub.add_parser("dataset", help="dataset tools: info, validate, merge, delete-episodes",
+    dataset = sub.add_parser("dataset", help="dataset tools: info, validate, merge, delete-episodes, label-motions",
                              description="Dataset tools for LeRobot v3.0 datasets (robot-hf's and LeRobot's own).")
     dsub = dataset.add_subparsers(title="dataset commands", metavar="<dataset command>")
     for cmd in DATASET_COMMANDS:

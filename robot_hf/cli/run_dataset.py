@@ -1,4 +1,4 @@
-"""`robot-hf dataset info|validate|merge|delete-episodes`."""
+"""`robot-hf dataset info|validate|merge|delete-episodes|label-motions`."""
 
 from __future__ import annotations
 
@@ -96,4 +96,19 @@ def delete_episodes(cfg: DictConfig) -> int:
     meta = run_delete(_root(cfg), list(cfg.episodes), cfg.output)
     where = cfg.output or cfg.dataset.root
     console.print(f"{where}: dropped episodes {list(cfg.episodes)}; {meta.total_episodes} episodes, {meta.total_frames} frames remain", highlight=False)
+    return 0
+
+
+def label_motions(cfg: DictConfig) -> int:
+    from robot_hf.language.labeling import motions_config, write_motion_labels
+
+    root = _root(cfg)
+    counts = write_motion_labels(root, motions_config(cfg.motions))
+    total = sum(counts.values())
+    table = Table(title=f"{root}: language motions in the instruction column ({total} frames)")
+    table.add_column("motion")
+    table.add_column("frames", justify="right")
+    for text, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        table.add_row(text, f"{n} ({100 * n / max(total, 1):.0f}%)")
+    console.print(table)
     return 0

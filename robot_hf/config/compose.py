@@ -39,6 +39,21 @@ def _keys_at(cfg: DictConfig, path: str) -> list[str] | None:
     return sorted(node.keys()) if isinstance(node, DictConfig) else None
 
 
+def _nested_choices(overrides: Sequence[str]) -> list[str]:
+    """`policy.low=mlp` -> `policy@policy.low=mlp` where a group option nests that group at that key (`- /policy@low: ...`
+    in configs/policy/hierarchical.yaml), so a nested choice reads like any other key."""
+    root, out = config_dir(), []
+    for o in overrides:
+        key, eq, value = o.partition("=")
+        group, _, sub = key.partition(".")
+        if (eq and sub and "." not in sub and not key.startswith(("+", "~")) and "@" not in key and "/" not in key
+                and (root / group / f"{value}.yaml").exists()
+                and any(f"/{group}@{sub}:" in f.read_text() for f in (root / group).glob("*.yaml"))):
+            o = f"{group}@{key}={value}"
+        out.append(o)
+    return out
+
+
 def compose(command: str, overrides: Sequence[str] = ()) -> DictConfig:
     """The resolved-on-access config of `command` (configs/<command>.yaml) with overrides applied."""
     from hydra import compose as hydra_compose
@@ -51,7 +66,7 @@ def compose(command: str, overrides: Sequence[str] = ()) -> DictConfig:
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
         try:
-            return hydra_compose(config_name=command, overrides=list(overrides))
+            return hydra_compose(config_name=command, overrides=_nested_choices(overrides))
         except Exception as e:  # noqa: BLE001 - every hydra/omegaconf error becomes a ConfigError
             text = _error_text(e)
             hint = _valid_keys_hint(text, command, overrides, hydra_compose)

@@ -35,9 +35,11 @@ def group_schemas() -> dict[str, type]:
     from hardware.config import ArmConfig, DeviceTeleopConfig
     from policies.act.config import ACTConfig
     from policies.diffusion.config import DiffusionConfig
+    from policies.hierarchical.config import HierarchicalConfig
     from policies.mlp.config import MLPConfig
     from robot_hf.config.schema import SimRobotConfig
     from robot_hf.feedback.config import FeedbackConfig
+    from robot_hf.language.motions import MotionsConfig
     from robot_hf.training.config import TrainConfig
     from sim.config import TaskConfig
     from sim.teleop import ScriptedTeleopConfig
@@ -48,9 +50,11 @@ def group_schemas() -> dict[str, type]:
         "policy_diffusion": DiffusionConfig,
         "policy_act": ACTConfig,
         "policy_mlp": MLPConfig,
+        "policy_hierarchical": HierarchicalConfig,
         "robot_sim": SimRobotConfig,
         "teleop_scripted": ScriptedTeleopConfig,
         "robot_arm": ArmConfig,
         "teleop_device": DeviceTeleopConfig,
         "feedback": FeedbackConfig,
+        "motions": MotionsConfig,
     }

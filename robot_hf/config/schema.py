@@ -108,6 +108,8 @@ class TrainCommand:
     dataset: TrainDatasetConfig = field(default_factory=TrainDatasetConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    # Language motions (configs/motions/): the vocabulary, how paths are labelled, how long a correction holds.
+    motions: Any = MISSING
 
 
 @dataclass
@@ -133,6 +135,8 @@ class RolloutCommand:
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
     record: RecordLoopConfig = field(default_factory=RecordLoopConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    # Language motions (configs/motions/): the vocabulary, how paths are labelled, how long a correction holds.
+    motions: Any = MISSING
 
 
 @dataclass
@@ -170,6 +174,8 @@ class ImproveCommand:
     # marks outcomes), or "sim" to evaluate an arm's policy in the task's simulation, its sim twin.
     evaluate_in: str = "auto"
     run: RunConfig = field(default_factory=RunConfig)
+    # Language motions (configs/motions/): the vocabulary, how paths are labelled, how long a correction holds.
+    motions: Any = MISSING
 
 
 @dataclass
@@ -209,3 +215,5 @@ class DatasetCommand:
     episodes: list[int] = field(default_factory=list)
     # validate: decode every video frame (not only keyframes), and fail on warnings too (cut-off takes, dropped staging).
     strict: bool = False
+    # Language motions (configs/motions/): the vocabulary, how paths are labelled, how long a correction holds.
+    motions: Any = MISSING

@@ -18,7 +18,8 @@ DEFAULT_FEATURES: dict[str, dict[str, Any]] = {
     "task_index": {"dtype": "int64", "shape": [1], "names": None},
 }
 
-SOURCES = ("policy", "human")
+# Who chose a frame's action: the policy, a person driving, or the policy under a person's spoken correction.
+SOURCES = ("policy", "human", "correction")
 
 # robot-hf's feedback columns. Declared as ordinary features, so LeRobot loads them as extra keys
 # and every other reader can ignore them. What happened after a frame's action goes by LeRobot's own

@@ -31,6 +31,11 @@ class Correction:
     timestamp: float
     text: str
     kind: str = "language"
+    # What the text was taken to mean (a motion of the vocabulary; "" where it was refused or not resolved), how sure
+    # the resolver was, and who gave it.
+    motion: str = ""
+    confidence: float = float("nan")
+    who: str = ""
 
     def __post_init__(self):
         if self.kind not in CORRECTION_KINDS:
@@ -138,6 +143,11 @@ class FeedbackTable:
         return out
 
 
+def _correction_from_arrow(row: dict) -> dict:
+    """Corrections written before the resolved motion was kept have none."""
+    return {"motion": "", "confidence": float("nan"), "who": "", **{k: v for k, v in row.items() if v is not None}}
+
+
 def _time_to_arrow(row: dict) -> dict:
     return {**row, "time": int(row["time"] * 1_000_000)}
 
@@ -150,8 +160,10 @@ def _time_from_arrow(row: dict) -> dict:
 CORRECTIONS = FeedbackTable(
     "corrections", Correction,
     pa.schema([("episode_index", pa.int64()), ("frame_index", pa.int64()), ("timestamp", pa.float64()),
-               ("text", pa.string()), ("kind", pa.string())]),
+               ("text", pa.string()), ("kind", pa.string()), ("motion", pa.string()), ("confidence", pa.float64()),
+               ("who", pa.string())]),
     spans=(Span("episode_index", "frame_index"),),
+    from_arrow=_correction_from_arrow,
 )
 PREFERENCES = FeedbackTable(
     "preferences", Preference,

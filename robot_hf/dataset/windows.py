@@ -58,6 +58,7 @@ class WindowDataset(Dataset):
         weights: np.ndarray | None = None,
         cache: str = "auto",
         cache_budget_bytes: int | None = None,
+        extras: Mapping[str, np.ndarray] | None = None,
     ):
         if n_obs_steps < 1 or horizon < 1:
             raise ValueError(f"n_obs_steps and horizon must be >= 1, got {n_obs_steps} and {horizon}")
@@ -84,6 +85,11 @@ class WindowDataset(Dataset):
         self.episode_of = reader.column("episode_index")
         self.task_index = reader.column("task_index")
         self.instruction = reader.column("instruction")
+        # Per-frame arrays a policy trains on besides the columns (motion labels for a hierarchical policy).
+        self.extras = {k: np.asarray(v) for k, v in (extras or {}).items()}
+        for key, values in self.extras.items():
+            if len(values) != reader.num_frames:
+                raise ValueError(f"extra training array {key!r} has {len(values)} values for {reader.num_frames} frames")
         bounds = reader.episode_bounds
         self.ep_lo, self.ep_hi = bounds[self.episode_of, 0], bounds[self.episode_of, 1]
         chosen = range(reader.num_episodes) if episodes is None else episodes
@@ -172,7 +178,11 @@ class WindowDataset(Dataset):
             "task_index": torch.from_numpy(self.task_index[t]),
             "instruction": torch.from_numpy(self.instruction[t]),
             "task": [self.reader.tasks[int(k)] for k in self.instruction[t]],
+            # The episode's task, where `task` is the instruction in force (a motion, once labelled).
+            "goal": [self.reader.tasks[int(k)] for k in self.task_index[t]],
         }
+        for key, values in self.extras.items():
+            batch[key] = torch.from_numpy(values[t])
         for key in self.camera_keys:
             if self.cached:
                 images = self.frames[key][obs]  # cache is (N, 3, H, W): no transpose per batch

@@ -172,12 +172,13 @@ class DatasetWriter:
             self._trace = RecordingTrace(self.root, self._next_episode, self.meta.fps)
         self._trace.add(timestamp)
 
-    def add_correction(self, text: str, kind: str = "language") -> None:
-        """A correction at the current frame of the episode being recorded."""
+    def add_correction(self, text: str, kind: str = "language", motion: str = "", confidence: float = float("nan"),
+                       who: str = "") -> None:
+        """A correction at the current frame of the episode being recorded (and what it was taken to mean)."""
         if not self._feedback:
             raise ValueError(f"{self.root} has no feedback columns; corrections need a robot-hf dataset")
         frame = max(len(self._buffer) - 1, 0)
-        self._buffer.feedback.append(Correction(-1, frame, frame / self.meta.fps, text, kind))
+        self._buffer.feedback.append(Correction(-1, frame, frame / self.meta.fps, text, kind, motion, confidence, who))
 
     def save_episode(self, **extra: Any) -> int:
         """Queue the episode for encoding and commit; returns its index at once.

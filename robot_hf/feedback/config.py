@@ -58,6 +58,17 @@ class ClassWeights:
 
 
 @dataclass
+class CorrectorConfig:
+    """The simulated person who corrects a hierarchical policy in words (robot_hf/feedback/corrector.py)."""
+
+    reaction_delay_steps: int = 3
+    # The chance a correction names a wrong motion.
+    error_rate: float = 0.0
+    max_corrections: int = 12
+    chars_per_s: float = 4.0
+
+
+@dataclass
 class FeedbackConfig:
     # none | intervention (rollouts with take-over) | hg_dagger | sirius (learners used by `improve`)
     type: str = "intervention"
@@ -69,3 +80,8 @@ class FeedbackConfig:
     memory_rounds: int = 2
     # Take-over by moving the device (spacemouse, leader arm), besides the intervene button.
     takeover_on_motion: bool = True
+    # feedback=corrections: the simulated corrector, and the loss weight of frames that ran under a correction.
+    corrector: CorrectorConfig = field(default_factory=CorrectorConfig)
+    correction_weight: float = 2.0
+    # Refuse a correction the resolver is less sure of than this.
+    min_confidence: float = 0.6

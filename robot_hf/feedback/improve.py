@@ -22,8 +22,7 @@ from robot_hf.dataset import DatasetReader, DatasetWriter
 from robot_hf.dataset.edit import Selection, rebuild
 from robot_hf.dataset.metadata import DatasetMeta
 from robot_hf.evaluation.protocol import SEED_RANGES
-from robot_hf.feedback.learners import dataset_weights
-from robot_hf.session import StatusLine, TakeoverActor, TakeoverPreferences, TeleoperatorActor, run_session
+from robot_hf.session import StatusLine, TeleoperatorActor, run_session
 from robot_hf.training.checkpoint import PRETRAINED
 from robot_hf.training.workspace import TrainWorkspace
 
@@ -50,6 +49,9 @@ class RoundResult:
     # take over (attention; none for the more-demos baseline, where nobody watches a policy).
     person_seconds: float = 0.0
     attention_seconds: float = 0.0
+    # Language corrections given in the round's rollouts (their typing time is in person_seconds).
+    corrections: int = 0
+    corrections_per_episode: float = 0.0
 
 
 @dataclass
@@ -85,8 +87,11 @@ class Improver:
         self.run_dir = Path(cfg.run.dir)
         self.status = status or StatusLine()
         self.method = cfg.feedback.type
-        if self.method not in ("hg_dagger", "sirius"):
-            raise ValueError(f"improve needs feedback=hg_dagger or feedback=sirius, got feedback={self.method}")
+        if self.method not in ("hg_dagger", "sirius", "corrections"):
+            raise ValueError(f"improve needs feedback=hg_dagger, sirius or corrections, got feedback={self.method}")
+        from robot_hf.feedback.kinds import feedback_kind
+
+        self.kind = feedback_kind(cfg)
         if not cfg.policy.path:
             raise ValueError("improve starts from a trained policy: policy.path=<checkpoint>")
         if not cfg.dataset.root:
@@ -182,27 +187,31 @@ class Improver:
         for r in range(len(rounds), imp.rounds + 1):
             from policies.base import Policy
 
-            robot, person = self.site.open_round(r)
+            policy = Policy.from_pretrained(current)
+            robot, person = self.site.open_round(r, policy, self.kind)
             try:
                 with DatasetWriter.open(data) as writer:
-                    stats = run_session(robot, TakeoverActor(Policy.from_pretrained(current), person, cfg.feedback.takeover_on_motion),
-                                        writer, imp.episodes_per_round, person=person,
-                                        listeners=[TakeoverPreferences(f"intervention:{type(person).__name__}")],
+                    stats = run_session(robot, self.kind.actor(cfg, policy, person, robot), writer, imp.episodes_per_round,
+                                        person=person, listeners=self.kind.listeners(cfg, person),
                                         seed=ROLLOUT_SEED + 1000 * r, episode_meta={"round": r}, realtime=self.site.realtime,
                                         max_steps=cfg.eval.max_steps, reset_time_s=cfg.eval.reset_time_s,
                                         status=self.status, label="rollout", on_abort=self.site.release)
             finally:
                 self.site.close_round(robot, person)
-            weights, learned = dataset_weights(DatasetReader(data), self.method, cfg.feedback, current_round=r)
+            weights, learned = self.kind.weights(DatasetReader(data), cfg, r)
             per_class = learned["class_weights"]
             self.status.update(f"round {r}: learning with {self.method} from {learned['frames']} frames, "
                                f"loss weights {per_class}", force=True)
             current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"{self.method}_{r}")
             cumulative += stats.human_frames
+            corrections = sum(ep.get("corrections", 0) for ep in stats.episodes)
+            typing = sum(ep.get("correction_seconds", 0.0) for ep in stats.episodes)
             rounds.append(_evaluated(r, self._evaluate(current, f"{self.method}_round_{r}"), stats.human_frames, cumulative,
                                      takeovers=stats.takeovers, rollout_success=stats.success_rate, classes=learned["frames"],
-                                     class_weights=per_class, checkpoint=str(current), person_seconds=round(stats.driving_s, 1),
-                                     attention_seconds=round(stats.watching_s, 1)))
+                                     class_weights=per_class, checkpoint=str(current),
+                                     person_seconds=round(stats.driving_s + typing, 1),
+                                     attention_seconds=round(stats.watching_s, 1), corrections=corrections,
+                                     corrections_per_episode=corrections / max(1, len(stats.saved))))
             self._save_progress(rounds, progress["baseline"])
         baseline = []
         if imp.baseline and self.site.has_sim:

@@ -45,14 +45,14 @@ class SimSite:
         """The seed of round `round_index`'s simulated people: its intervener and its baseline demonstrator are the same."""
         return self.cfg.run.seed + 17 * round_index
 
-    def open_round(self, round_index: int):
-        from sim.intervener import SimulatedIntervener
+    def open_round(self, round_index: int, policy, kind):
+        """The round's robot and its simulated person (the feedback kind's: an intervener, a corrector)."""
         from sim.teleop import operator_styles
 
         robot = self.robot()
         n = self.cfg.feedback.intervener.operators
         styles = operator_styles(self.people(round_index), n) if n > 0 else None
-        return robot, SimulatedIntervener(robot, self.cfg.feedback.intervener, seed=self.cfg.run.seed + round_index, styles=styles)
+        return robot, kind.person(self.cfg, robot, policy, seed=self.cfg.run.seed + round_index, styles=styles)
 
     def close_round(self, robot, person) -> None:
         robot.disconnect()
@@ -90,7 +90,7 @@ class RobotSite:
     def features(self) -> dict[str, Any]:
         return build_features(self.robot.camera_shapes, self.robot.state_names, self.robot.action_names)
 
-    def open_round(self, round_index: int):
+    def open_round(self, round_index: int, policy, kind):
         return self.robot, self.person
 
     def close_round(self, robot, person) -> None:

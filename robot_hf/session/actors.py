@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from robot_hf.interfaces import EVENT_INTERVENE, Action, Observation, Robot, Teleoperator
 
-HUMAN, POLICY = "human", "policy"
+HUMAN, POLICY, CORRECTED = "human", "policy", "correction"
 
 
 @dataclass
@@ -24,6 +24,10 @@ class Decision:
     intervention: bool = False
     # The RLIF label: the step a person took over from the policy.
     takeover_onset: bool = False
+    # The instruction in force (a language motion) when it is not the task; recorded in the `instruction` column.
+    instruction: str | None = None
+    # Events the actor took from its own inputs (a typed correction it acted on at once), for the listeners.
+    events: dict[str, Any] = field(default_factory=dict)
 
 
 class Actor(Protocol):

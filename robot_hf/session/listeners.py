@@ -14,7 +14,7 @@ import numpy as np
 
 from robot_hf.dataset import DatasetWriter
 from robot_hf.feedback.preferences import intervention_preferences
-from robot_hf.interfaces import EVENT_CORRECTION, Observation
+from robot_hf.interfaces import EVENT_CORRECTION, EVENT_CORRECTION_BY, Observation
 
 
 @dataclass
@@ -24,6 +24,8 @@ class SavedEpisode:
     success: bool
     # Per frame: a person was driving (take-overs), as recorded in the `intervention` column.
     intervention: np.ndarray
+    # Per frame: who chose the action (the `source` column).
+    sources: np.ndarray | None = None
 
 
 class Listener(Protocol):
@@ -33,11 +35,21 @@ class Listener(Protocol):
 
 
 class CorrectionsChannel:
-    """Typed or spoken corrections ("a bit to the left") at the frame they were given."""
+    """Typed or spoken corrections ("a bit to the left") at the frame they were given, with the motion each was taken
+    to mean when a resolver is given (the same cached resolution the acting policy got)."""
+
+    def __init__(self, resolver=None):
+        self.resolver = resolver
 
     def on_step(self, writer: DatasetWriter, observation: Observation, events: dict[str, Any]) -> None:
         if EVENT_CORRECTION in events:
-            writer.add_correction(str(events[EVENT_CORRECTION]))
+            text = str(events[EVENT_CORRECTION])
+            who = str(events.get(EVENT_CORRECTION_BY, "person"))
+            if self.resolver is None:
+                writer.add_correction(text, who=who)
+            else:
+                r = self.resolver.resolve(text)
+                writer.add_correction(text, motion=r.motion or "", confidence=r.confidence, who=who)
 
     def on_saved(self, writer: DatasetWriter, episode: SavedEpisode) -> None:
         pass
@@ -55,6 +67,25 @@ class TakeoverPreferences:
     def on_saved(self, writer: DatasetWriter, episode: SavedEpisode) -> None:
         n = episode.length
         prefs = intervention_preferences(episode.intervention, np.arange(n), np.full(n, episode.index), annotator=self.annotator)
+        if prefs:
+            writer.add_preferences(prefs)
+
+
+class CorrectionPreferences:
+    """Each correction as a preference pair: the corrected continuation over the policy's own frames before it."""
+
+    def __init__(self, annotator: str):
+        self.annotator = annotator
+
+    def on_step(self, writer: DatasetWriter, observation: Observation, events: dict[str, Any]) -> None:
+        pass
+
+    def on_saved(self, writer: DatasetWriter, episode: SavedEpisode) -> None:
+        if episode.sources is None:
+            return
+        n = episode.length
+        corrected = episode.sources == "correction"
+        prefs = intervention_preferences(corrected, np.arange(n), np.full(n, episode.index), annotator=self.annotator)
         if prefs:
             writer.add_preferences(prefs)
 

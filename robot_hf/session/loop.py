@@ -51,6 +51,7 @@ def frame_from(observation: Observation, decision: Decision, sent: np.ndarray, r
     frame["observation.state"] = np.asarray(observation["state"], dtype=np.float32)
     frame["action"] = np.asarray(sent, dtype=np.float32)
     frame["task"] = observation["task"]
+    frame["instruction"] = decision.instruction or observation["task"]
     frame["source"] = decision.source
     frame["intervention"] = bool(decision.intervention)
     frame["rlif_reward"] = -1.0 if decision.takeover_onset else 0.0
@@ -96,7 +97,9 @@ class EpisodeLoop:
                  status: StatusLine | None = None, label: str = "episode", on_abort: Callable[[], None] | None = None,
                  max_human_frames: int | None = None):
         self.robot, self.actor, self.writer, self.person = robot, actor, writer, person
-        self.listeners: list[Listener] = [CorrectionsChannel(), *listeners]  # a typed correction is never dropped
+        # A typed correction is never dropped: a session without a corrections channel of its own gets a plain one.
+        own = any(isinstance(listener, CorrectionsChannel) for listener in listeners)
+        self.listeners: list[Listener] = [*([] if own else [CorrectionsChannel()]), *listeners]
         self.seed, self.realtime, self.max_takes, self.reset_time_s = seed, realtime, max_takes_per_episode, reset_time_s
         self.max_steps = max_steps or robot.max_steps
         self.episode_meta = dict(episode_meta or {})
@@ -156,7 +159,7 @@ class EpisodeLoop:
                 decision = self.actor.act(observation)
                 action = decision.action if decision.action is not None else robot.hold_action(observation)
                 sent = robot.send_action(action)
-                events = self.person.get_events() if self.person is not None else {}
+                events = {**decision.events, **(self.person.get_events() if self.person is not None else {})}
                 current.outcome = next((e for e in OUTCOMES if events.get(e)), None)
                 if current.outcome is None and robot.success:
                     current.outcome = EVENT_SUCCESS
@@ -203,7 +206,7 @@ class EpisodeLoop:
         meta = {**self._meta(success), **extra}
         index = self.writer.save_episode(**meta)
         flags = np.array([d.intervention for d in take.decisions], dtype=bool)
-        episode = SavedEpisode(index, len(take.decisions), success, flags)
+        episode = SavedEpisode(index, len(take.decisions), success, flags, np.array([d.source for d in take.decisions]))
         for listener in self.listeners:
             listener.on_saved(self.writer, episode)
         takeovers = len(meta.get("takeover_frames", []))
@@ -213,7 +216,8 @@ class EpisodeLoop:
         result.takeovers += takeovers
         result.stopped = result.stopped or take.outcome in (EVENT_STOP, EVENT_ESTOP)
         result.episodes.append({"index": index, "success": success, "length": episode.length,
-                                **{k: meta[k] for k in ("seed", "takeover_frames", "human_frames") if k in meta}})
+                                **{k: meta[k] for k in ("seed", "takeover_frames", "human_frames", "corrections", "correction_seconds")
+                                   if k in meta}})
         summary = self.timer.summary()
         verdict = "success" if success else {EVENT_ESTOP: "emergency stop", EVENT_STOP: "stopped"}.get(take.outcome, "no success")
         self.status.update(

@@ -122,10 +122,15 @@ def check_robot(features: dict[str, Any], robot, what: str) -> None:
 def build_windows(reader: DatasetReader, config: PolicyConfig, episodes: Sequence[int] | None = None,
                   weights: np.ndarray | None = None, cache: str = "auto") -> WindowDataset:
     keys = config.features.get("camera_keys") or {c: CAMERA_PREFIX + c for c in config.features["cameras"]}
+    extras = None
+    if getattr(config, "motions", None):  # a policy that learns language motions trains on their labels
+        from robot_hf.language.targets import motion_targets
+
+        extras = motion_targets(reader, config.motions)
     return WindowDataset(
         reader, n_obs_steps=config.n_obs_steps, horizon=config.horizon, action_start=config.action_start,
         camera_keys={CAMERA_PREFIX + c: keys[c] for c in config.features["cameras"]}, episodes=episodes, weights=weights,
-        cache=cache,
+        cache=cache, extras=extras,
     )
 
 

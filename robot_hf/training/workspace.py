@@ -114,6 +114,9 @@ class TrainWorkspace:
             return policy.config, policy
         config = policy_config_from(self.cfg.policy)
         config.features = dataset_features(reader, config.cameras, self.cfg.dataset.get("camera_keys"))
+        if hasattr(config, "motions") and not config.motions and self.cfg.get("motions") is not None:
+            # A policy that learns language motions keeps the vocabulary and labelling it was trained with.
+            config.motions = OmegaConf.to_container(self.cfg.motions, resolve=True)
         config.check()
         check_crop(config)
         return config, None

@@ -56,7 +56,9 @@ def test_the_intervener_and_the_baseline_demonstrator_are_the_same_people(tmp_pa
 
     cfg = compose("improve", ["task=lift", "task.cameras=[]", "run.seed=3"])
     site = SimSite(cfg, tmp_path, StatusLine())
-    robot, intervener = site.open_round(2)
+    from robot_hf.feedback.kinds import feedback_kind
+
+    robot, intervener = site.open_round(2, None, feedback_kind(cfg))
     demonstrator = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=site.people(2), operators=4))
     assert intervener.styles == demonstrator.styles and len(set(map(repr, intervener.styles))) == 4
     robot.disconnect()

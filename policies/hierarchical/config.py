@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from policies.config import PolicyConfig
+
+
+@dataclass
+class HierarchicalConfig(PolicyConfig):
+    """A high level that picks a language motion every chunk and a low level (any policy) that acts on it.
+
+    `low` is the low level's own config (a policy config: policy.low=diffusion_unet picks configs/policy/diffusion_unet);
+    its observation window and chunking are the hierarchy's. `motions` is the vocabulary and labelling the policy was
+    trained with (filled from the command's `motions` when training starts).
+    """
+
+    name: str = "hierarchical"
+    low: Any = None
+    motions: dict[str, Any] = field(default_factory=dict)
+    # The high level: an MLP over the observation features and the task's embedding, to a command embedding scored
+    # against the motions' embeddings (YAY Robot); the loss on it is weighted by high_weight.
+    high_hidden: list[int] = field(default_factory=lambda: [256, 256])
+    high_weight: float = 1.0
+    # Low-level loss weight of frames the high level has no target for is unchanged; the low level always trains.
+
+    def __post_init__(self):
+        if isinstance(self.low, dict) and self.low:
+            from policies import config_class
+
+            low = dict(self.low)
+            low["use_language"] = True  # the low level obeys the motion in force
+            low.setdefault("features", {})
+            self.low = low
+            probe = config_class(low["name"]).from_dict(low)
+            self.n_obs_steps, self.horizon, self.n_action_steps = probe.n_obs_steps, probe.horizon, probe.n_action_steps
+            self.cameras = probe.cameras
+
+    def motion_texts(self) -> list[str]:
+        """The vocabulary's texts in order: a task's own motions first, then the vocabulary's (a text once)."""
+        texts: list[str] = []
+        for entry in [*self.motions.get("extra", []), *self.motions.get("vocabulary", [])]:
+            if entry["text"] not in texts:
+                texts.append(entry["text"])
+        return texts
+
+    def low_config(self) -> PolicyConfig:
+        from policies import config_class
+
+        if not isinstance(self.low, dict) or "name" not in self.low:
+            raise ValueError("policy.low must name the low-level policy: policy.low=diffusion_unet (or act, mlp)")
+        low = dict(self.low, features=self.features)
+        return config_class(low["name"]).from_dict(low)
+
+    @property
+    def action_start(self) -> int:
+        return self.low_config().action_start

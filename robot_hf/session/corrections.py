@@ -1,0 +1,108 @@
+"""Language corrections while a hierarchical policy runs: typed lines, hotkeys, or any teleoperator's `correction` event.
+
+The actor lets the policy's high level pick the motion every chunk; a correction resolved to a motion overrides it from
+the next action on (the low level's queue is dropped) and holds for `hold_steps` or until the next correction;
+"continue" hands the choice back. Text the resolver cannot map is refused on the status line with the known motions,
+and never acted on. Typed lines are read on a thread, so the control loop never waits on the keyboard, and are taken
+at the start of a step: the first changed action is the next one the loop sends.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+from robot_hf.interfaces import EVENT_CORRECTION, EVENT_CORRECTION_BY, Observation, Robot
+from robot_hf.session.actors import CORRECTED, POLICY, Decision
+
+log = logging.getLogger(__name__)
+
+CONTINUE = ("continue", "go on", "carry on", "resume", "as you were")
+# Keys for the common motions, typed alone on a line (as in `robot-hf rollout feedback=corrections`).
+HOTKEYS = {"a": "move left", "d": "move right", "w": "move forward", "s": "move backward", "r": "move up", "f": "move down",
+           "q": "rotate left", "e": "rotate right", "o": "open the gripper", "c": "close the gripper", "x": "stop",
+           "": "continue"}
+
+
+class TypedLines:
+    """Lines typed in the terminal, read on a daemon thread; each with the time Enter was pressed."""
+
+    def __init__(self, stream: TextIO | None = None, hotkeys: dict[str, str] | None = None):
+        self.stream = stream if stream is not None else sys.stdin
+        self.hotkeys = dict(HOTKEYS if hotkeys is None else hotkeys)
+        self.lines: queue.Queue[tuple[str, float]] = queue.Queue()
+        self._thread = threading.Thread(target=self._read, name="typed-corrections", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for line in self.stream:
+            text = line.strip()
+            self.lines.put((self.hotkeys.get(text.lower(), text), time.monotonic()))
+
+    def take(self) -> tuple[str, float] | None:
+        try:
+            return self.lines.get_nowait()
+        except queue.Empty:
+            return None
+
+
+class CorrectionsActor:
+    """A hierarchical policy that a person corrects in words."""
+
+    def __init__(self, policy, resolver, hold_steps: int, typed: TypedLines | None = None, who: str = "keyboard"):
+        self.policy, self.resolver, self.hold_steps, self.typed, self.who = policy, resolver, hold_steps, typed, who
+        self.corrections, self.refused, self.latencies_ms, self.note = 0, 0, [], ""
+        self._since: float | None = None
+
+    def start_episode(self, robot: Robot, observation: Observation) -> None:
+        self.policy.reset()
+        self.corrections, self.refused, self.latencies_ms, self.note = 0, 0, [], ""
+
+    def _apply(self, text: str) -> None:
+        if " ".join(text.lower().split()) in CONTINUE:
+            self.policy.command(None)
+            self.note = "continue: the policy picks its motions again"
+            return
+        r = self.resolver.resolve(text)
+        if r.motion is None:
+            self.refused += 1
+            self.note = self.resolver.refusal_line(r)
+            log.warning(self.note)
+            return
+        self.policy.command(r.motion, self.hold_steps)
+        self.corrections += 1
+        self.note = f"correction {r.motion!r} ({r.confidence:.2f})"
+
+    def act(self, observation: Observation) -> Decision:
+        events: dict[str, Any] = {}
+        typed = self.typed.take() if self.typed is not None else None
+        if typed is not None:
+            text, self._since = typed
+            events = {EVENT_CORRECTION: text, EVENT_CORRECTION_BY: self.who}
+            self._apply(text)
+        action = self.policy.select_action(observation)
+        if typed is not None:  # from Enter to the changed action, which the loop sends next
+            self.latencies_ms.append(1000 * (time.monotonic() - self._since))
+        source = CORRECTED if self.policy.override is not None else POLICY
+        return Decision(action, source, instruction=self.policy.current_motion, events=events)
+
+    def after_step(self, events: dict[str, Any], frame: int, observation: Observation) -> None:
+        """A correction from the person's device (or the simulated corrector) acts from the next step on."""
+        text = events.get(EVENT_CORRECTION)
+        if text is not None and events.get(EVENT_CORRECTION_BY) != self.who:
+            self._apply(str(text))
+
+    def status(self) -> str:
+        motion = self.policy.current_motion or "-"
+        held = " (correction)" if self.policy.override is not None else ""
+        return f"motion {motion}{held} | corrections {self.corrections} | {self.note or 'type a correction + Enter'}"
+
+    def episode_info(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"corrections": self.corrections, "refused_corrections": self.refused}
+        if self.latencies_ms:
+            info["correction_latency_ms"] = [round(v, 2) for v in self.latencies_ms]
+        return info
