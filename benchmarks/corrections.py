@@ -1,23 +1,34 @@
-r"""Language corrections benchmark: text-to-motion mapping, response time, and success with on-the-fly corrections.
+r"""Language corrections benchmark: text-to-motion mapping, response time, obedience, success with on-the-fly
+corrections, and learning from corrections over rounds against HG-DAgger and more demos at the same person-seconds.
 
-    MUJOCO_GL=egl python benchmarks/corrections.py --parts mapping latency          # minutes
-    MUJOCO_GL=egl python benchmarks/corrections.py --parts success --tasks lift     # trains a weak hierarchical policy
+    MUJOCO_GL=egl python benchmarks/corrections.py --parts mapping latency           # minutes
+    MUJOCO_GL=egl python benchmarks/corrections.py --parts obedience success         # 3 training seeds, 50 episodes each
+    MUJOCO_GL=egl python benchmarks/corrections.py --parts learning --final-eval-episodes 100
 
 - mapping: the resolver (frozen all-MiniLM-L6-v2 + a head trained on generated paraphrases) on held-out paraphrases
   (a phrasing or sentence frame training never saw) and on held-out nonsense; beside it, raw cosine similarity to the
   motions' own texts (the baseline the head must beat).
 - latency: typed lines fed at random moments into a real-time session at the task's rate; from Enter to the first
   changed action, against one control period.
-- success: a weak hierarchical policy (20 scripted demos, low-dimensional state, MLP low level) on the same held-out
-  seeds autonomously and with the simulated corrector (reaction delay 0.3 s, paraphrases held out from the resolver's
-  training; it sees the scene's ground truth, the expert's plan and the policy's motion in force): success, corrections
-  per episode, and the person's effort in seconds (typing and reaction) and attention (watching).
+- obedience: from states the policy reaches, a motion commanded for one labelling window; does the path go that way?
+- success: a weak hierarchical policy (per training seed) on the same held-out dev seeds autonomously and with the
+  simulated corrector, typing held-out paraphrases (each reaches the robot once typed at 4 characters/s) or pressing
+  hotkeys (0.15 s a stroke, Enter included); reaction 0.3 s. Paired tests against autonomy.
+- learning: 3 rounds of 20 rollouts with the corrector (hotkeys by default) -> fine-tune (high level on the corrections,
+  low level on the corrected frames, demos as the anchor) -> autonomous evaluation; HG-DAgger (take-overs by the
+  simulated intervener) from the same start; each with new demos spending its own person-seconds per round.
+The policy: 50 scripted demos (the demonstrators misjudge the first grasp in 40% of episodes and recover, and wander
+off for a few steps now and then, as people do, so the low level has seen each motion from many states), low-
+dimensional state, end-effector actions (CORRECTIONS_ACTION_SPACE, ee_delta: a motion is a direction of the action, as
+in RT-H), an MLP low level. What the simulated people see: the scene's ground truth, the scripted expert's plan, and the
+policy's motion in force (the corrector), or the task's true progress (the intervener).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -25,6 +36,21 @@ from pathlib import Path
 import numpy as np
 
 os.environ.setdefault("MUJOCO_GL", "egl")
+
+
+ACTION_SPACE = os.environ.get("CORRECTIONS_ACTION_SPACE", "ee_delta")
+
+
+def sim_task(task: str) -> dict:
+    return {"name": task, "object_state": True, "cameras": [], "action_space": ACTION_SPACE}
+
+
+def task_overrides(task: str) -> list[str]:
+    return [f"task={task}", "task.object_state=true", "task.cameras=[]", f"task.action_space={ACTION_SPACE}"]
+
+
+def pretrained(checkpoint: Path) -> Path:
+    return checkpoint / "pretrained_model" if (checkpoint / "pretrained_model").exists() else checkpoint
 
 
 def vocabulary():
@@ -68,10 +94,10 @@ def latency(policy_path: Path, corrections: int = 20) -> list[tuple[str, str]]:
     from sim.robot import SimRobot
 
     _, vocab = vocabulary()
-    robot = SimRobot({"name": "lift", "object_state": True, "cameras": []})
+    robot = SimRobot(sim_task("lift"))
     read_end, write_end = os.pipe()
     typed = TypedLines(stream=os.fdopen(read_end))
-    actor = CorrectionsActor(Policy.from_pretrained(policy_path), MotionResolver(vocab), hold_steps=10, typed=typed)
+    actor = CorrectionsActor(Policy.from_pretrained(pretrained(policy_path)), MotionResolver(vocab), hold_steps=10, typed=typed)
     writer_out = os.fdopen(write_end, "w")
     rng = np.random.default_rng(0)
 
@@ -96,21 +122,76 @@ def latency(policy_path: Path, corrections: int = 20) -> list[tuple[str, str]]:
             ("max", f"{lat.max():.1f} ms"), ("within one control period", f"{100 * np.mean(lat <= period):.0f}%")]
 
 
-def prepare(out: Path, task: str, demos: int, steps: int, seed: int) -> tuple[Path, Path]:
+def obedience(task: str, policy_path: Path, trials: int = 60, seed: int = 0, expert: bool = False) -> list[tuple[str, str]]:
+    """Does the low level do what it is told? From states the policy reaches on its own, command a motion for one
+    labelling window and name the end effector's path over it with the labeller. The motion: a random one, or
+    (expert=True) the one the simulated corrector would say there."""
+    from policies.base import Policy
+    from robot_hf.evaluation.protocol import SEED_RANGES
+    from robot_hf.language.motions import compatible, describe
+    from sim.robot import SimRobot
+
+    cfg, vocab = vocabulary()
+    from robot_hf.feedback.config import CorrectorConfig
+    from robot_hf.feedback.corrector import SimulatedCorrector
+
+    robot = SimRobot(sim_task(task))
+    policy = Policy.from_pretrained(pretrained(policy_path))
+    rng = np.random.default_rng(seed)
+    corrector = SimulatedCorrector(robot, policy, cfg, CorrectorConfig(), seed=seed)
+    obeyed, exact, per_kind = [], [], {}
+    for k in range(trials):
+        observation = robot.reset(seed=SEED_RANGES["dev_final"].start + 500 + k)
+        policy.reset()
+        corrector.start_episode()
+        for _ in range(int(rng.integers(2, 12))):
+            robot.send_action(policy.select_action(observation))
+            observation = robot.get_observation()
+        motion = corrector.intended() if expert else vocab.texts[int(rng.integers(len(vocab.texts)))]
+        policy.command(motion, cfg.window)
+
+        def pose():
+            p = robot.info["privileged"]
+            return np.array([*p["ee_pos"], p["ee_yaw"], p["joints"][-1]])
+
+        start = pose()
+        for _ in range(cfg.window):
+            robot.send_action(policy.select_action(observation))
+            observation = robot.get_observation()
+        delta = pose() - start
+        delta[3] = (delta[3] + np.pi) % (2 * np.pi) - np.pi
+        did = describe(delta, start[4] < cfg.holding_below, vocab, cfg)
+        obeyed.append(compatible(did, motion, vocab))
+        exact.append(did == motion)
+        kind = "gripper" if "gripper" in motion else "stop" if motion == "stop" else "rotate" if "rotate" in motion else "move"
+        per_kind.setdefault(kind, []).append(obeyed[-1])
+    robot.disconnect()
+    rows = [(f"commands ({'the corrector' if expert else 'random'} motion, one window)", str(trials)), ("path points the commanded way", f"{100 * np.mean(obeyed):.0f}%"),
+            ("path names exactly the commanded motion", f"{100 * np.mean(exact):.0f}%")]
+    return rows + [(f"  {kind}", f"{100 * np.mean(v):.0f}% of {len(v)}") for kind, v in sorted(per_kind.items())]
+
+
+def prepare(task: str, args, seed: int) -> tuple[Path, Path]:
+    """The demos (shared by the training seeds) and the weak hierarchical policy of training seed `seed` (cached)."""
     from robot_hf.cli.main import main as cli
 
-    low = [f"task={task}", "task.object_state=true", "task.cameras=[]"]
-    data, run = out / task / "demos", out / task / f"seed_{seed}"
+    data, run = args.out / task / "demos", args.out / task / f"seed_{seed}" / "base"
     if not (data / "meta/info.json").exists():
-        assert cli(["record", *low, f"dataset.num_episodes={demos}", f"dataset.root={data}"]) == 0
+        assert cli(["record", *task_overrides(task), f"dataset.num_episodes={args.demos}", f"teleop.miss_prob={args.miss_prob}",
+                    f"teleop.play_prob={args.play_prob}", f"dataset.root={data}"]) == 0
     if not (run / "checkpoints/last.txt").exists():
-        assert cli(["train", *low, "policy=hierarchical", "policy.low=mlp", "policy.cameras=[]", f"dataset.root={data}",
-                    f"train.steps={steps}", "train.eval_every=0", "train.eval_final=false", f"train.save_every={steps}",
-                    f"run.seed={seed}", f"run.dir={run}"]) == 0
-    return data, run / "checkpoints" / (run / "checkpoints/last.txt").read_text().strip() / "pretrained_model"
+        assert cli(["train", *task_overrides(task), "policy=hierarchical", f"policy.low={args.low}", "policy.cameras=[]",
+                    f"dataset.root={data}", f"train.steps={args.steps}", "train.eval_every=0", "train.eval_final=false",
+                    f"train.save_every={args.steps}", f"run.seed={seed}", f"run.dir={run}"]) == 0
+    return data, run / "checkpoints" / (run / "checkpoints/last.txt").read_text().strip()
 
 
-def success(task: str, policy_path: Path, episodes: int, out: Path) -> list[tuple[str, str]]:
+ARMS = {"autonomous": None, "typed corrections": ["feedback.corrector.input=typed"],
+        "hotkey corrections": ["feedback.corrector.input=keys"]}
+
+
+def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict | None = None, seed: int = 0) -> list[dict]:
+    """Each arm on the same held-out dev seeds: autonomous, and with the simulated corrector (people's draws: `seed`)."""
     from policies.base import Policy
     from robot_hf.config.compose import compose
     from robot_hf.dataset import DatasetWriter, build_features
@@ -119,62 +200,141 @@ def success(task: str, policy_path: Path, episodes: int, out: Path) -> list[tupl
     from robot_hf.session import PolicyActor, run_session
     from sim.robot import SimRobot
 
-    cfg = compose("rollout", [f"task={task}", "task.object_state=true", "task.cameras=[]", "feedback=corrections"])
-    seed = SEED_RANGES["dev_final"].start
+    first = SEED_RANGES["dev_final"].start
     rows = []
-    for arm in ("autonomous", "with corrections"):
-        robot = SimRobot({"name": task, "object_state": True, "cameras": []})
-        policy = Policy.from_pretrained(policy_path)
+    for arm, overrides in (arms or ARMS).items():
+        cfg = compose("rollout", [*task_overrides(task), "feedback=corrections", *(overrides or [])])
+        robot = SimRobot(sim_task(task))
+        policy = Policy.from_pretrained(pretrained(policy_path))
         kind = feedback_kind(cfg)
-        person = kind.person(cfg, robot, policy, seed=0) if arm != "autonomous" else None
+        person = kind.person(cfg, robot, policy, seed=seed) if overrides is not None else None
         actor = kind.actor(cfg, policy, person, robot) if person else PolicyActor(policy)
-        root = out / task / f"sessions_{arm.replace(' ', '_')}"
+        root = out / f"sessions_{arm.replace(' ', '_')}"
+        shutil.rmtree(root, ignore_errors=True)  # each run scores its own episodes
         features = build_features(robot.camera_shapes, robot.state_names, robot.action_names)
         with DatasetWriter.create(root, robot.fps, features) as writer:
             result = run_session(robot, actor, writer, episodes, person=person,
-                                 listeners=kind.listeners(cfg, person) if person else (), seed=seed)
-        n = len(result.saved)
-        said = sum(ep.get("corrections", 0) for ep in result.episodes)
-        typing = sum(ep.get("correction_seconds", 0.0) for ep in result.episodes)
-        rows.append((arm, f"{100 * result.success_rate:.0f}% of {n}", f"{said / n:.1f}", f"{typing:.0f}", f"{result.watching_s:.0f}"))
+                                 listeners=kind.listeners(cfg, person) if person else (), seed=first)
         robot.disconnect()
+        n = len(result.saved)
+        rows.append({"arm": arm, "success": result.success_rate, "episodes": n, "seed_range": "dev_final",
+                     "outcomes": [bool(ep.get("success")) for ep in result.episodes],
+                     "corrections_per_episode": sum(ep.get("corrections", 0) for ep in result.episodes) / n,
+                     "person_s_per_episode": sum(ep.get("correction_seconds", 0.0) for ep in result.episodes) / n,
+                     "watching_s_per_episode": result.watching_s / n})
     return rows
+
+
+def success_tables(args, console) -> None:
+    """Per training seed, then pooled over (training seed, evaluation seed) pairs with paired tests against autonomy."""
+    import numpy as np
+    from rich.table import Table
+
+    from robot_hf.evaluation.protocol import compare, write_results
+
+    for task in args.tasks:
+        pooled: dict[str, list[bool]] = {}
+        table = Table("training seed", "arm", "success", "corrections / episode", "person-s / episode (reaction + typing)",
+                      "attention-s / episode (watching)",
+                      title=f"{task}: weak hierarchical policy ({args.low} low level, {args.demos} demos), "
+                            f"{args.episodes} held-out dev seeds each")
+        for seed in args.train_seeds:
+            _, policy = prepare(task, args, seed)
+            rows = success(task, policy, args.episodes, args.out / task / f"seed_{seed}", seed=seed)
+            write_results(args.out / task / f"seed_{seed}" / "on_the_fly.json", rows)
+            for r in rows:
+                table.add_row(str(seed), r["arm"], f"{100 * r['success']:.0f}% of {r['episodes']}",
+                              f"{r['corrections_per_episode']:.1f}", f"{r['person_s_per_episode']:.1f}",
+                              f"{r['watching_s_per_episode']:.1f}")
+                pooled.setdefault(r["arm"], []).extend(r["outcomes"])
+        console.print(table)
+        auto = np.array(pooled.pop("autonomous"))
+        for arm, outcomes in pooled.items():
+            print(f"{task} [dev seeds, {len(args.train_seeds)} training seed(s)] "
+                  + compare(arm, np.array(outcomes), "autonomous", auto))
+
+
+def learning(args, console) -> None:
+    """3 rounds of learning from corrections against HG-DAgger, each with its more-demos baseline at the same
+    person-seconds (the interventions benchmark's rounds and final paired evaluation, on a hierarchical policy)."""
+    import interventions
+    from rich.table import Table
+
+    args.images, args.methods, args.no_baseline = False, ["corrections", "hg_dagger"], False
+    interventions.NAMES.setdefault("corrections", "corrections")
+    overrides = {"corrections": [f"feedback.corrector.input={args.input}"], "hg_dagger": []}
+    for task in args.tasks:
+        table = Table("training seed", "arm", "round", "success (95% CI)", "corrections / rollout episode", "take-overs",
+                      "human frames", "person-s", "attention-s",
+                      title=f"{task}: learning rounds, autonomous success on {args.eval_episodes} held-out dev seeds")
+        for seed in args.train_seeds:
+            data, base = prepare(task, args, seed)
+            for method in args.methods:
+                result = interventions.improve(task, method, True, data, base, args.out, args, overrides[method], "", seed)
+                for arm, rows in ((method, result["rounds"]), (f"more demos ({method}'s person-s)", result["baseline"])):
+                    for r in rows:
+                        lo, hi = r["ci95"]
+                        table.add_row(str(seed), arm, str(r["round"]), f"{100 * r['success']:.0f} ({100 * lo:.0f}-{100 * hi:.0f})",
+                                      f"{r.get('corrections_per_episode', 0):.1f}", str(r.get("takeovers", 0)),
+                                      str(r["human_frames"]), f"{r.get('person_seconds', 0):.0f}",
+                                      f"{r.get('attention_seconds', 0):.0f}")
+        console.print(table)
+    if args.final_eval_episodes:
+        interventions.final_table(args, console)
 
 
 def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--parts", nargs="+", default=["mapping", "latency", "success"], choices=["mapping", "latency", "success"])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parts = ["mapping", "latency", "obedience", "success", "learning"]
+    parser.add_argument("--parts", nargs="+", default=parts, choices=parts)
     parser.add_argument("--tasks", nargs="+", default=["lift"])
-    parser.add_argument("--demos", type=int, default=20)
+    parser.add_argument("--train-seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--demos", type=int, default=50)
     parser.add_argument("--steps", type=int, default=3000)
-    parser.add_argument("--episodes", type=int, default=50)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--low", default="mlp", help="the hierarchical policy's low level (policy.low)")
+    parser.add_argument("--episodes", type=int, default=50, help="episodes per arm in the on-the-fly success part")
+    parser.add_argument("--miss-prob", type=float, default=0.4,
+                        help="the demonstrators' chance per episode to misjudge the first grasp and recover (teleop.miss_prob)")
+    parser.add_argument("--play-prob", type=float, default=0.05,
+                        help="the demonstrators' chance per step to wander off a few steps and resume (teleop.play_prob)")
+    parser.add_argument("--input", choices=["typed", "keys"], default="keys", help="how the corrector says it while learning")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--episodes-per-round", type=int, default=20)
+    parser.add_argument("--eval-episodes", type=int, default=50)
+    parser.add_argument("--finetune-steps", type=int, default=1000)
+    parser.add_argument("--finetune-lr", type=float, default=1e-4)
+    parser.add_argument("--final-eval-episodes", type=int, default=0)
+    parser.add_argument("--final-seeds", choices=["dev_final", "test"], default="dev_final")
+    parser.add_argument("--ledger", type=Path, default=Path("benchmarks/results/test_seed_reads.json"))
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/corrections"))
     args = parser.parse_args()
-    console = Console()
+    args.action_space = ACTION_SPACE
+    console = Console(width=200)
     if "mapping" in args.parts:
         table = Table("free text -> motion", "value", title="mapping")
         for row in mapping():
             table.add_row(*row)
         console.print(table)
-    for task in args.tasks:
-        if not {"latency", "success"} & set(args.parts):
-            break
-        _, policy = prepare(args.out, task, args.demos, args.steps, args.seed)
-        if "latency" in args.parts and task == args.tasks[0]:
-            table = Table("response", "value", title=f"typed correction -> changed action (real time, {task})")
+    first = args.tasks[0]
+    if {"latency", "obedience"} & set(args.parts):
+        _, policy = prepare(first, args, args.train_seeds[0])
+        if "latency" in args.parts:
+            table = Table("response", "value", title=f"typed correction -> changed action (real time, {first})")
             for row in latency(policy):
                 table.add_row(*row)
             console.print(table)
-        if "success" in args.parts:
-            table = Table("arm", "success", "corrections / episode", "person-s (typing + reaction)", "attention-s (watching)",
-                          title=f"{task}: weak hierarchical policy, {args.episodes} held-out dev seeds")
-            for row in success(task, policy, args.episodes, args.out):
+        if "obedience" in args.parts:
+            table = Table("low level", "value", title=f"{first}: does the low level follow a commanded motion?")
+            for row in obedience(first, policy) + obedience(first, policy, expert=True):
                 table.add_row(*row)
             console.print(table)
+    if "success" in args.parts:
+        success_tables(args, console)
+    if "learning" in args.parts:
+        learning(args, console)
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ def final_evaluation(task_dir: Path, task: str, episodes: int, images: bool, act
         arms.setdefault("start (round 0)", (r["rounds"][0]["checkpoint"], effort(r["rounds"][:1])))
         arms[result.parent.name] = (r["rounds"][-1]["checkpoint"], effort(r["rounds"]))
         if r["baseline"]:
-            arms[f"more demos (frames of {result.parent.name})"] = (r["baseline"][-1]["checkpoint"], effort(r["baseline"]))
+            arms[f"more demos (effort of {result.parent.name})"] = (r["baseline"][-1]["checkpoint"], effort(r["baseline"]))
     if not arms:
         raise SystemExit(f"no finished arms under {task_dir} (improve.json): run the benchmark without --only-final first")
     task_cfg = {"name": task, "image_height": IMAGE, "image_width": IMAGE} if images else {"name": task, "object_state": True, "cameras": []}
@@ -144,7 +144,7 @@ def paired_claims(rows: list[dict]) -> list[str]:
     for row in rows[1:]:
         if row["arm"].startswith("more demos"):
             continue
-        own = by_name.get(f"more demos (frames of {row['arm']})")
+        own = by_name.get(f"more demos (effort of {row['arm']})")
         for other in (start, own) if own else (start,):
             lines.append(compare(row["arm"], np.array(row["outcomes"]), other["arm"], np.array(other["outcomes"])))
     return lines
@@ -268,7 +268,7 @@ def final_table(args, console) -> None:
             start = rows[0]["success"]
             table = Table(title=f"{task}, training seed {seed}: last checkpoints on {args.final_eval_episodes} seeds of the "
                                 f"{args.final_seeds} range, common policy noise")
-            for col in ("arm", "human frames", "person-s driving", "person-s watching", "success (95% CI)", "mean max progress",
+            for col in ("arm", "human frames", "person-s driving or typing", "person-s watching", "success (95% CI)", "mean max progress",
                         "gain (points)", "points per 1000 human frames"):
                 table.add_column(col)
             for r in rows:

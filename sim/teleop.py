@@ -9,7 +9,7 @@ simulation publishes, as a person reads the scene with their eyes.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,10 @@ class ScriptedTeleopConfig:
     clean: bool = False
     # A take that has not succeeded by the time limit is re-recorded, as a person would.
     rerecord_failures: bool = True
+    # Chance per episode that the operator misjudges the first grasp and tries again (demonstrations with recoveries).
+    miss_prob: float = 0.0
+    # Chance per step that the operator wanders off for a few steps and resumes from there (play-like coverage).
+    play_prob: float = 0.0
 
 
 def operator_styles(seed: int, count: int) -> list[OperatorStyle]:
@@ -48,6 +52,8 @@ class SimulatedTeleoperator:
         self.config = config or ScriptedTeleopConfig()
         self.styles = ([OperatorStyle()] * max(1, self.config.operators) if self.config.clean
                        else operator_styles(self.config.seed, self.config.operators))
+        if self.config.miss_prob or self.config.play_prob:
+            self.styles = [replace(s, miss_prob=self.config.miss_prob, play_prob=self.config.play_prob) for s in self.styles]
         self.expert_class = load_expert_class(robot.env.config.name)
         self.episode = -1
         self.expert = None

@@ -46,6 +46,14 @@ class HierarchicalPolicy(Policy):
         self.override: str | None = None
         self.hold = 0
         self.current: list[str] | None = None
+        # A correction that does not name the gripper leaves it as it was ("move left" is not "move left and let go"):
+        # the gripper's action dimensions keep their value from before the correction.
+        names = config.features.get("action_names", [])
+        self.gripper_dims = [i for i, n in enumerate(names) if "gripper" in str(n).lower()]
+        entries = [*config.motions.get("extra", []), *config.motions.get("vocabulary", [])]
+        self.grip_motions = {e["text"] for e in entries if "gripper" in e}
+        self.last_action: np.ndarray | None = None
+        self.kept_gripper: np.ndarray | None = None
 
     # ---- the high level ----------------------------------------------------------------------------------------
     def motion_logits(self, batch: dict[str, Any], goals: list[str]) -> torch.Tensor:
@@ -76,6 +84,7 @@ class HierarchicalPolicy(Policy):
         super().reset()
         self.low.reset()
         self.override, self.hold, self.current = None, 0, None
+        self.last_action = self.kept_gripper = None
 
     def command(self, motion: str | None, hold_steps: int = 0) -> None:
         """A person's correction: act on `motion` from the next action on, for hold_steps (0: until the next command);
@@ -84,6 +93,8 @@ class HierarchicalPolicy(Policy):
             raise ValueError(f"{motion!r} is not a motion of this policy; its motions: {self.texts}")
         self.override, self.hold = motion, (hold_steps if motion is not None else 0)
         self.low._action_queue.clear()
+        keep = motion is not None and motion not in self.grip_motions and self.last_action is not None
+        self.kept_gripper = self.last_action[..., self.gripper_dims].copy() if keep else None
 
     @property
     def current_motion(self) -> str | None:
@@ -98,6 +109,10 @@ class HierarchicalPolicy(Policy):
             self.current = [self.override] * n if self.override is not None else \
                 [self.texts[int(k)] for k in self.motion_logits(batch, batch["task"]).argmax(-1)]
         action = self.low.select_action({**observation, "task": self.current[0] if single else list(self.current)})
+        if self.override is not None and self.kept_gripper is not None:
+            action = action.copy()
+            action[..., self.gripper_dims] = self.kept_gripper
+        self.last_action = action
         if self.override is not None and self.hold > 0:
             self.hold -= 1
             if self.hold == 0:  # the correction has run its time: the high level chooses again now

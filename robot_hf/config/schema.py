@@ -168,7 +168,8 @@ class ImproveCommand:
     eval_episodes: int = 50
     finetune_steps: int = 1000
     finetune_lr: float = 1e-4
-    # Also run the baseline (in simulation): the same human frames per round spent on new full demonstrations.
+    # Also run the baseline (in simulation): the same person-seconds per round (frames driven, corrections said) spent on
+    # new full demonstrations.
     baseline: bool = True
     # Where each round's policy is evaluated: "auto" where the rollouts run (sim: vectorised envs; an arm: the person
     # marks outcomes), or "sim" to evaluate an arm's policy in the task's simulation, its sim twin.

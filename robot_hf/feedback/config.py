@@ -61,11 +61,20 @@ class ClassWeights:
 class CorrectorConfig:
     """The simulated person who corrects a hierarchical policy in words (robot_hf/feedback/corrector.py)."""
 
-    reaction_delay_steps: int = 3
+    # The intervener's reaction time: the same person corrects and takes over.
+    reaction_delay_steps: int = 2
     # The chance a correction names a wrong motion.
     error_rate: float = 0.0
     max_corrections: int = 12
+    # How the person says it: "typed" (a held-out paraphrase, which reaches the robot only once typed, at chars_per_s,
+    # while the robot goes on) or "keys" (the motion's hotkeys, "wa" + Enter for "move forward and left"; key_s a stroke).
+    input: str = "typed"
     chars_per_s: float = 4.0
+    key_s: float = 0.15
+
+    def __post_init__(self):
+        if self.input not in ("typed", "keys"):
+            raise ValueError(f"feedback.corrector.input must be typed or keys, got {self.input!r}")
 
 
 @dataclass

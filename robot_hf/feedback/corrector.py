@@ -2,22 +2,26 @@
 
 It watches the policy's motion in force against the motion the expert would take from the scene (what the expert's
 plan says: its next goal and gripper, seen as a displacement over one labelling window and named by the labeller's
-rule), and when they differ for longer than its reaction delay it types the expert's motion, as a paraphrase held
-out from the resolver's training; with probability `error_rate` it names a wrong motion instead. It sees what the
-intervener sees: the scene's ground truth, the expert's plan, and the motion the policy is on.
-Effort: each correction costs the reaction delay plus the typing time of its text.
+rule), and when they point different ways (an axis opposite, no axis in common, the gripper not as it should be) for
+longer than its reaction delay it says the expert's motion: typed, as a paraphrase held out from the resolver's
+training, which reaches the robot only when the last character is typed (the robot goes on meanwhile, and nothing else
+is said until then); or with hotkeys (one key, or two for a two-axis move, then Enter). With probability `error_rate` it names a
+wrong motion instead. It sees what the intervener sees: the scene's ground truth, the expert's plan, and the motion
+the policy is on. Effort: each correction costs the reaction delay plus the typing (or keying) time.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from robot_hf.feedback.config import CorrectorConfig
 from robot_hf.interfaces import EVENT_CORRECTION, EVENT_CORRECTION_BY
-from robot_hf.language.motions import MotionsConfig, Vocabulary, describe
+from robot_hf.language.motions import MotionsConfig, Vocabulary, compatible, describe
 from robot_hf.language.paraphrases import sample_phrase
+from robot_hf.session.corrections import hotkeys_for
 
 WHO = "simulated corrector"
 
@@ -46,6 +50,8 @@ class SimulatedCorrector:
         style = self.styles[self.episode % len(self.styles)] if self.styles else None
         self.expert = self.expert_class(self.robot.env, style=style, seed=self.seed * 7919 + self.episode)
         self.disagree, self.corrections, self.seconds, self.wrong = 0, 0, 0.0, 0
+        self.seen: str | None = None  # the motion the person has seen wanted while the policy does otherwise
+        self.typing: tuple[str, int] | None = None  # the text being typed and the steps until Enter
 
     def get_action(self, observation: dict[str, Any]) -> None:
         return None
@@ -63,8 +69,9 @@ class SimulatedCorrector:
         return {"correction_seconds": round(self.seconds, 2), "wrong_corrections": self.wrong}
 
     # ---- watching --------------------------------------------------------------------------------------------------
-    def intended(self) -> str:
-        """The motion the expert would take now: its plan's next goal over one labelling window."""
+    def intended(self, max_axes: int | None = None) -> str:
+        """The motion the expert would take now: its plan's next goal over one labelling window (named with at most
+        `max_axes` axes, the largest first)."""
         info = self.robot.info
         p = info["privileged"]
         phase = self.expert.watch(info)
@@ -76,27 +83,49 @@ class SimulatedCorrector:
             move *= reach / dist
         dyaw = float((phase.goal[3] - ee[3] + np.pi) % (2 * np.pi) - np.pi)
         grip = float(p["joints"][-1])
-        delta = np.array([*move, dyaw, phase.gripper - grip])
-        return describe(delta, grip < self.motions.holding_below, self.vocab, self.motions)
+        closed, want_closed = grip < self.motions.holding_below, phase.gripper < self.motions.holding_below
+        # The gripper is named when it should change state (open while it should close on the part, or the reverse),
+        # not while it is still travelling to where it already should be.
+        gripper = 0.0 if closed == want_closed else (-1.0 if want_closed else 1.0) * 2 * self.motions.gripper
+        delta = np.array([*move, dyaw, gripper])
+        cfg = self.motions if max_axes is None else replace(self.motions, max_axes=max_axes)
+        return describe(delta, closed, self.vocab, cfg)
 
     def get_events(self) -> dict[str, Any]:
-        if self.robot.done or self.robot.info.get("success") or self.corrections >= self.cfg.max_corrections:
+        if self.robot.done or self.robot.info.get("success"):
+            return {}
+        if self.typing is not None:  # still typing: the robot goes on with what it was doing
+            text, left = self.typing
+            self.typing = (text, left - 1) if left > 1 else None
+            return {} if left > 1 else {EVENT_CORRECTION: text, EVENT_CORRECTION_BY: WHO}
+        if self.corrections >= self.cfg.max_corrections:
             return {}
         want = self.intended()
         have = self.policy.current_motion
-        if have is None or have == want:
-            self.disagree = 0
+        if have is None or compatible(have, want, self.vocab):  # on the way: a person lets it be
+            self.disagree, self.seen = 0, None
             return {}
-        self.disagree += 1
+        # A person reacts to what stays wrong for their reaction time, not to a motion that flickers past.
+        self.disagree = self.disagree + 1 if want == self.seen else 1
+        self.seen = want
         if self.disagree <= self.cfg.reaction_delay_steps:
             return {}
-        self.disagree = 0
+        self.disagree, self.seen = 0, None
         motion = want
         if self.cfg.error_rate and self.rng.random() < self.cfg.error_rate:
             others = [t for t in self.vocab.texts if t != want]
             motion = others[int(self.rng.integers(len(others)))]
             self.wrong += 1
-        text = sample_phrase(self.by_text[motion], self.rng, "heldout")
+        keys = hotkeys_for(motion) if self.cfg.input == "keys" else None  # a task's own motions have no keys: typed
+        if keys is not None:
+            text, saying = motion, (len(keys) + 1) * self.cfg.key_s  # the keys and Enter
+        else:
+            text = sample_phrase(self.by_text[motion], self.rng, "heldout")
+            saying = len(text) / self.cfg.chars_per_s
         self.corrections += 1
-        self.seconds += self.cfg.reaction_delay_steps / self.robot.fps + len(text) / self.cfg.chars_per_s
+        self.seconds += self.cfg.reaction_delay_steps / self.robot.fps + saying
+        steps = round(saying * self.robot.fps)
+        if steps > 0:
+            self.typing = (text, steps)
+            return {}
         return {EVENT_CORRECTION: text, EVENT_CORRECTION_BY: WHO}

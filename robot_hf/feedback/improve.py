@@ -1,5 +1,5 @@
-"""Improvement rounds: rollouts with take-overs -> learn (HG-DAgger or Sirius) -> evaluate, with a
-baseline that spends the same human frames on new full demonstrations instead.
+"""Improvement rounds: rollouts with a person's feedback (take-overs, corrections) -> learn (HG-DAgger, Sirius, from
+corrections) -> evaluate, with a baseline that spends the same person-seconds on new full demonstrations instead.
 
 Each round fine-tunes the previous round's policy on the aggregated dataset (demos + every round's
 rollouts) with the learner's per-frame weights. Evaluations use the same seeds every round, never
@@ -49,9 +49,10 @@ class RoundResult:
     # take over (attention; none for the more-demos baseline, where nobody watches a policy).
     person_seconds: float = 0.0
     attention_seconds: float = 0.0
-    # Language corrections given in the round's rollouts (their typing time is in person_seconds).
+    # Language corrections given in the round's rollouts; their reaction and typing time, also in person_seconds.
     corrections: int = 0
     corrections_per_episode: float = 0.0
+    correction_seconds: float = 0.0
 
 
 @dataclass
@@ -211,7 +212,8 @@ class Improver:
                                      class_weights=per_class, checkpoint=str(current),
                                      person_seconds=round(stats.driving_s + typing, 1),
                                      attention_seconds=round(stats.watching_s, 1), corrections=corrections,
-                                     corrections_per_episode=corrections / max(1, len(stats.saved))))
+                                     corrections_per_episode=corrections / max(1, len(stats.saved)),
+                                     correction_seconds=round(typing, 1)))
             self._save_progress(rounds, progress["baseline"])
         baseline = []
         if imp.baseline and self.site.has_sim:
@@ -227,10 +229,12 @@ class Improver:
         return result
 
     def _baseline(self, rounds: list[RoundResult], done: list[RoundResult]) -> list[RoundResult]:
-        """The same human frames each round as the learner's, spent on new demonstrations from the simulated teleoperator.
+        """The same person-seconds each round as the learner's, spent on new demonstrations from the simulated
+        teleoperator: its frames driven, plus as many frames as its corrections took seconds to say (a demo frame costs
+        1/fps s of driving).
 
         Never over the budget: the demonstration that would pass it is cut where the budget runs out (a person told
-        "you have N more frames" stops there), so both arms spend exactly the same frames. Resumes after `done`.
+        "you have N more frames" stops there), so both arms spend the same effort. Resumes after `done`.
         """
         from sim.teleop import ScriptedTeleopConfig, SimulatedTeleoperator
 
@@ -239,8 +243,8 @@ class Improver:
         self._trim(data, len(results) - 1)
         current, cumulative = Path(results[-1].checkpoint), results[-1].cumulative_human_frames
         for r in range(len(results), len(rounds)):
-            budget = rounds[r].human_frames
             robot = self.site.robot()
+            budget = rounds[r].human_frames + int(rounds[r].correction_seconds * robot.fps)
             teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=self.site.people(r),
                                                                        operators=max(1, self.cfg.feedback.intervener.operators)))
             with DatasetWriter.open(data) as writer:  # demonstrations (re-recorded takes too) until the budget is spent

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 def write_report(result, run_dir: Path) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    arms = [(result.method, result.rounds)] + ([("more demos (same human frames)", result.baseline)] if result.baseline else [])
+    arms = [(result.method, result.rounds)] + ([("more demos (same person-seconds)", result.baseline)] if result.baseline else [])
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for name, rows in arms:
@@ -49,15 +49,17 @@ def write_report(result, run_dir: Path) -> Path:
     lines = [f"# Improvement with {result.method} on {result.task}", "",
              "Success is measured on the same held-out seeds after every round.", "",
              ("| arm | round | success | 95% CI | mean max progress | human frames (round) | human frames (total) | "
-              "person-s driving (round) | person-s watching (round) | take-overs | rollout success |"),
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "person-s driving or typing (round) | person-s watching (round) | take-overs | corrections / episode | "
+              "rollout success |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, rows in arms:
         for r in rows:
             rollout = f"{100 * r.rollout_success:.0f}%" if r.rollout_success is not None else "-"
             progress = f"{r.progress:.2f}" if r.progress is not None else "-"
+            said = f"{r.corrections_per_episode:.1f}" if r.corrections else "-"
             lines.append(f"| {name} | {r.round} | {100 * r.success:.1f}% | {100 * r.ci95[0]:.0f}-{100 * r.ci95[1]:.0f}% | {progress} | "
                          f"{r.human_frames} | {r.cumulative_human_frames} | {r.person_seconds:.1f} | {r.attention_seconds:.1f} | "
-                         f"{r.takeovers or '-'} | {rollout} |")
+                         f"{r.takeovers or '-'} | {said} | {rollout} |")
     first, last = result.rounds[0], result.rounds[-1]
     lines += ["", f"Change over {len(result.rounds) - 1} round(s): {100 * (last.success - first.success):+.1f} percentage points "
               f"for {result.method}" + (f", {100 * (result.baseline[-1].success - first.success):+.1f} for more demos" if result.baseline else "") + ".",

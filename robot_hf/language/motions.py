@@ -70,10 +70,12 @@ class MotionsConfig:
     # Where the end effector comes from: auto (the SO-101 sim twin's forward kinematics when the state holds its joints,
     # else Cartesian state names), so101, or a map from axes to state names ({x: x.pos, y: -y.pos}; '-' flips an axis).
     end_effector: Any = "auto"
-    # The gripper is holding below this jaw angle (rad).
-    holding_below: float = 0.3
-    # A correction holds for this long (s) unless another one or "continue" comes first.
-    hold_s: float = 2.0
+    # The gripper counts as closed (holding) below this jaw angle (rad): the SO-101 sim opens at 1.2 (a policy's open
+    # jaw often stops near 1.0) and holds a Lift cube at about 0.72.
+    holding_below: float = 0.85
+    # A correction holds for this long (s) unless another one or "continue" comes first. On Lift with a person's
+    # reaction and keying lag, 1 s gained more than 2 s (it overshoots) and 0.5 s (it ends before it has done its work).
+    hold_s: float = 1.0
 
 
 STOP = "stop"
@@ -133,6 +135,24 @@ def displacement_signs(delta: np.ndarray, cfg: MotionsConfig) -> dict[str, int]:
     if abs(ratio["yaw"]) >= 1:
         return {"yaw": int(np.sign(ratio["yaw"]))}
     return {}
+
+
+def signature_vector(text: str, vocab: Vocabulary) -> dict[str, int]:
+    motion = next(m for m in vocab.motions if m.text == text)
+    return dict(motion.signature)
+
+
+def compatible(a: str, b: str, vocab: Vocabulary) -> bool:
+    """Whether two motions point the same way: no axis opposite, the gripper the same, and a moving axis in common
+    (or both still). "move right and down" is on the way to "move down"; "move left" is not."""
+    if a == b:
+        return True
+    sa, sb = signature_vector(a, vocab), signature_vector(b, vocab)
+    if sa.get("gripper") != sb.get("gripper"):
+        return False
+    if any(sa[k] != sb[k] for k in sa.keys() & sb.keys()):
+        return False
+    return bool(sa.keys() & sb.keys()) or (not sa and not sb)
 
 
 def describe(delta: np.ndarray, holding: bool, vocab: Vocabulary, cfg: MotionsConfig) -> str:

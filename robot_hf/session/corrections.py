@@ -22,10 +22,36 @@ from robot_hf.session.actors import CORRECTED, POLICY, Decision
 log = logging.getLogger(__name__)
 
 CONTINUE = ("continue", "go on", "carry on", "resume", "as you were")
-# Keys for the common motions, typed alone on a line (as in `robot-hf rollout feedback=corrections`).
+# Keys for the common motions, typed alone on a line (as in `robot-hf rollout feedback=corrections`); two movement keys
+# on one line combine ("wa": move forward and left).
 HOTKEYS = {"a": "move left", "d": "move right", "w": "move forward", "s": "move backward", "r": "move up", "f": "move down",
            "q": "rotate left", "e": "rotate right", "o": "open the gripper", "c": "close the gripper", "x": "stop",
            "": "continue"}
+AXIS_WORDS = ("forward", "backward", "left", "right", "up", "down")  # x, y, z: the order of a two-axis motion's words
+
+
+def hotkey_text(line: str, hotkeys: dict[str, str] = HOTKEYS) -> str | None:
+    """The motion a line of hotkeys names: one key ("a": move left) or two moves on different axes ("wa": move forward
+    and left); None when the line is not hotkeys (it is then read as text)."""
+    keys = line.strip().lower()
+    if keys in hotkeys:
+        return hotkeys[keys]
+    words = [hotkeys.get(k, "").removeprefix("move ") for k in keys]
+    if len(keys) != 2 or not all(w in AXIS_WORDS for w in words):
+        return None
+    first, second = sorted(words, key=AXIS_WORDS.index)
+    if AXIS_WORDS.index(first) // 2 == AXIS_WORDS.index(second) // 2:
+        return None
+    return f"move {first} and {second}"
+
+
+def hotkeys_for(motion: str, hotkeys: dict[str, str] = HOTKEYS) -> str | None:
+    """The shortest line of hotkeys that names `motion`, or None."""
+    singles = [k for k in hotkeys if k]
+    for line in [*singles, *(a + b for a in singles for b in singles if a < b)]:
+        if hotkey_text(line, hotkeys) == motion:
+            return line
+    return None
 
 
 class TypedLines:
@@ -41,7 +67,7 @@ class TypedLines:
     def _read(self) -> None:
         for line in self.stream:
             text = line.strip()
-            self.lines.put((self.hotkeys.get(text.lower(), text), time.monotonic()))
+            self.lines.put((hotkey_text(text, self.hotkeys) or text, time.monotonic()))
 
     def take(self) -> tuple[str, float] | None:
         try:

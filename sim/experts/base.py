@@ -16,6 +16,8 @@ import numpy as np
 
 from sim.arm import DLSIK, GRIPPER_CLOSED, GRIPPER_OPEN, wrap_angle
 
+HOLDING_BELOW = 0.85  # jaw angle (rad) under which the gripper is closed or holding: open 1.2, on a Lift cube 0.72
+
 
 @dataclass
 class Phase:
@@ -45,6 +47,15 @@ class OperatorStyle:
     pause_steps: tuple[int, int] = (3, 8)
     detour_prob: float = 0.0  # chance per phase to go through an off-path waypoint first
     detour_m: float = 0.04
+    # Chance per episode that the first grasp is misjudged by miss_m sideways (the fingers close beside the part), then
+    # opened and tried again: demonstrations with recoveries. Not drawn by `sample`: set per dataset (teleop.miss_prob).
+    miss_prob: float = 0.0
+    miss_m: float = 0.03
+    # Chance per step to wander off for a few steps (a random direction along one or two axes, a turn of the wrist, or
+    # the gripper while not holding), then resume the task from there: state-action coverage beyond the one path, as
+    # in play data. Not drawn by `sample`: set per dataset (teleop.play_prob).
+    play_prob: float = 0.0
+    play_steps: tuple[int, int] = (3, 7)
 
     @classmethod
     def sample(cls, rng: np.random.Generator) -> OperatorStyle:
@@ -99,7 +110,11 @@ class Expert:
         """
         p = info["privileged"]
         self.target = np.append(p["ee_pos"], p["ee_yaw"])
-        return self.plan(info)
+        self.watching = True
+        try:
+            return self.plan(info)
+        finally:
+            self.watching = False
 
     def pick(self, obj: np.ndarray, obj_yaw: float, privileged: dict[str, Any], grasp_dz: float, then: str,
              held: bool = False, above_dz: float = 0.06, xy_tol: float = 0.01, reach_tol: float = 0.006,
@@ -113,6 +128,9 @@ class Expert:
         ee = np.asarray(privileged["ee_pos"])
         if getattr(self, "yaw", None) is None or self.stage == "approach":
             self.yaw = grasp_yaw(obj_yaw, privileged["ee_yaw"])
+        if self.miss is not None:  # a misjudged first grasp: aim beside the part, across the fingers
+            across = np.array([np.cos(self.yaw), np.sin(self.yaw), 0.0])
+            obj = obj + self.miss * across
         above = np.append(obj + [0, 0, above_dz], self.yaw)
         grasp = np.append(obj + [0, 0, grasp_dz], self.yaw)
         if self.stage == "approach":
@@ -134,9 +152,12 @@ class Expert:
                 self.stage = "approach"
             return Phase("descend", grasp, GRIPPER_OPEN, speed_m_s=descend_speed_m_s)
         if self.stage == "close":
-            self.closing += 1
+            # Driving, the expert's own command closes the fingers; watching, the time counts only once they have.
+            if not self.watching or float(privileged["joints"][-1]) < HOLDING_BELOW:
+                self.closing += 1
             if self.closing >= max(3, round(0.5 * self.fps)):
                 self.stage = then
+                self.miss = None  # the next grasp is aimed right
             return Phase("close", grasp, GRIPPER_CLOSED, precise=True)
         return None
 
@@ -162,6 +183,10 @@ class Expert:
         self.delayed: list[np.ndarray] = []
         self.steps = 0
         self.recent_targets: list[np.ndarray] = []
+        self.play_left = 0
+        self.watching = False
+        self.miss = (self.style.miss_m * (1 if self.rng.random() < 0.5 else -1)
+                     if self.style.miss_prob and self.rng.random() < self.style.miss_prob else None)
         self.reset_task()
 
     def act(self, obs: dict[str, Any], info: dict[str, Any]) -> np.ndarray:
@@ -169,6 +194,10 @@ class Expert:
         ee = np.append(p["ee_pos"], p["ee_yaw"])
         if self.target is None:
             self.target = ee.copy()
+        played = self._play(p)
+        if played is not None:
+            self.steps += 1
+            return self._delay(played)
         phase = self.plan(info)
         self.precise = phase.precise
         if phase.name != self.phase_name:
@@ -190,6 +219,31 @@ class Expert:
         action = self._to_action(command, phase.gripper, p)
         self.steps += 1
         return self._delay(action)
+
+    def _play(self, privileged: dict[str, Any]) -> np.ndarray | None:
+        """One step of a wander-off segment, or None when the operator is on task."""
+        if not self.play_left:
+            if not self.style.play_prob or self.precise or self.rng.random() >= self.style.play_prob:
+                return None
+            self.play_left = int(self.rng.integers(*self.style.play_steps))
+            kind = self.rng.random()
+            direction = np.zeros(4)
+            if kind < 0.8:
+                axes = self.rng.choice(3, size=int(self.rng.integers(1, 3)), replace=False)
+                direction[axes] = self.rng.choice([-1.0, 1.0], size=len(axes))
+            elif kind < 0.9:
+                direction[3] = self.rng.choice([-1.0, 1.0])
+            holding = float(privileged["joints"][-1]) < HOLDING_BELOW
+            self.play_dir = direction
+            self.play_gripper = (GRIPPER_CLOSED if self.rng.random() < 0.5 else GRIPPER_OPEN) if kind >= 0.9 and not holding \
+                else (GRIPPER_CLOSED if holding else GRIPPER_OPEN)
+        self.play_left -= 1
+        step = self.speed_m_s * self.style.speed_scale / self.fps
+        move = self.play_dir[:3] / max(np.linalg.norm(self.play_dir[:3]), 1.0) * step
+        ws = self.config.workspace
+        self.target[:3] = np.clip(self.target[:3] + move, ws[::2], ws[1::2])
+        self.target[3] = float(wrap_angle(self.target[3] + self.play_dir[3] * self.yaw_speed * self.style.speed_scale / self.fps))
+        return self._to_action(self.target.copy(), self.play_gripper, privileged)
 
     def _advance(self, goal: np.ndarray, precise: bool, speed_m_s: float) -> None:
         if self.pause > 0:

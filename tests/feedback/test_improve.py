@@ -26,7 +26,7 @@ def test_rollout_and_one_tiny_improve_round(tmp_path, capsys):
                  "episodes_per_round=2", "eval_episodes=2", "finetune_steps=10", "train.batch_size=8", "eval.videos=1",
                  f"run.dir={run}"]) == 0
     report = (run / "report.md").read_text()
-    assert "| sirius | 1 |" in report and "| more demos (same human frames) | 1 |" in report
+    assert "| sirius | 1 |" in report and "| more demos (same person-seconds) | 1 |" in report
     assert (run / "success.png").stat().st_size > 1000 and (run / "human_frames.png").exists()
     result = json.loads((run / "improve.json").read_text())
     assert result["rounds"][1]["human_frames"] > 0

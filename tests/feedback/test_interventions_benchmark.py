@@ -53,11 +53,11 @@ def test_paired_claims_compare_every_learner_with_the_start_and_the_baseline():
     learner = [True] * 12 + [False] * (n - 12)
     demos = [True] * 10 + [False] * (n - 10)
     rows = [{"arm": "start (round 0)", "outcomes": start}, {"arm": "hg_dagger", "outcomes": learner},
-            {"arm": "more demos (frames of hg_dagger)", "outcomes": demos}]
-    rows.append({"arm": "more demos (frames of sirius)", "outcomes": [True] * n})  # another arm's baseline: not compared
+            {"arm": "more demos (effort of hg_dagger)", "outcomes": demos}]
+    rows.append({"arm": "more demos (effort of sirius)", "outcomes": [True] * n})  # another arm's baseline: not compared
     lines = bench.paired_claims(rows)
     assert lines[0].startswith("hg_dagger beats start (round 0): +24 points")
-    assert lines[1].startswith("hg_dagger vs more demos (frames of hg_dagger): no supported difference, +4 points")
+    assert lines[1].startswith("hg_dagger vs more demos (effort of hg_dagger): no supported difference, +4 points")
     assert len(lines) == 2
 
 

@@ -12,6 +12,7 @@ from robot_hf.dataset.validate import validate
 from robot_hf.language import paraphrases
 from robot_hf.language.labeling import motions_config
 from robot_hf.language.motions import Vocabulary
+from robot_hf.session.corrections import hotkey_text, hotkeys_for
 
 LOW_DIM = ["task=lift", "task.object_state=true", "task.cameras=[]"]
 
@@ -52,6 +53,18 @@ def test_paraphrases_resolve_and_nonsense_is_refused(vocab, resolver):
     assert "known motions" in resolver.refusal_line(resolver.resolve("what time is it"))
 
 
+def test_hotkeys_name_every_default_motion_and_two_keys_combine(vocab):
+    from robot_hf.session.corrections import TypedLines
+
+    for motion in vocab.texts:
+        assert hotkey_text(hotkeys_for(motion)) == motion
+    assert hotkey_text("wa") == hotkey_text("aw") == "move forward and left" and hotkey_text("rd") == "move right and up"
+    assert hotkey_text("ws") is None and hotkey_text("wo") is None and hotkey_text("go left") is None
+    typed = TypedLines(stream=io.StringIO("wa\nA\ngo left\n\n"))
+    typed._thread.join(timeout=5)
+    assert [typed.take()[0] for _ in range(4)] == ["move forward and left", "move left", "go left", "continue"]
+
+
 def test_a_correction_overrides_the_high_level_at_once_and_flushes_the_queue(hierarchical, resolver):
     from policies.base import Policy
     from robot_hf.session.corrections import CorrectionsActor, TypedLines
@@ -64,10 +77,12 @@ def test_a_correction_overrides_the_high_level_at_once_and_flushes_the_queue(hie
     typed = TypedLines(stream=io.StringIO(""))
     actor = CorrectionsActor(policy, resolver, hold_steps=5, typed=typed)
     actor.start_episode(robot, observation)
-    actor.act(observation)
+    before = actor.act(observation).action
     assert policy.low._action_queue  # mid-chunk
     typed.lines.put(("go higher", time.monotonic()))
     decision = actor.act(observation)
+    gripper = policy.gripper_dims
+    assert gripper == [5] and np.array_equal(decision.action[gripper], before[gripper])  # "go higher" keeps the grip
     assert policy.current_motion == "move up" and decision.source == "correction" and decision.instruction == "move up"
     assert decision.events["correction"] == "go higher"
     assert len(policy.low._action_queue) == policy.config.n_action_steps - 1  # the old chunk was dropped: a new one began
@@ -78,6 +93,9 @@ def test_a_correction_overrides_the_high_level_at_once_and_flushes_the_queue(hie
     for _ in range(4):
         actor.act(observation)
     assert policy.override is None  # held for 5 steps, then the high level picks again
+    typed.lines.put(("let go of it", time.monotonic()))
+    actor.act(observation)
+    assert policy.current_motion == "open the gripper" and policy.kept_gripper is None  # a gripper motion moves it
     del stream
 
 
@@ -86,17 +104,26 @@ def test_the_simulated_corrector_waits_its_reaction_delay_and_makes_its_errors()
     from robot_hf.feedback.corrector import SimulatedCorrector
     from sim.robot import SimRobot
 
-    class Stuck:  # a policy that says it is moving down, whatever the scene
-        current_motion = "move down"
+    class Stuck:  # a policy that says it is moving up, whatever the scene (the expert goes down and right first)
+        current_motion = "move up"
         override = None
 
     robot = SimRobot({"name": "lift", "object_state": True, "cameras": []})
     motions = motions_config(compose("dataset").motions)
     robot.reset(seed=2)
-    corrector = SimulatedCorrector(robot, Stuck(), motions, CorrectorConfig(reaction_delay_steps=3), seed=0)
-    events = [corrector.get_events() for _ in range(4)]
-    assert events[:3] == [{}, {}, {}] and events[3]["correction"]
-    assert corrector.intended() != "move down" and corrector.episode_info()["correction_seconds"] > 0.3
+    keys = SimulatedCorrector(robot, Stuck(), motions, CorrectorConfig(reaction_delay_steps=3, input="keys", key_s=0),
+                              seed=0)
+    events = [keys.get_events() for _ in range(4)]
+    assert events[:3] == [{}, {}, {}] and events[3]["correction"] == "move right and down" == hotkey_text("fd")
+    assert keys.intended() == "move right and down" and keys.episode_info()["correction_seconds"] == 0.3
+    # Typed, the line reaches the robot only once typed: reaction delay, then len(text) / chars_per_s seconds.
+    typed = SimulatedCorrector(robot, Stuck(), motions, CorrectorConfig(reaction_delay_steps=3, chars_per_s=10), seed=0)
+    events = []
+    while not any(events) and len(events) < 100:
+        events.append(typed.get_events())
+    text = events[-1]["correction"]
+    assert len(events) - 1 == 3 + round(len(text) / 10 * robot.fps)
+    assert typed.episode_info()["correction_seconds"] == pytest.approx(0.3 + len(text) / 10, abs=0.01)
     wrong = SimulatedCorrector(robot, Stuck(), motions, CorrectorConfig(reaction_delay_steps=0, error_rate=1.0), seed=1)
     wrong.get_events()
     assert wrong.episode_info()["wrong_corrections"] == 1
