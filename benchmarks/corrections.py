@@ -14,8 +14,8 @@ corrections, and learning from corrections over rounds against HG-DAgger and mor
 - success: a weak hierarchical policy (per training seed) on the same held-out dev seeds autonomously and with the
   simulated corrector, typing held-out paraphrases (each reaches the robot once typed at 4 characters/s) or pressing
   hotkeys (0.15 s a stroke, Enter included); reaction 0.3 s. Paired tests against autonomy.
-- learning: 3 rounds of 20 rollouts with the corrector (hotkeys by default) -> fine-tune (high level on the corrections,
-  low level on the corrected frames, demos as the anchor) -> autonomous evaluation; HG-DAgger (take-overs by the
+- learning: 3 rounds of 20 rollouts with the corrector (hotkeys by default) -> fine-tune (the high level on each correction
+  where it was given, the demos as the anchor) -> autonomous evaluation; HG-DAgger (take-overs by the
   simulated intervener) from the same start; each with new demos spending its own person-seconds per round.
 The policy: 50 scripted demos (the demonstrators misjudge the first grasp in 40% of episodes and recover, and wander
 off for a few steps now and then, as people do, so the low level has seen each motion from many states), low-
@@ -190,17 +190,19 @@ ARMS = {"autonomous": None, "typed corrections": ["feedback.corrector.input=type
         "hotkey corrections": ["feedback.corrector.input=keys"]}
 
 
-def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict | None = None, seed: int = 0) -> list[dict]:
-    """Each arm on the same held-out dev seeds: autonomous, and with the simulated corrector (people's draws: `seed`)."""
+def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict | None = None, seed: int = 0,
+            seeds: str = "dev_final", ledger: Path | None = None) -> list[dict]:
+    """Each arm on the same held-out seeds of range `seeds`: autonomous, and with the simulated corrector (people's
+    draws: `seed`); reads of the locked test range are counted in `ledger`."""
     from policies.base import Policy
     from robot_hf.config.compose import compose
     from robot_hf.dataset import DatasetWriter, build_features
-    from robot_hf.evaluation.protocol import SEED_RANGES
+    from robot_hf.evaluation.protocol import LockedReadLedger, seed_range
     from robot_hf.feedback.kinds import feedback_kind
     from robot_hf.session import PolicyActor, run_session
     from sim.robot import SimRobot
 
-    first = SEED_RANGES["dev_final"].start
+    first = seed_range(seeds).start
     rows = []
     for arm, overrides in (arms or ARMS).items():
         cfg = compose("rollout", [*task_overrides(task), "feedback=corrections", *(overrides or [])])
@@ -216,8 +218,10 @@ def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict |
             result = run_session(robot, actor, writer, episodes, person=person,
                                  listeners=kind.listeners(cfg, person) if person else (), seed=first)
         robot.disconnect()
+        if seeds == "test":
+            LockedReadLedger(ledger).record(f"corrections on the fly {out}: {arm}", seed_range(seeds).seeds(episodes))
         n = len(result.saved)
-        rows.append({"arm": arm, "success": result.success_rate, "episodes": n, "seed_range": "dev_final",
+        rows.append({"arm": arm, "success": result.success_rate, "episodes": n, "seed_range": seeds,
                      "outcomes": [bool(ep.get("success")) for ep in result.episodes],
                      "corrections_per_episode": sum(ep.get("corrections", 0) for ep in result.episodes) / n,
                      "person_s_per_episode": sum(ep.get("correction_seconds", 0.0) for ep in result.episodes) / n,
@@ -237,11 +241,12 @@ def success_tables(args, console) -> None:
         table = Table("training seed", "arm", "success", "corrections / episode", "person-s / episode (reaction + typing)",
                       "attention-s / episode (watching)",
                       title=f"{task}: weak hierarchical policy ({args.low} low level, {args.demos} demos), "
-                            f"{args.episodes} held-out dev seeds each")
+                            f"{args.episodes} seeds of the {args.final_seeds} range each")
         for seed in args.train_seeds:
             _, policy = prepare(task, args, seed)
-            rows = success(task, policy, args.episodes, args.out / task / f"seed_{seed}", seed=seed)
-            write_results(args.out / task / f"seed_{seed}" / "on_the_fly.json", rows)
+            rows = success(task, policy, args.episodes, args.out / task / f"seed_{seed}", seed=seed, seeds=args.final_seeds,
+                           ledger=args.ledger)
+            write_results(args.out / task / f"seed_{seed}" / f"on_the_fly_{args.final_seeds}.json", rows)
             for r in rows:
                 table.add_row(str(seed), r["arm"], f"{100 * r['success']:.0f}% of {r['episodes']}",
                               f"{r['corrections_per_episode']:.1f}", f"{r['person_s_per_episode']:.1f}",
@@ -250,7 +255,7 @@ def success_tables(args, console) -> None:
         console.print(table)
         auto = np.array(pooled.pop("autonomous"))
         for arm, outcomes in pooled.items():
-            print(f"{task} [dev seeds, {len(args.train_seeds)} training seed(s)] "
+            print(f"{task} [{args.final_seeds} seeds, {len(args.train_seeds)} training seed(s)] "
                   + compare(arm, np.array(outcomes), "autonomous", auto))
 
 
@@ -307,7 +312,9 @@ def main() -> None:
     parser.add_argument("--finetune-steps", type=int, default=1000)
     parser.add_argument("--finetune-lr", type=float, default=1e-4)
     parser.add_argument("--final-eval-episodes", type=int, default=0)
-    parser.add_argument("--final-seeds", choices=["dev_final", "test"], default="dev_final")
+    parser.add_argument("--final-seeds", choices=["dev_final", "test"], default="dev_final",
+                        help="the seeds of the on-the-fly success part and the final evaluation: dev_final (tuned on) or "
+                             "the locked test range (each read counted in --ledger)")
     parser.add_argument("--ledger", type=Path, default=Path("benchmarks/results/test_seed_reads.json"))
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/corrections"))
     args = parser.parse_args()

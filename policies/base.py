@@ -73,8 +73,15 @@ class Policy(nn.Module):
         norm_state = self.normalizer.normalize("observation.state", state.float()).reshape(b * t, -1)
         lang = None
         if self.config.use_language:
-            lang = embed(list(batch["task"]), self.device).repeat_interleave(t, dim=0)
+            lang = self.language(batch).repeat_interleave(t, dim=0)
         return self.encoder(images, norm_state, lang).reshape(b, t, -1)
+
+    def language(self, batch: dict[str, Any]) -> torch.Tensor:
+        """(B, 384) language input: the batch's own embedding where given (`language`), else its instructions' texts."""
+        given = batch.get("language")
+        if given is not None:
+            return torch.as_tensor(given, dtype=torch.float32, device=self.device)
+        return embed(list(batch["task"]), self.device)
 
     def _window(self, observation: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Append an observation to the history; the last n_obs_steps as a batch (first ones repeated)."""
@@ -97,6 +104,9 @@ class Policy(nn.Module):
         batch = {k: torch.stack([s[k] for s in self._obs_queue], dim=1) for k in step}
         n = 1 if single else len(state)
         batch["task"] = tasks if len(tasks) == n else tasks * n
+        if observation.get("language") is not None:
+            language = np.asarray(observation["language"], dtype=np.float32)
+            batch["language"] = language[None] if language.ndim == 1 else language
         return batch, single
 
     # ---- acting ----------------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ class PolicyConfig:
     use_state: bool = True
     # Condition on the instruction through the frozen sentence encoder and FiLM.
     use_language: bool = False
+    # Sentence embeddings side by side in the language input (a hierarchy's low level: the motion and the task).
+    language_inputs: int = 1
     vision: VisionConfig = field(default_factory=VisionConfig)
     state_norm: str = "min_max"
     action_norm: str = "min_max"

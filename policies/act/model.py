@@ -38,11 +38,11 @@ class ACTModel(nn.Module):
         self.backbones = nn.ModuleDict({c: ResNet(tuple(cfg.vision.widths), cfg.vision.blocks) for c in cameras})
         out_ch = cfg.vision.widths[-1]
         self.image_proj = nn.Conv2d(out_ch, d, 1)
-        self.film = nn.Linear(EMBED_DIM, 2 * out_ch) if cfg.use_language else None
+        self.film = nn.Linear(EMBED_DIM * cfg.language_inputs, 2 * out_ch) if cfg.use_language else None
         if self.film is not None:
             nn.init.zeros_(self.film.weight)
             nn.init.zeros_(self.film.bias)
-        self.lang_proj = nn.Linear(EMBED_DIM, d) if cfg.use_language else None
+        self.lang_proj = nn.Linear(EMBED_DIM * cfg.language_inputs, d) if cfg.use_language else None
         self.state_proj = nn.Linear(state_dim, d) if cfg.use_state else None
         self.latent_proj = nn.Linear(cfg.latent_dim, d)
         n_extra = 1 + int(cfg.use_state) + int(cfg.use_language)

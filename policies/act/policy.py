@@ -12,7 +12,6 @@ from torch import nn
 from policies.act.config import ACTConfig
 from policies.act.model import ACTModel
 from policies.base import Policy, camera_key
-from policies.encoders.language import embed
 
 
 class TemporalEnsembler:
@@ -69,7 +68,7 @@ class ACTPolicy(Policy):
             x = x.float() / 255.0 if x.dtype == torch.uint8 else x
             images[cam] = self.normalizer.normalize(camera_key(cam), x)
         state = self.normalizer.normalize("observation.state", batch["observation.state"][:, -1].float())
-        lang = embed(list(batch["task"]), self.device) if self.config.use_language else None
+        lang = self.language(batch) if self.config.use_language else None
         return images, state, lang
 
     def compute_loss(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:

@@ -31,7 +31,7 @@ class CameraEncoder(nn.Module):
         super().__init__()
         v = cfg.vision
         self.backbone = ResNet(tuple(v.widths), v.blocks)
-        self.film = nn.Linear(EMBED_DIM, 2 * self.backbone.out_channels) if language else None
+        self.film = nn.Linear(EMBED_DIM * cfg.language_inputs, 2 * self.backbone.out_channels) if language else None
         if self.film is not None:  # start as the identity: language adds to, never scrambles, vision
             nn.init.zeros_(self.film.weight)
             nn.init.zeros_(self.film.bias)
@@ -64,7 +64,7 @@ class ObservationEncoder(nn.Module):
                 self.encoders = nn.ModuleDict({"shared": shared})
             else:
                 self.encoders = nn.ModuleDict({c: CameraEncoder(cfg, language) for c in self.cameras})
-        self.lang_proj = nn.Sequential(nn.Linear(EMBED_DIM, 64), nn.ReLU()) if language else None
+        self.lang_proj = nn.Sequential(nn.Linear(EMBED_DIM * cfg.language_inputs, 64), nn.ReLU()) if language else None
         state_dim = cfg.features["state_dim"] if cfg.use_state else 0
         self.out_dim = len(self.cameras) * cfg.vision.feature_dim + state_dim + (64 if language else 0)
         if self.out_dim == 0:

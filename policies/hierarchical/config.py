@@ -29,7 +29,8 @@ class HierarchicalConfig(PolicyConfig):
             from policies import config_class
 
             low = dict(self.low)
-            low["use_language"] = True  # the low level obeys the motion in force
+            low["use_language"] = True  # the low level obeys the motion in force, within the task
+            low["language_inputs"] = 2
             low.setdefault("features", {})
             self.low = low
             probe = config_class(low["name"]).from_dict(low)

@@ -26,10 +26,21 @@ def main(cfg: DictConfig) -> int:
     person = kind.person(cfg, robot, policy, seed=cfg.teleop.get("seed", 0))
     actor, listeners = kind.actor(cfg, policy, person, robot), kind.listeners(cfg, person)
     max_steps = int(round(cfg.record.episode_time_s * robot.fps)) if cfg.record.episode_time_s else None
+    viewer = None
+    if cfg.record.display:  # the scene, with the actor's status (the motion in force, the last correction) over it
+        from robot_hf.record.display import LiveView
+
+        viewer = LiveView(robot, caption=getattr(actor, "status", None))
+        listeners = [*listeners, viewer]
     with connected(robot, person) as release, open_writer(cfg, robot) as writer:
-        result = run_session(robot, actor, writer, cfg.dataset.num_episodes, person=person, listeners=listeners,
-                             seed=session_seed(cfg, writer), max_steps=max_steps, realtime=cfg.robot.type != "sim",
-                             status=StatusLine(), label="rollout", on_abort=release)
+        try:
+            result = run_session(robot, actor, writer, cfg.dataset.num_episodes, person=person, listeners=listeners,
+                                 seed=session_seed(cfg, writer), max_steps=max_steps,
+                                 realtime=cfg.robot.type != "sim" or cfg.record.display, status=StatusLine(),
+                                 label="rollout", on_abort=release)
+        finally:
+            if viewer is not None:
+                viewer.close()
     corrections = sum(ep.get("corrections", 0) for ep in result.episodes)
     print(f"{len(result.saved)} rollouts: {result.successes} successful, {result.takeovers} take-overs, {corrections} corrections, "
           f"{result.human_frames} of {result.frames} frames by the person; dataset {dataset_root(cfg)}")

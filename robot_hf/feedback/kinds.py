@@ -102,7 +102,9 @@ class Corrections:
         return [CorrectionsChannel(self.resolver(cfg)), CorrectionPreferences(annotator=f"correction:{type(person).__name__}")]
 
     def weights(self, reader, cfg: DictConfig, round_index: int) -> tuple[np.ndarray, dict]:
-        """Demos (and take-overs) 1, frames that ran under a correction `correction_weight`, the policy's own 0."""
+        """Demos (and take-overs) 1, frames that ran under a correction `correction_weight`, the policy's own 0.
+        The hierarchy's targets decide what each level learns there: the high level the spoken motion where it was
+        given, the low level nothing (`language/targets.py`)."""
         source = reader.column("source")
         table = {"human": 1.0, "correction": float(cfg.feedback.correction_weight), "policy": 0.0}
         weights = np.array([table.get(s, 0.0) for s in source], dtype=np.float32)

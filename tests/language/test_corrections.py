@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 from robot_hf.cli.main import main
 from robot_hf.config.compose import compose
@@ -12,6 +13,7 @@ from robot_hf.dataset.validate import validate
 from robot_hf.language import paraphrases
 from robot_hf.language.labeling import motions_config
 from robot_hf.language.motions import Vocabulary
+from robot_hf.language.targets import motion_targets
 from robot_hf.session.corrections import hotkey_text, hotkeys_for
 
 LOW_DIM = ["task=lift", "task.object_state=true", "task.cameras=[]"]
@@ -143,6 +145,23 @@ def test_rollout_with_corrections_stores_them_and_one_tiny_improve_round(hierarc
     assert instructions <= {c.motion for c in r.corrections}  # the motion in force on corrected frames is what was said
     assert r.preferences and validate(rollouts) == []
 
+    # What the hierarchy learns from them: the high level the spoken motion for one window from each correction's
+    # frame; the low level nothing from the frames that ran under a correction (the policy's own half-obeying actions).
+    motions = compose("dataset").motions
+    targets = motion_targets(r, motions)
+    window = motions_config(motions).window
+    assert (targets["motion"][sources == "correction"] == -1).all() and (targets["motion"][sources == "policy"] >= 0).all()
+    vocab = Vocabulary.from_config(motions_config(motions))
+    starts = {int(ep["episode_index"]): int(ep["dataset_from_index"]) for ep in r.meta.episodes}
+    moments = set()
+    for c in r.corrections:
+        if c.motion:
+            frame = starts[c.episode_index] + c.frame_index
+            moments |= {(f, vocab.index(c.motion)) for f in range(frame, frame + window)}
+    chosen = np.flatnonzero(targets["high_target"] >= 0)
+    assert len(chosen) and all((int(f), int(targets["high_target"][f])) in moments for f in chosen)
+    assert (sources == "correction").sum() > len(chosen)  # the rest of a held correction is not a target
+
     run = tmp_path / "improve"
     assert main(["improve", *LOW_DIM, "feedback=corrections", f"policy.path={checkpoint}", f"dataset.root={demos}", "rounds=1",
                  "episodes_per_round=2", "eval_episodes=2", "finetune_steps=5", "train.batch_size=8", "baseline=false",
@@ -150,3 +169,27 @@ def test_rollout_with_corrections_stores_them_and_one_tiny_improve_round(hierarc
     result = json.loads((run / "improve.json").read_text())
     last = result["rounds"][1]
     assert last["corrections"] > 0 and last["person_seconds"] > 0 and last["classes"]["correction"] > 0
+
+
+def test_the_benchmark_pairs_arms_on_the_same_seeds_and_counts_test_reads(hierarchical, tmp_path):
+    from tests.benchmark_scripts import load
+
+    bench = load("corrections")
+    bench.ACTION_SPACE = "joint"  # the tiny policy's actions
+    ledger = tmp_path / "reads.json"
+    rows = bench.success("lift", hierarchical[1], 2, tmp_path / "out", seeds="test", ledger=ledger,
+                         arms={"autonomous": None, "hotkeys": ["feedback.corrector.input=keys"]})
+    assert [r["arm"] for r in rows] == ["autonomous", "hotkeys"]
+    assert all(r["seed_range"] == "test" and r["episodes"] == 2 and len(r["outcomes"]) == 2 for r in rows)
+    assert rows[0]["corrections_per_episode"] == 0 and rows[1]["person_s_per_episode"] >= 0
+    assert len(json.loads(ledger.read_text())) == 2  # one counted read per arm
+
+
+def test_the_low_level_hears_the_motion_and_the_task(hierarchical):
+    from policies.base import Policy
+
+    policy = Policy.from_pretrained(hierarchical[1] / "pretrained_model")
+    left, right = policy.low_language(["move left", "move right"], ["lift the cube"] * 2)
+    other_task = policy.low_language(["move left"], ["push the T into place"])[0]
+    assert left.shape == (768,) and torch.equal(left[384:], right[384:]) and not torch.equal(left[:384], right[:384])
+    assert torch.equal(left[:384], other_task[:384]) and not torch.equal(left[384:], other_task[384:])

@@ -218,3 +218,52 @@ def test_insertion_expert_starts_down_once_roughly_over_the_hole(offset_m, yaw_e
         goal = phases[-1].goal
         assert goal[2] < ee[2] and goal[0] < ee[0]  # down, and towards the hole's centre
     env.close()
+
+
+def grasp_trace(style, seed, action_space="joint"):
+    """Closings of the gripper (open -> below the holding angle) and the episode's success, for one Lift take."""
+    from sim.experts.base import HOLDING_BELOW
+
+    env = make_env({"name": "lift"}, cameras=[], action_space=action_space)
+    obs, info = env.reset(seed=seed)
+    expert = load_expert_class("lift")(env, style=style, seed=seed)
+    closings, was_closed, actions = 0, False, []
+    for _ in range(env.config.max_steps):
+        action = expert.act(obs, info)
+        actions.append(action)
+        obs, _, terminated, truncated, info = env.step(action)
+        closed = info["privileged"]["joints"][-1] < HOLDING_BELOW
+        closings += closed and not was_closed
+        was_closed = closed
+        if terminated or truncated:
+            break
+    env.close()
+    return closings, bool(info["success"]), np.array(actions)
+
+
+def test_a_misjudged_grasp_is_opened_and_tried_again():
+    for seed in range(3):
+        closings, success, _ = grasp_trace(OperatorStyle(miss_prob=1.0), seed)
+        assert success and closings >= 2  # beside the cube first, then on it
+        closings, success, _ = grasp_trace(OperatorStyle(), seed)
+        assert success and closings == 1
+
+
+def test_an_operator_who_wanders_off_still_lifts_and_covers_more_directions():
+    seeds = range(4)
+    plain = [grasp_trace(OperatorStyle(), s, "ee_delta") for s in seeds]
+    play = [grasp_trace(OperatorStyle(play_prob=0.1), s, "ee_delta") for s in seeds]
+    assert sum(success for _, success, _ in play) >= 3
+
+    def directions(runs):  # the sign patterns of the end-effector steps taken
+        return {tuple(np.sign(np.round(a[:3], 3))) for _, _, actions in runs for a in actions}
+
+    assert len(directions(play)) > len(directions(plain))
+
+
+def test_teleop_config_sets_misses_and_wandering_for_every_operator():
+    robot = SimRobot({"name": "lift", "object_state": True, "cameras": []})
+    teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(operators=3, miss_prob=0.4, play_prob=0.05))
+    assert len(teleop.styles) == 3 and all(s.miss_prob == 0.4 and s.play_prob == 0.05 for s in teleop.styles)
+    assert len({s.speed_scale for s in teleop.styles}) > 1  # still the sampled operators, not one clean style
+    robot.disconnect()
