@@ -5,14 +5,13 @@ plan says: its next goal and gripper, seen as a displacement over one labelling 
 rule), and when they point different ways (an axis opposite, no axis in common, the gripper not as it should be) for
 longer than its reaction delay it says the expert's motion: typed, as a paraphrase held out from the resolver's
 training, which reaches the robot only when the last character is typed (the robot goes on meanwhile, and nothing else
-is said until then); or with hotkeys (one key, or two for a two-axis move, then Enter). With probability `error_rate` it names a
-wrong motion instead. It sees what the intervener sees: the scene's ground truth, the expert's plan, and the motion
+is said until then); or with hotkeys (one key, or two for a two-axis move, then Enter). With probability `error_rate`
+it names a wrong motion instead. It sees what the intervener sees: the scene's ground truth, the expert's plan, and the motion
 the policy is on. Effort: each correction costs the reaction delay plus the typing (or keying) time.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -69,9 +68,8 @@ class SimulatedCorrector:
         return {"correction_seconds": round(self.seconds, 2), "wrong_corrections": self.wrong}
 
     # ---- watching --------------------------------------------------------------------------------------------------
-    def intended(self, max_axes: int | None = None) -> str:
-        """The motion the expert would take now: its plan's next goal over one labelling window (named with at most
-        `max_axes` axes, the largest first)."""
+    def intended(self) -> str:
+        """The motion the expert would take now: its plan's next goal over one labelling window."""
         info = self.robot.info
         p = info["privileged"]
         phase = self.expert.watch(info)
@@ -88,8 +86,7 @@ class SimulatedCorrector:
         # not while it is still travelling to where it already should be.
         gripper = 0.0 if closed == want_closed else (-1.0 if want_closed else 1.0) * 2 * self.motions.gripper
         delta = np.array([*move, dyaw, gripper])
-        cfg = self.motions if max_axes is None else replace(self.motions, max_axes=max_axes)
-        return describe(delta, closed, self.vocab, cfg)
+        return describe(delta, closed, self.vocab, self.motions)
 
     def get_events(self) -> dict[str, Any]:
         if self.robot.done or self.robot.info.get("success"):
