@@ -47,4 +47,4 @@ class PickPlaceExpert(Expert):
             if self.count >= max(3, round(0.4 * self.fps)):
                 self.stage = "retreat"
             return Phase("release", np.append(ee, self.yaw), GRIPPER_OPEN, precise=True)
-        return Phase("retreat", np.append(ee[:2], CARRY_Z + 0.02), GRIPPER_OPEN)
+        return Phase("retreat", np.append(np.append(ee[:2], CARRY_Z + 0.02), self.yaw), GRIPPER_OPEN)
