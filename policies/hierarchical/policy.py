@@ -47,7 +47,7 @@ class HierarchicalPolicy(Policy):
         self.hold = 0
         self.current: list[str] | None = None
         # A correction that does not name the gripper leaves it as it was ("move left" is not "move left and let go"):
-        # the gripper's action dimensions keep their value from before the correction.
+        # the gripper's action dimensions (a position target on every arm here) keep their value from before it.
         names = config.features.get("action_names", [])
         self.gripper_dims = [i for i, n in enumerate(names) if "gripper" in str(n).lower()]
         entries = [*config.motions.get("extra", []), *config.motions.get("vocabulary", [])]
