@@ -77,7 +77,8 @@ class Policy(nn.Module):
         return self.encoder(images, norm_state, lang).reshape(b, t, -1)
 
     def language(self, batch: dict[str, Any]) -> torch.Tensor:
-        """(B, 384) language input: the batch's own embedding where given (`language`), else its instructions' texts."""
+        """(B, 384 x language_inputs) language input: the batch's own embedding where given (`language`), else its
+        instructions' texts."""
         given = batch.get("language")
         if given is not None:
             return torch.as_tensor(given, dtype=torch.float32, device=self.device)

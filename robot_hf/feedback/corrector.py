@@ -31,7 +31,6 @@ class SimulatedCorrector:
 
         self.robot, self.policy, self.motions, self.cfg = robot, policy, motions, config
         self.vocab = Vocabulary.from_config(motions)
-        self.by_text = {m.text: m for m in self.vocab.motions}
         self.expert_class = load_expert_class(robot.env.config.name)
         self.styles, self.seed, self.episode = styles, seed, -1
         self.rng = np.random.default_rng(seed)
@@ -117,7 +116,7 @@ class SimulatedCorrector:
         if keys is not None:
             text, saying = motion, (len(keys) + 1) * self.cfg.key_s  # the keys and Enter
         else:
-            text = sample_phrase(self.by_text[motion], self.rng, "heldout")
+            text = sample_phrase(self.vocab.by_text[motion], self.rng, "heldout")
             saying = len(text) / self.cfg.chars_per_s
         self.corrections += 1
         self.seconds += self.cfg.reaction_delay_steps / self.robot.fps + saying

@@ -93,6 +93,7 @@ class Vocabulary:
             raise ConfigError(f"motions.vocabulary must hold {STOP!r} (the label when nothing moves)")
         self.motions = list(motions)
         self.texts = texts
+        self.by_text = {m.text: m for m in self.motions}
         self._plain = {m.signature: m.text for m in reversed(self.motions) if not m.holding}
         self._holding = {m.signature: m.text for m in reversed(self.motions) if m.holding}
 
@@ -137,17 +138,12 @@ def displacement_signs(delta: np.ndarray, cfg: MotionsConfig) -> dict[str, int]:
     return {}
 
 
-def signature_vector(text: str, vocab: Vocabulary) -> dict[str, int]:
-    motion = next(m for m in vocab.motions if m.text == text)
-    return dict(motion.signature)
-
-
 def compatible(a: str, b: str, vocab: Vocabulary) -> bool:
     """Whether two motions point the same way: no axis opposite, the gripper the same, and a moving axis in common
     (or both still). "move right and down" is on the way to "move down"; "move left" is not."""
     if a == b:
         return True
-    sa, sb = signature_vector(a, vocab), signature_vector(b, vocab)
+    sa, sb = dict(vocab.by_text[a].signature), dict(vocab.by_text[b].signature)
     if sa.get("gripper") != sb.get("gripper"):
         return False
     if any(sa[k] != sb[k] for k in sa.keys() & sb.keys()):

@@ -3,7 +3,7 @@ import pytest
 
 from robot_hf.config.compose import compose
 from robot_hf.language.labeling import motions_config
-from robot_hf.language.motions import Vocabulary, label_path
+from robot_hf.language.motions import Vocabulary, compatible, label_path
 
 
 def _cfg(*overrides):
@@ -57,3 +57,11 @@ def test_label_motions_on_a_lerobot_dataset_keeps_it_valid(tmp_path, lerobot_pus
     # a state the labeller cannot read gets one line naming the key and the fix
     assert main(["dataset", "label-motions", f"dataset.root={root}", "motions.end_effector=so101"]) == 2
     assert "motions.end_effector" in capsys.readouterr().err
+
+
+def test_motions_on_the_way_to_each_other_are_compatible():
+    vocab = Vocabulary.from_config(motions_config(compose("dataset").motions))
+    assert compatible("move right and down", "move down", vocab) and compatible("stop", "stop", vocab)
+    assert not compatible("move left", "move right", vocab)  # an axis opposite
+    assert not compatible("move left", "move up", vocab)  # no axis in common
+    assert not compatible("move up", "open the gripper", vocab) and not compatible("stop", "move up", vocab)
