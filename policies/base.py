@@ -7,23 +7,19 @@ single or batched) and returns actions in the robot's own units. Chunk queues li
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
-from safetensors.torch import load_model, save_model
 from torch import nn
 
 from policies.config import PolicyConfig
 from policies.encoders.language import embed
 from policies.encoders.observation import ObservationEncoder
 from policies.normalize import Normalizer
-
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.safetensors"
+from policies.saved import load_weights, read_payload, save
 
 
 def camera_key(camera: str) -> str:
@@ -146,26 +142,15 @@ class Policy(nn.Module):
 
     # ---- saving ----------------------------------------------------------------------------------------
     def save_pretrained(self, directory: str | Path) -> Path:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        payload = {"type": self.name, "config": self.config.to_dict()}
-        (directory / CONFIG_FILE).write_text(json.dumps(payload, indent=2))
-        save_model(self, str(directory / WEIGHTS_FILE))
-        return directory
+        return save(self, directory, self.name, self.config.to_dict())
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, device: str | torch.device = "cpu") -> Policy:
-        directory = Path(directory)
-        config_file = directory / CONFIG_FILE
-        if not config_file.exists():
-            raise FileNotFoundError(f"{directory} holds no policy ({CONFIG_FILE} is missing)")
-        payload = json.loads(config_file.read_text())
+        payload = read_payload(directory, "policy")
         if cls is Policy:
             from policies import policy_class
 
             klass = policy_class(payload["type"])
         else:
             klass = cls
-        policy = klass(klass.config_class.from_dict(payload["config"]))
-        load_model(policy, str(directory / WEIGHTS_FILE), device=str(device))
-        return policy.to(device).eval()
+        return load_weights(klass(klass.config_class.from_dict(payload["config"])), directory, device)

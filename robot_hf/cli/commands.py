@@ -36,6 +36,8 @@ COMMANDS: list[Command] = [
             "robot_hf.cli.run_improve:main", "robot-hf improve feedback=hg_dagger task=lift rounds=3 episodes_per_round=10"),
     Command("quickstart", "quickstart", "the whole loop on Lift with no person and no hardware: demos, train, eval, one intervention round",
             "robot_hf.cli.run_quickstart:main", "robot-hf quickstart"),
+    Command("label", "reward", "a web page where a person compares pairs of clips; each answer is stored in the dataset at once",
+            "robot_hf.cli.run_reward:label_page", "robot-hf label dataset.root=data/lift_rollouts labels=200"),
     Command("calibrate", "calibrate", "record homing offsets and ranges of a real arm's motors",
             "robot_hf.cli.run_hardware:calibrate", "robot-hf calibrate robot=so101 robot.port=/dev/ttyACM0"),
     Command("setup-motors", "setup_motors", "assign ids and baud rate to a real arm's motors, one at a time",
@@ -55,4 +57,13 @@ DATASET_COMMANDS: list[Command] = [
             "robot_hf.cli.run_dataset:delete_episodes", "robot-hf dataset delete-episodes dataset.root=data/lift 'episodes=[3,7]'", "dataset "),
     Command("label-motions", "dataset", "label every frame with the language motion in force (RT-H), in the instruction column",
             "robot_hf.cli.run_dataset:label_motions", "robot-hf dataset label-motions dataset.root=data/lift motions.window=5", "dataset "),
+]
+
+REWARD_COMMANDS: list[Command] = [
+    Command("train", "reward", "fit a reward ensemble to the preferences a dataset holds (Bradley-Terry on segment returns)",
+            "robot_hf.cli.run_reward:train", "robot-hf reward train dataset.root=data/lift_rollouts reward.members=3", "reward "),
+    Command("eval", "reward", "judge a reward model: held-out pair accuracy, correlation with true progress, warnings, a plot",
+            "robot_hf.cli.run_reward:evaluate", "robot-hf reward eval dataset.root=data/lift_rollouts reward.path=outputs/reward/<run>/reward_model", "reward "),
+    Command("label", "reward", "query rounds answered by a scripted teacher (configs/teacher/), refitting the reward after each",
+            "robot_hf.cli.run_reward:label", "robot-hf reward label dataset.root=data/lift_rollouts teacher=mistaken labels=200 query.method=disagreement", "reward "),
 ]

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from robot_hf import __version__
-from robot_hf.cli.commands import COMMANDS, DATASET_COMMANDS, Command
+from robot_hf.cli.commands import COMMANDS, DATASET_COMMANDS, REWARD_COMMANDS, Command
 
 USER_ERRORS = (ValueError, KeyError, FileNotFoundError, FileExistsError, PermissionError, TimeoutError, ConnectionError)
 
@@ -55,6 +55,15 @@ def _add_command(sub: argparse._SubParsersAction, cmd: Command) -> None:
     parser.set_defaults(command=cmd)
 
 
+def _add_group(sub: argparse._SubParsersAction, name: str, commands: list[Command], summary: str, description: str) -> None:
+    """A command with subcommands (`robot-hf dataset info`); alone it prints its help."""
+    group = sub.add_parser(name, help=summary, description=description)
+    gsub = group.add_subparsers(title=f"{name} commands", metavar=f"<{name} command>")
+    for cmd in commands:
+        _add_command(gsub, cmd)
+    group.set_defaults(command=None, parser=group)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="robot-hf",
@@ -65,12 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="<command>")
     for cmd in COMMANDS:
         _add_command(sub, cmd)
-    dataset = sub.add_parser("dataset", help="dataset tools: info, validate, merge, delete-episodes, label-motions",
-                             description="Dataset tools for LeRobot v3.0 datasets (robot-hf's and LeRobot's own).")
-    dsub = dataset.add_subparsers(title="dataset commands", metavar="<dataset command>")
-    for cmd in DATASET_COMMANDS:
-        _add_command(dsub, cmd)
-    dataset.set_defaults(command=None, parser=dataset)
+    _add_group(sub, "dataset", DATASET_COMMANDS, "dataset tools: info, validate, merge, delete-episodes, label-motions",
+               "Dataset tools for LeRobot v3.0 datasets (robot-hf's and LeRobot's own).")
+    _add_group(sub, "reward", REWARD_COMMANDS, "preference-learned rewards: train, eval, label (scripted teachers)",
+               "Rewards learned from preferences between clips (Bradley-Terry ensembles on images).")
     return parser
 
 
@@ -97,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from robot_hf.config.checks import check_config
 
     try:
-        check_config(cmd.name, cfg, args.overrides)
+        check_config(f"{cmd.prefix}{cmd.name}", cfg, args.overrides)
     except ConfigError as e:
         print(f"{cmd.title}: invalid config: {e} (nothing was run or written)", file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ def register_schemas() -> None:
         "calibrate_schema": schema.HardwareCommand,
         "setup_motors_schema": schema.HardwareCommand,
         "find_devices_schema": schema.FindDevicesCommand,
+        "reward_schema": schema.RewardCommand,
     }.items():
         cs.store(name=name, node=node)
     for group, node in group_schemas().items():
@@ -37,11 +38,15 @@ def group_schemas() -> dict[str, type]:
     from policies.diffusion.config import DiffusionConfig
     from policies.hierarchical.config import HierarchicalConfig
     from policies.mlp.config import MLPConfig
+    from policies.reward.config import RewardConfig
     from robot_hf.config.schema import SimRobotConfig
     from robot_hf.feedback.config import FeedbackConfig
+    from robot_hf.feedback.reward.queries import QueryConfig
+    from robot_hf.feedback.reward.training import RewardTrainConfig
     from robot_hf.language.motions import MotionsConfig
     from robot_hf.training.config import TrainConfig
     from sim.config import TaskConfig
+    from sim.teachers import TeacherConfig
     from sim.teleop import ScriptedTeleopConfig
 
     return {
@@ -57,4 +62,8 @@ def group_schemas() -> dict[str, type]:
         "teleop_device": DeviceTeleopConfig,
         "feedback": FeedbackConfig,
         "motions": MotionsConfig,
+        "teacher": TeacherConfig,
+        "reward_model": RewardConfig,
+        "reward_query": QueryConfig,
+        "reward_train": RewardTrainConfig,
     }

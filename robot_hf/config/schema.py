@@ -218,3 +218,35 @@ class DatasetCommand:
     strict: bool = False
     # Language motions (configs/motions/): the vocabulary, how paths are labelled, how long a correction holds.
     motions: Any = MISSING
+
+
+@dataclass
+class LabelServerConfig:
+    # 127.0.0.1: this machine only. Any other address needs a token the page presents (one is made up when null).
+    host: str = "127.0.0.1"
+    # 0: any free port.
+    port: int = 8765
+    token: str | None = None
+
+
+@dataclass
+class RewardCommand:
+    """`robot-hf reward train|eval|label` and `robot-hf label`: preference-learned rewards."""
+
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    # Scripted teacher (configs/teacher/) answering `reward label`'s queries.
+    teacher: Any = MISSING
+    reward: Any = MISSING
+    query: Any = MISSING
+    train: Any = MISSING
+    # label: answers to reach in all (the dataset's earlier answers count), asked in rounds of `batch`.
+    labels: int = 200
+    batch: int = 50
+    # Episodes that queries draw from and evaluation reports on; null: all.
+    episodes: list[int] | None = None
+    # label: who answers on the page (the annotator column); a new session continues that person's count.
+    annotator: str = "person"
+    # eval: episodes to plot learned reward against true progress for.
+    plot_episodes: int = 4
+    server: LabelServerConfig = field(default_factory=LabelServerConfig)
+    run: RunConfig = field(default_factory=RunConfig)

@@ -114,6 +114,20 @@ class FeedbackTable:
         table = pa.Table.from_pylist([self.to_arrow(asdict(r)) for r in rows], schema=self.schema)
         pq.write_table(table.select(names), commit.stage(path))
 
+    def stage_remove_last(self, commit, root: Path, rows: list) -> bool:
+        """Stage removing the newest part file when it holds exactly `rows` (an undone answer); False otherwise."""
+        parts = self.parts(root)
+        if not parts:
+            return False
+        def key(row) -> dict:  # when a row was stored loses precision on disk; the rest identifies it
+            return {k: v for k, v in asdict(row).items() if k != "time"}
+
+        stored = [key(self.row(**self.from_arrow(r))) for r in pq.read_table(parts[-1]).to_pylist()]
+        if stored != [key(r) for r in rows]:
+            return False
+        commit.remove(parts[-1])
+        return True
+
     # ---- what rows point at ----------------------------------------------------------------------------
     def episodes(self, row) -> list[int]:
         return [int(getattr(row, s.episode)) for s in self.spans]

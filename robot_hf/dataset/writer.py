@@ -220,6 +220,26 @@ class DatasetWriter:
                     raise ValueError(f"{table.name}: {span.episode} points at episode {ep}, which does not exist")
         self._queue.put((list(rows), None))
 
+    def remove_last_feedback(self, rows: list) -> bool:
+        """Take back the rows of the latest add_feedback call (an answer undone), once every queued save is done.
+
+        Only the newest part file of their table is removed, and only when it holds exactly these rows; returns
+        whether it did."""
+        self.wait()
+        if not rows:
+            return False
+        table = table_of(rows[0])
+        commit = Commit(self.root, durable=self.durable)
+        try:
+            if not table.stage_remove_last(commit, self.root, rows):
+                commit.abandon()
+                return False
+            commit.publish(f"undo {len(rows)} {table.name} row(s)")
+        except BaseException:
+            commit.abandon()
+            raise
+        return True
+
     def wait(self) -> None:
         """Block until every queued save is committed; re-raise a failure of the worker."""
         self._queue.join()
