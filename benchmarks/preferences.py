@@ -106,6 +106,28 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def timing(args) -> None:
+    """Wall time of a refit from scratch per 100 labels, alone on the machine (the runs' own fit times share it)."""
+    from policies.reward import RewardConfig, RewardModel
+    from robot_hf.dataset import DatasetReader
+    from robot_hf.feedback.reward.frames import FramePool
+    from robot_hf.feedback.reward.labeling import teacher_answers
+    from robot_hf.feedback.reward.queries import QueryConfig, select_queries
+    from robot_hf.feedback.reward.training import LabelledPairs, RewardTrainConfig, fit_reward
+    from sim.teachers import ScriptedTeacher, TeacherConfig
+
+    print("| task | labels | fit steps | fit s | s per 100 labels |\n|---|---|---|---|---|")
+    for task in args.tasks:
+        pool = FramePool.load(DatasetReader(args.data / task / "merged"), 48, with_progress=True)
+        oracle = teacher_answers(pool, ScriptedTeacher(TeacherConfig()), SEGMENT)
+        for n in (100, 200):
+            pairs = select_queries(pool, QueryConfig(segment=SEGMENT), n, np.random.default_rng(n))
+            labelled = LabelledPairs.from_preferences(pool, oracle(pairs))
+            model = RewardModel(RewardConfig(features=pool.features(False)))
+            result = fit_reward(model, pool, labelled, RewardTrainConfig())
+            print(f"| {task} | {n} | {result['steps']} | {result['seconds']:.0f} | {100 * result['seconds'] / n:.0f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path("/work/bench-out/prefdata"))
@@ -114,6 +136,8 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--log", type=Path, default=Path("benchmarks/results/preferences_runs.jsonl"))
+    parser.add_argument("--timing", action="store_true",
+                        help="only time fitting a fresh reward to 100 and 200 oracle labels (run it on an idle machine)")
     args = parser.parse_args()
 
     import torch
@@ -126,6 +150,9 @@ def main() -> None:
     from robot_hf.feedback.reward.training import LabelledPairs
     from sim.teachers import ScriptedTeacher, TeacherConfig
 
+    if args.timing:
+        timing(args)
+        return
     done = [json.loads(line) for line in args.log.read_text().splitlines()] if args.log.exists() else []
     finished = {(r["task"], r["teacher"], r["method"], r["seed"]) for r in done if r["labels"] == CHECKPOINTS[-1]}
     rows = [r for r in done if (r["task"], r["teacher"], r["method"], r["seed"]) in finished]

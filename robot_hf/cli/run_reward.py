@@ -143,7 +143,7 @@ def label(cfg: DictConfig) -> int:
 def label_page(cfg: DictConfig) -> int:
     """`robot-hf label`: the labeling page for a person, until Ctrl-C; every answer is stored as it is given."""
     from robot_hf.feedback.reward.label_server import LabelServer
-    from robot_hf.feedback.reward.label_session import LabelSession
+    from robot_hf.feedback.reward.label_session import LabelSession, require_feedback
 
     if cfg.labels < 1 or cfg.batch < 1:
         raise ValueError(f"labels={cfg.labels} and batch={cfg.batch} must be positive (answers in all, answers per batch)")
@@ -154,6 +154,7 @@ def label_page(cfg: DictConfig) -> int:
         raise ValueError(f"query.method={query.method} needs a reward model to score clips: set reward.path=..., "
                          "or query.method=uniform")
     camera_keys = OmegaConf.to_container(cfg.dataset.camera_keys, resolve=True) if cfg.dataset.camera_keys else None
+    require_feedback(reader)
     writer = DatasetWriter.open(reader.root)
     try:
         session = LabelSession(reader, writer, query, cfg.labels, cfg.batch, annotator=cfg.annotator, model=model,

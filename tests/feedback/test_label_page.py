@@ -69,6 +69,7 @@ def test_the_page_plays_both_clips_and_stores_clicks_keys_and_undo(server):
         driver.get(srv.url)
         wait_for(driver, "return window.labelState && window.labelState.query !== null")
         assert "5 left to answer" in driver.find_element(By.ID, "status").text
+        assert driver.find_element(By.ID, "task").text == "Task: lift the red cube"
         # both clips load and play: each canvas shows a frame index that moves on
         wait_for(driver, "return ['left','right'].every(s => document.getElementById(s).dataset.frame !== undefined)")
         seen = set()
@@ -183,3 +184,24 @@ def test_robot_hf_label_prints_its_address_serves_and_stops_on_ctrl_c(clips_data
     assert "stored 1 answers by 'ada'" in out
     stored = DatasetReader(root).preferences
     assert [(p.choice, p.annotator) for p in stored] == [("b", "ada")]
+
+
+def test_robot_hf_label_refuses_what_it_cannot_serve_in_one_line(clips_dataset, capsys):
+    from robot_hf.cli.main import main
+
+    assert main(["label", f"dataset.root={clips_dataset}", "query.segment=500"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "query.segment=500" in err and "lower query.segment" in err
+    assert main(["label", f"dataset.root={clips_dataset}", "query.method=disagreement"]) == 1
+    assert "needs a reward model" in capsys.readouterr().err
+    assert main(["label", f"dataset.root={clips_dataset}", "server.port=http"]) == 2
+    assert DatasetReader(clips_dataset).preferences == []
+
+
+def test_a_lerobot_written_dataset_is_refused_untouched(lerobot_pusht, capsys):
+    from robot_hf.cli.main import main
+
+    before = sorted(p.name for p in lerobot_pusht.rglob("*"))
+    assert main(["label", f"dataset.root={lerobot_pusht}"]) == 1
+    assert "has no feedback columns" in capsys.readouterr().err
+    assert sorted(p.name for p in lerobot_pusht.rglob("*")) == before

@@ -33,6 +33,12 @@ class RequestError(ValueError):
         self.status = status
 
 
+def require_feedback(reader: DatasetReader) -> None:
+    if not reader.meta.has_feedback:
+        raise ValueError(f"{reader.root} has no feedback columns (it was not written by robot-hf), so it cannot keep "
+                         "answers: label a dataset robot-hf recorded (record, rollout and improve write them)")
+
+
 @dataclass
 class Query:
     id: int
@@ -45,6 +51,7 @@ class LabelSession:
                  annotator: str = "person", model: RewardModel | None = None, seed: int = 0,
                  camera_keys: dict[str, str] | None = None):
         query.check()
+        require_feedback(reader)
         self.reader, self.writer, self.query, self.total, self.batch = reader, writer, query, total, batch
         self.annotator, self.model = annotator, model
         self.rng = np.random.default_rng(seed)
@@ -59,6 +66,7 @@ class LabelSession:
         self.next_id = 0
         self.lock = threading.Lock()
         self._frames: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._refill()  # a dataset with nothing to compare is refused before any page is served
 
     # ---- the queue ------------------------------------------------------------------------------------------
     @property
@@ -79,12 +87,15 @@ class LabelSession:
             self._refill()
             current = self.queue[0] if self.queue and self.remaining else None
             return {"remaining": self.remaining, "answered": len(self.answers), "total": self.total,
+                    "exhausted": current is None and self.remaining > 0,
                     "can_undo": bool(self.undoable), "fps": self.reader.fps, "segment": self.query.segment,
                     "query": None if current is None else {"id": current.id, **self._describe(current)}}
 
     def _describe(self, q: Query) -> dict:
         pref = self.pool.preference(q.a, q.b, self.query.segment, "skip", self.annotator)
-        return {"left": {"episode": pref.a_episode_index, "from": pref.a_from_frame, "to": pref.a_to_frame},
+        tasks = {t for e in (pref.a_episode_index, pref.b_episode_index) for t in self.reader.meta.episodes[e].get("tasks") or []}
+        return {"task": " / ".join(sorted(tasks)),
+                "left": {"episode": pref.a_episode_index, "from": pref.a_from_frame, "to": pref.a_to_frame},
                 "right": {"episode": pref.b_episode_index, "from": pref.b_from_frame, "to": pref.b_to_frame}}
 
     # ---- answers --------------------------------------------------------------------------------------------
