@@ -52,32 +52,18 @@ def one_run(pool, task: str, teacher_name: str, method: str, seed: int, dev, tes
     from sim.teachers import ScriptedTeacher, TeacherConfig
 
     teacher = ScriptedTeacher(TeacherConfig(name=teacher_name, seed=seed, **TEACHERS[teacher_name]))
-    rows, models = [], []
+    rows = []
 
-    def report(result: dict) -> None:
-        model = models[-1]
+    def report(model, result: dict) -> None:
         metrics = evaluate_reward(model, pool, test, SEGMENT)
         rows.append({"task": task, "teacher": teacher_name, "method": method, "seed": seed, "labels": result["labels"],
                      "test_accuracy": pair_accuracy(model, pool, test_pairs), "clear_accuracy": pair_accuracy(model, pool, clear_pairs),
-                     "spearman": metrics["spearman_frames"],
-                     "success_auc": metrics["success_auc"], "fit_seconds": result["seconds"]})
+                     "spearman": metrics["spearman_frames"], "success_auc": metrics["success_auc"], "fit_seconds": result["seconds"]})
         print(json.dumps(rows[-1]), flush=True)
 
-    from robot_hf.feedback.reward import labeling
-
-    fit = labeling.fit_reward
-
-    def fit_and_keep(model, *args, **kwargs):
-        models.append(model)
-        return fit(model, *args, **kwargs)
-
-    labeling.fit_reward = fit_and_keep
-    try:
-        label_rounds(pool, teacher_answers(pool, teacher, SEGMENT), lambda answers: None, RewardConfig(),
-                     QueryConfig(segment=SEGMENT, method=method), replace(RewardTrainConfig(), seed=seed), CHECKPOINTS,
-                     seed=seed, episodes=dev, report=report)
-    finally:
-        labeling.fit_reward = fit
+    label_rounds(pool, teacher_answers(pool, teacher, SEGMENT), lambda answers: None, RewardConfig(),
+                 QueryConfig(segment=SEGMENT, method=method), replace(RewardTrainConfig(), seed=seed), CHECKPOINTS,
+                 seed=seed, episodes=dev, report=report)
     return rows
 
 

@@ -131,7 +131,7 @@ def label(cfg: DictConfig) -> int:
             pool, teacher_answers(pool, teacher, query.segment), store, model_cfg, query,
             _section(cfg, "train", RewardTrainConfig), schedule, seed=cfg.run.seed, episodes=_episodes(cfg, pool),
             existing=mine, model=model,
-            report=lambda r: print(f"{r['labels']} labels: held-out pair accuracy {r['held_out_accuracy']:.1%}, "
+            report=lambda _, r: print(f"{r['labels']} labels: held-out pair accuracy {r['held_out_accuracy']:.1%}, "
                                    f"train {r['train_accuracy']:.1%}, fit {r['seconds']:.0f} s", flush=True))
     finally:
         writer.close()

@@ -44,7 +44,8 @@ def labelled_starts(pool: FramePool, preferences: list[Preference]) -> set[tuple
 def label_rounds(pool: FramePool, answer: Answer, store: Callable[[list[Preference]], None], reward: RewardConfig,
                  query: QueryConfig, train: RewardTrainConfig, schedule: list[int], seed: int = 0,
                  episodes: np.ndarray | None = None, existing: list[Preference] | None = None,
-                 model: RewardModel | None = None, report: Callable[[dict], None] | None = None) -> tuple[RewardModel, list[Preference]]:
+                 model: RewardModel | None = None,
+                 report: Callable[[RewardModel, dict], None] | None = None) -> tuple[RewardModel, list[Preference]]:
     """Label until each total in `schedule` (e.g. [50, 100, 200]) is reached, refitting after each; returns the model
     and every preference it learned from (the existing ones first)."""
     rng = np.random.default_rng(seed)
@@ -61,7 +62,7 @@ def label_rounds(pool: FramePool, answer: Answer, store: Callable[[list[Preferen
             model = RewardModel(replace(reward, features=pool.features(reward.use_state)))
         result = fit_reward(model, pool, LabelledPairs.from_preferences(pool, prefs), train)
         if report:
-            report({"labels": len(prefs), **result})
+            report(model, {"labels": len(prefs), **result})
     if model is None:
         raise ValueError("label: the schedule asks for no labels")
     return model, prefs
