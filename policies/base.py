@@ -48,6 +48,7 @@ class Policy(nn.Module):
         self.encoder = self.build_encoder(config)
         self._obs_queue: deque = deque(maxlen=config.n_obs_steps)
         self._action_queue: deque = deque()
+        self._reranker: tuple[Any, int] | None = None
 
     def build_encoder(self, config: PolicyConfig) -> ObservationEncoder:
         return ObservationEncoder(config)
@@ -117,7 +118,7 @@ class Policy(nn.Module):
         """The next action, (A,) for one observation or (B, A) for a batch of them."""
         batch, single = self._window(observation)
         if not self._action_queue:
-            chunk = self.predict_chunk(batch)  # (B, n_action_steps, A), robot units
+            chunk = self.next_chunk(batch)  # (B, n_action_steps, A), robot units
             self._action_queue.extend(chunk.transpose(0, 1))
         action = self._action_queue.popleft().cpu().numpy().astype(np.float32)
         return action[0] if single else action
@@ -125,8 +126,33 @@ class Policy(nn.Module):
     def predict_chunk(self, batch: dict[str, Any]) -> torch.Tensor:
         raise NotImplementedError
 
+    def next_chunk(self, batch: dict[str, Any]) -> torch.Tensor:
+        """The chunk to run: the policy's own, or the best of N by a value head (`rerank`)."""
+        if self._reranker is None:
+            return self.predict_chunk(batch)
+        from policies.rerank import best_of_n
+
+        return best_of_n(self, batch, *self._reranker)
+
+    def rerank(self, value, n: int) -> Policy:
+        """Run the best of `n` sampled chunks by `value` ((state, chunk) -> score) from now on; n <= 1 turns it off."""
+        self._reranker = (value.to(self.device).eval(), int(n)) if n > 1 else None
+        return self
+
     def compute_loss(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         raise NotImplementedError
+
+    # ---- how well the policy explains an action chunk (preference objectives) ----------------------------------
+    def likelihood_draw(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """The randomness `action_error` needs for `batch` (diffusion: the noise and the timestep), drawn once so a
+        policy and its frozen reference, and a chosen and a rejected chunk, are scored on the same draw."""
+        return {}
+
+    def action_error(self, batch: dict[str, Any], draw: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """(B,) the policy's training error on each sample's action chunk, padding left out: minus a log-likelihood
+        up to scale and constant (a Gaussian's for MSE, a Laplace's for L1, the ELBO's for diffusion)."""
+        raise NotImplementedError(f"{type(self).__name__} does not score action chunks; preference objectives need a "
+                                  "policy that does (diffusion, act, mlp)")
 
     def forward(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
         """The training loss; a forward pass so DistributedDataParallel synchronises gradients."""

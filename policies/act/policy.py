@@ -90,6 +90,16 @@ class ACTPolicy(Policy):
         loss = self.weighted_mean(l1 + self.config.kl_weight * kl, batch)
         return {"loss": loss, "l1": l1.mean().detach(), "kl": kl.mean().detach()}
 
+    def action_error(self, batch: dict[str, Any], draw: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """L1 of the chunk decoded with the latent at its prior mean (z = 0, as at run time)."""
+        images, state, lang = self._inputs(batch)
+        actions = self.normalizer.normalize("action", batch["action"].float())
+        latent = torch.zeros(actions.shape[0], self.config.latent_dim, device=actions.device)
+        err = F.l1_loss(self.model(images, state, latent, lang), actions, reduction="none")
+        pad = batch.get("action_is_pad")
+        valid = (~pad).to(err.dtype)[..., None] if pad is not None else torch.ones_like(err[..., :1])
+        return (err * valid).sum((1, 2)) / (valid.sum((1, 2)) * self.action_dim).clamp_min(1.0)
+
     @torch.no_grad()
     def predict_horizon(self, batch: dict[str, Any]) -> torch.Tensor:
         """The whole chunk (B, H, A) in robot units, with the latent at its prior mean (z = 0)."""

@@ -51,22 +51,28 @@ class DiffusionPolicy(Policy):
         return self.denoiser(x, t, cond)
 
     # ---- training ---------------------------------------------------------------------------------------
-    def compute_loss(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
-        actions = self.normalizer.normalize("action", batch["action"].float())
-        cond = self.condition(batch)
+    def likelihood_draw(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        actions = batch["action"]
         b = actions.shape[0]
-        noise = torch.randn_like(actions)
-        t = torch.randint(0, self.config.num_train_timesteps, (b,), device=actions.device)
-        noisy = self.noise_scheduler.add_noise(actions, noise, t)
-        pred = self.denoise(noisy, t, cond)
+        return {"noise": torch.randn(actions.shape, device=actions.device),
+                "t": torch.randint(0, self.config.num_train_timesteps, (b,), device=actions.device)}
+
+    def action_error(self, batch: dict[str, Any], draw: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """The denoising error at one noise level: the per-sample term of the diffusion ELBO (Diffusion-DPO's)."""
+        cond = self.condition(batch)  # before the draw: a random crop draws first, as in training
+        draw = draw or self.likelihood_draw(batch)
+        actions = self.normalizer.normalize("action", batch["action"].float())
+        noise, t = draw["noise"].to(actions), draw["t"]
+        pred = self.denoise(self.noise_scheduler.add_noise(actions, noise, t), t, cond)
         target = noise if self.config.prediction_type == "epsilon" else actions
         err = F.mse_loss(pred, target, reduction="none")
         if self.config.mask_padding_loss and "action_is_pad" in batch:
             valid = (~batch["action_is_pad"]).to(err.dtype)[..., None]
-            per_sample = (err * valid).sum((1, 2)) / (valid.sum((1, 2)) * self.action_dim).clamp_min(1.0)
-        else:
-            per_sample = err.mean((1, 2))
-        return {"loss": self.weighted_mean(per_sample, batch)}
+            return (err * valid).sum((1, 2)) / (valid.sum((1, 2)) * self.action_dim).clamp_min(1.0)
+        return err.mean((1, 2))
+
+    def compute_loss(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        return {"loss": self.weighted_mean(self.action_error(batch), batch)}
 
     # ---- acting -------------------------------------------------------------------------------------------
     @torch.no_grad()

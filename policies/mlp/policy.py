@@ -29,13 +29,15 @@ class MLPPolicy(Policy):
         feats = self.observation_features(batch)[:, : self.config.n_obs_steps].flatten(1)
         return self.head(feats).reshape(-1, self.config.horizon, self.action_dim)
 
-    def compute_loss(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+    def action_error(self, batch: dict[str, Any], draw: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
         actions = self.normalizer.normalize("action", batch["action"].float())
         err = F.mse_loss(self._predict(batch), actions, reduction="none")
         pad = batch.get("action_is_pad")
         valid = (~pad).to(err.dtype)[..., None] if pad is not None else torch.ones_like(err[..., :1])
-        per_sample = (err * valid).sum((1, 2)) / (valid.sum((1, 2)) * self.action_dim).clamp_min(1.0)
-        return {"loss": self.weighted_mean(per_sample, batch)}
+        return (err * valid).sum((1, 2)) / (valid.sum((1, 2)) * self.action_dim).clamp_min(1.0)
+
+    def compute_loss(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+        return {"loss": self.weighted_mean(self.action_error(batch), batch)}
 
     @torch.no_grad()
     def predict_chunk(self, batch: dict[str, Any]) -> torch.Tensor:

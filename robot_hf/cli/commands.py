@@ -66,4 +66,6 @@ REWARD_COMMANDS: list[Command] = [
             "robot_hf.cli.run_reward:evaluate", "robot-hf reward eval dataset.root=data/lift_rollouts reward.path=outputs/reward/<run>/reward_model", "reward "),
     Command("label", "reward", "query rounds answered by a scripted teacher (configs/teacher/), refitting the reward after each",
             "robot_hf.cli.run_reward:label", "robot-hf reward label dataset.root=data/lift_rollouts teacher=mistaken labels=200 query.method=disagreement", "reward "),
+    Command("value", "reward", "fit the value head best-of-N ranks action chunks with (the reward's reward-to-go), beside the reward",
+            "robot_hf.cli.run_reward:value", "robot-hf reward value dataset.root=data/lift_rollouts reward.path=outputs/reward/<run>/reward_model value_steps=8", "reward "),
 ]

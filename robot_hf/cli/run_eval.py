@@ -22,6 +22,23 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> Policy:
     return Policy.from_pretrained(path, device)
 
 
+def with_rerank(policy: Policy, rerank: DictConfig | None) -> Policy:
+    """policy.rerank.n > 1: best-of-N chunks by the value head of policy.rerank.reward."""
+    if rerank is None or rerank.n <= 1:
+        return policy
+    from robot_hf.feedback.reward.value import load_value
+
+    if not rerank.reward:
+        raise ValueError(f"policy.rerank.n={rerank.n} needs policy.rerank.reward=<reward model with a value head>")
+    value = load_value(rerank.reward)
+    steps = getattr(policy.config, "n_action_steps", value.config.steps)
+    if value.config.steps > steps or value.config.state_dim != policy.state_dim or value.config.action_dim != policy.action_dim:
+        raise ValueError(f"the value head of {rerank.reward} scores {value.config.steps}-step chunks of state "
+                         f"{value.config.state_dim} / action {value.config.action_dim}; the policy runs {steps}-step chunks "
+                         f"of state {policy.state_dim} / action {policy.action_dim}: fit it again with value_steps={steps}")
+    return policy.rerank(value, rerank.n)
+
+
 def _print_episode(i: int, ep: dict) -> None:
     reward = f", max reward {ep['max_reward']:.3f}" if "max_reward" in ep else ""
     seed = f" seed {ep['seed']}" if "seed" in ep else ""
@@ -64,7 +81,7 @@ def main(cfg: DictConfig) -> int:
     if cfg.eval.episodes <= 0:
         raise ValueError(f"eval.episodes must be positive, got {cfg.eval.episodes}")
     device = cfg.run.device if cfg.run.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
-    policy = load_checkpoint(cfg.policy.path, device)
+    policy = with_rerank(load_checkpoint(cfg.policy.path, device), cfg.policy.get("rerank"))
     run_dir = Path(cfg.run.dir)
     result = (_in_sim if cfg.robot.type == "sim" else _on_robot)(cfg, policy, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)

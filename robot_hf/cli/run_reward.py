@@ -108,6 +108,24 @@ def evaluate(cfg: DictConfig) -> int:
     return 0
 
 
+def value(cfg: DictConfig) -> int:
+    """Distil the reward into a value head over (state, action chunk) for best-of-N, saved as <reward.path>/value."""
+    from robot_hf.feedback.reward.value import VALUE_DIR, fit_value, frame_rewards
+
+    if not cfg.reward.path:
+        raise ValueError("reward.path is not set: point it at the trained reward model the value head distils")
+    if cfg.value_steps < 1:
+        raise ValueError(f"value_steps={cfg.value_steps} must be >= 1: the actions per chunk (the policy's n_action_steps)")
+    model = RewardModel.from_pretrained(cfg.reward.path)
+    reader = _reader(cfg)
+    head, result = fit_value(reader, frame_rewards(model, reader), cfg.value_steps, seed=cfg.run.seed)
+    out = head.save_pretrained(Path(cfg.reward.path) / VALUE_DIR)
+    (out / "training.json").write_text(json.dumps(result, indent=2))
+    print(f"value head on {result['frames']} frames of {reader.root}: held-out R^2 {result['held_out_r2']:.2f}, "
+          f"{result['seconds']:.0f} s; saved {out} (use it with policy.rerank.n=8 policy.rerank.reward={cfg.reward.path})")
+    return 0
+
+
 def label(cfg: DictConfig) -> int:
     if cfg.labels < 1 or cfg.batch < 1:
         raise ValueError(f"labels={cfg.labels} and batch={cfg.batch} must be positive (answers in all, answers per round)")

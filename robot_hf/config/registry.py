@@ -45,6 +45,7 @@ def group_schemas() -> dict[str, type]:
     from robot_hf.feedback.reward.training import RewardTrainConfig
     from robot_hf.language.motions import MotionsConfig
     from robot_hf.training.config import TrainConfig
+    from robot_hf.training.objectives.config import ObjectiveConfig
     from sim.config import TaskConfig
     from sim.teachers import TeacherConfig
     from sim.teleop import ScriptedTeleopConfig
@@ -66,4 +67,5 @@ def group_schemas() -> dict[str, type]:
         "reward_model": RewardConfig,
         "reward_query": QueryConfig,
         "reward_train": RewardTrainConfig,
+        "objective": ObjectiveConfig,
     }

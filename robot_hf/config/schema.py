@@ -81,8 +81,17 @@ class SimRobotConfig:
 
 
 @dataclass
+class RerankConfig:
+    # Best-of-N (V-GPS): sample n chunks, run the one the reward's value head scores best; 1: off.
+    n: int = 1
+    # The reward model whose value head scores chunks (fitted with `robot-hf reward value`).
+    reward: str | None = None
+
+
+@dataclass
 class PolicyRef:
     path: str = MISSING
+    rerank: RerankConfig = field(default_factory=RerankConfig)
 
 
 @dataclass
@@ -105,6 +114,8 @@ class TrainCommand:
     # None: behaviour cloning on every frame; hg_dagger / sirius: the learner's per-frame weights over demos and
     # rollout sessions (take-overs recorded with `robot-hf rollout`).
     feedback: Any = None
+    # What each step minimises (configs/objective/): bc, or dpo / cpl on the dataset's preference pairs.
+    objective: Any = MISSING
     dataset: TrainDatasetConfig = field(default_factory=TrainDatasetConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     run: RunConfig = field(default_factory=RunConfig)
@@ -177,6 +188,13 @@ class ImproveCommand:
     run: RunConfig = field(default_factory=RunConfig)
     # Language motions (configs/motions/): the vocabulary, how paths are labelled, how long a correction holds.
     motions: Any = MISSING
+    # feedback=preferences: the objective of feedback.method=dpo|cpl (its beta, anchor, pairs), the scripted teacher
+    # (configs/teacher/), and the reward model, its queries and its training (as in `robot-hf reward`).
+    objective: Any = MISSING
+    teacher: Any = MISSING
+    reward: Any = MISSING
+    query: Any = MISSING
+    reward_train: Any = MISSING
 
 
 @dataclass
@@ -248,5 +266,7 @@ class RewardCommand:
     annotator: str = "person"
     # eval: episodes to plot learned reward against true progress for.
     plot_episodes: int = 4
+    # value: actions per chunk the value head scores (the policy's n_action_steps).
+    value_steps: int = 8
     server: LabelServerConfig = field(default_factory=LabelServerConfig)
     run: RunConfig = field(default_factory=RunConfig)

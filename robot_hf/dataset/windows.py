@@ -161,7 +161,11 @@ class WindowDataset(Dataset):
 
     def __getitems__(self, positions: Sequence[int]) -> dict[str, Any]:
         """A whole batch at once, gathered with array indexing (the DataLoader calls this)."""
-        t = self.indices[np.asarray(positions, dtype=np.int64)]
+        return self.at_frames(self.indices[np.asarray(positions, dtype=np.int64)])
+
+    def at_frames(self, t: np.ndarray) -> dict[str, Any]:
+        """The windows around dataset frames `t` (global indices, any episode, drawn for training or not)."""
+        t = np.asarray(t, dtype=np.int64)
         lo, hi = self.ep_lo[t][:, None], self.ep_hi[t][:, None]
         obs = t[:, None] + self.obs_offsets
         act = t[:, None] + self.action_offsets

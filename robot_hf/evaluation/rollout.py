@@ -103,6 +103,10 @@ def evaluate(
     two checkpoints are compared on common random numbers.
     """
     num_envs = max(1, min(num_envs, episodes))
+    reads = getattr(policy, "cameras", None)
+    if reads is not None and (video_dir is None or videos <= 0) and (not reads or task.get("cameras") is not None):
+        # No video wanted: cameras the policy does not read are not rendered (rendering is most of a sim step).
+        task = {**task, "cameras": [c for c in task.get("cameras") or [] if c in reads]}
     envs = make_vector_env(task, num_envs)
     fps = int(task.get("fps", 10))
     results: list[dict[str, Any]] = []

@@ -94,3 +94,16 @@ class FeedbackConfig:
     correction_weight: float = 2.0
     # Refuse a correction the resolver is less sure of than this.
     min_confidence: float = 0.6
+    # feedback=preferences: the policy runs alone, the teacher (teacher=...) compares clips of its rollouts, a reward
+    # is learned from the answers (reward.*, reward_train.*, query.*), and `method` improves the policy: raft
+    # (behaviour-clone the top_fraction of rollouts by the learned reward, demos kept), dpo or cpl (objective.*, on
+    # the answers themselves, demos as the BC anchor), or best_of_n (rerank sampled chunks, weights unchanged).
+    method: str = "raft"
+    labels_per_round: int = 100
+    top_fraction: float = 0.25
+    # method=best_of_n: no fine-tuning; the policy runs the best of this many sampled chunks by a value head fitted to
+    # the learned reward (its rollouts and evaluations alike).
+    best_of: int = 8
+    # A label's cost to the person: both clips play side by side once (query.segment frames at the dataset's rate),
+    # then this long to decide and answer.
+    decide_s: float = 2.0

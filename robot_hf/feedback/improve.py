@@ -53,6 +53,15 @@ class RoundResult:
     corrections: int = 0
     corrections_per_episode: float = 0.0
     correction_seconds: float = 0.0
+    # Preference labels answered this round, their time (also in person_seconds), and the round's learned reward of
+    # its rollouts (by that round's reward model): next to `success`, the check for reward hacking.
+    labels: int = 0
+    labeling_seconds: float = 0.0
+    learned_score: float | None = None
+    # The same model's score of the previous round's rollouts (None in round 1).
+    learned_score_previous: float | None = None
+    # Best-of-N: the policy ran the best of n chunks by the value head of this reward model (checkpoint unchanged).
+    rerank: dict[str, Any] | None = None
 
 
 @dataclass
@@ -87,11 +96,12 @@ class Improver:
         self.imp = cfg  # rounds, episodes_per_round, eval_episodes, finetune_* and baseline are top-level keys
         self.run_dir = Path(cfg.run.dir)
         self.status = status or StatusLine()
-        self.method = cfg.feedback.type
-        if self.method not in ("hg_dagger", "sirius", "corrections"):
-            raise ValueError(f"improve needs feedback=hg_dagger, sirius or corrections, got feedback={self.method}")
-        from robot_hf.feedback.kinds import feedback_kind
+        from robot_hf.feedback.kinds import KINDS, feedback_kind
 
+        self.method = cfg.feedback.type
+        learners = sorted(k for k, kind in KINDS.items() if hasattr(kind, "weights"))
+        if self.method not in learners:
+            raise ValueError(f"improve needs a feedback kind that learns ({', '.join(learners)}), got feedback={self.method}")
         self.kind = feedback_kind(cfg)
         if not cfg.policy.path:
             raise ValueError("improve starts from a trained policy: policy.path=<checkpoint>")
@@ -109,14 +119,20 @@ class Improver:
                              "set the task's (or arm's) cameras / image size / object_state as they were when the demos were recorded")
 
     # ---- pieces ----------------------------------------------------------------------------------------------
-    def _evaluate(self, checkpoint: Path, label: str):
+    @staticmethod
+    def _policy(checkpoint: Path, rerank: dict[str, Any] | None):
         from policies.base import Policy
+        from robot_hf.cli.run_eval import with_rerank
 
-        result = self.site.evaluate(Policy.from_pretrained(checkpoint), label, self.imp.eval_episodes)
+        return with_rerank(Policy.from_pretrained(checkpoint), OmegaConf.create(rerank) if rerank else None)
+
+    def _evaluate(self, checkpoint: Path, label: str, rerank: dict[str, Any] | None = None):
+        result = self.site.evaluate(self._policy(checkpoint, rerank), label, self.imp.eval_episodes)
         self.status.update(f"{label}: {result.line()}", force=True)
         return result
 
-    def _finetune(self, checkpoint: Path, dataset: Path, weights: np.ndarray, out: Path) -> Path:
+    def _finetune(self, checkpoint: Path, dataset: Path, weights: np.ndarray, out: Path,
+                  objective: dict[str, Any] | None = None) -> Path:
         shutil.rmtree(out, ignore_errors=True)  # what a cut-off attempt at this round left
         overrides = ([f"task={self.cfg.task.name}"] if self.site.has_sim else ["train.val_fraction=0"]) + [f"dataset.root={dataset}", f"policy.path={checkpoint}", f"run.dir={out}",
                      f"train.steps={self.imp.finetune_steps}", "train.eval_every=0", "train.eval_final=false",
@@ -126,6 +142,8 @@ class Improver:
         cfg = compose("train", overrides)
         if self.site.has_sim:
             cfg.task = self.cfg.task
+        if objective is not None:  # the learner's own objective (a preference method), else behaviour cloning
+            cfg.objective = OmegaConf.create(objective)
         result = TrainWorkspace(cfg, weights=weights, quiet=True).run()
         return result.last / PRETRAINED
 
@@ -146,7 +164,9 @@ class Improver:
         return {"method": self.method, "task": OmegaConf.to_container(cfg.task, resolve=True), "policy": str(cfg.policy.path),
                 "dataset": str(cfg.dataset.root), "episodes_per_round": cfg.episodes_per_round,
                 "finetune_steps": cfg.finetune_steps, "finetune_lr": cfg.finetune_lr, "seed": cfg.run.seed,
-                "feedback": OmegaConf.to_container(cfg.feedback, resolve=True)}
+                "feedback": OmegaConf.to_container(cfg.feedback, resolve=True),
+                **{key: OmegaConf.to_container(cfg[key], resolve=True) for key in ("teacher", "reward", "query", "reward_train", "objective")
+                   if cfg.get(key) is not None}}
 
     def _progress(self) -> dict[str, list[RoundResult]]:
         path = self.run_dir / PROGRESS
@@ -186,9 +206,7 @@ class Improver:
         self._trim(data, len(rounds) - 1)
         current, cumulative = Path(rounds[-1].checkpoint), rounds[-1].cumulative_human_frames
         for r in range(len(rounds), imp.rounds + 1):
-            from policies.base import Policy
-
-            policy = Policy.from_pretrained(current)
+            policy = self._policy(current, rounds[-1].rerank)
             robot, person = self.site.open_round(r, policy, self.kind)
             try:
                 with DatasetWriter.open(data) as writer:
@@ -203,17 +221,23 @@ class Improver:
             per_class = learned["class_weights"]
             self.status.update(f"round {r}: learning with {self.method} from {learned['frames']} frames, "
                                f"loss weights {per_class}", force=True)
-            current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"{self.method}_{r}")
+            if learned.get("finetune", True):
+                current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"{self.method}_{r}",
+                                         learned.get("objective"))
+            rerank = learned.get("rerank")
             cumulative += stats.human_frames
             corrections = sum(ep.get("corrections", 0) for ep in stats.episodes)
             typing = sum(ep.get("correction_seconds", 0.0) for ep in stats.episodes)
-            rounds.append(_evaluated(r, self._evaluate(current, f"{self.method}_round_{r}"), stats.human_frames, cumulative,
+            labeling = float(learned.get("labeling_seconds", 0.0))
+            rounds.append(_evaluated(r, self._evaluate(current, f"{self.method}_round_{r}", rerank), stats.human_frames, cumulative,
                                      takeovers=stats.takeovers, rollout_success=stats.success_rate, classes=learned["frames"],
                                      class_weights=per_class, checkpoint=str(current),
-                                     person_seconds=round(stats.driving_s + typing, 1),
+                                     person_seconds=round(stats.driving_s + typing + labeling, 1),
                                      attention_seconds=round(stats.watching_s, 1), corrections=corrections,
                                      corrections_per_episode=corrections / max(1, len(stats.saved)),
-                                     correction_seconds=round(typing, 1)))
+                                     correction_seconds=round(typing, 1), labels=int(learned.get("labels_asked", 0)),
+                                     labeling_seconds=labeling, learned_score=learned.get("learned_score", {}).get(r),
+                                     learned_score_previous=learned.get("learned_score", {}).get(r - 1), rerank=rerank))
             self._save_progress(rounds, progress["baseline"])
         baseline = []
         if imp.baseline and self.site.has_sim:
@@ -230,8 +254,8 @@ class Improver:
 
     def _baseline(self, rounds: list[RoundResult], done: list[RoundResult]) -> list[RoundResult]:
         """The same person-seconds each round as the learner's, spent on new demonstrations from the simulated
-        teleoperator: its frames driven, plus as many frames as its corrections took seconds to say (a demo frame costs
-        1/fps s of driving).
+        teleoperator: its frames driven, plus as many frames as its corrections took seconds to say and its preference
+        labels to answer (a demo frame costs 1/fps s of driving).
 
         Never over the budget: the demonstration that would pass it is cut where the budget runs out (a person told
         "you have N more frames" stops there), so both arms spend the same effort. Resumes after `done`.
@@ -244,7 +268,7 @@ class Improver:
         current, cumulative = Path(results[-1].checkpoint), results[-1].cumulative_human_frames
         for r in range(len(results), len(rounds)):
             robot = self.site.robot()
-            budget = rounds[r].human_frames + int(rounds[r].correction_seconds * robot.fps)
+            budget = rounds[r].human_frames + int((rounds[r].correction_seconds + rounds[r].labeling_seconds) * robot.fps)
             teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=self.site.people(r),
                                                                        operators=max(1, self.cfg.feedback.intervener.operators)))
             with DatasetWriter.open(data) as writer:  # demonstrations (re-recorded takes too) until the budget is spent

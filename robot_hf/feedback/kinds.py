@@ -112,8 +112,18 @@ class Corrections:
         return weights, {"learner": "corrections", "frames": frames, "class_weights": table}
 
 
+class Preferences(NoFeedback):
+    """The policy runs alone; a scripted teacher compares clips of the recordings; a reward learned from the answers
+    picks the rollouts to imitate (RAFT), or the answers train the policy directly (DPO, CPL)."""
+
+    def weights(self, reader, cfg: DictConfig, round_index: int) -> tuple[np.ndarray, dict]:
+        from robot_hf.feedback.reward.improvement import learn_from_preferences
+
+        return learn_from_preferences(reader, cfg, round_index)
+
+
 KINDS: dict[str, Any] = {"none": NoFeedback, "intervention": Interventions, "hg_dagger": Interventions,
-                         "sirius": Interventions, "corrections": Corrections}
+                         "sirius": Interventions, "corrections": Corrections, "preferences": Preferences}
 
 
 def feedback_kind(cfg: DictConfig):

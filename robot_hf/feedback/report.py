@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import matplotlib
@@ -68,7 +69,29 @@ def write_report(result, run_dir: Path) -> Path:
         if r.classes:
             mix = ", ".join(f"{name} {r.classes.get(name, 0)} x{weight:g}" for name, weight in r.class_weights.items())
             lines.append(f"- round {r.round} trained on frames (class, count, loss weight): {mix}")
+    scored = [r for r in result.rounds[1:] if r.learned_score is not None]
+    if scored:
+        lines += ["", ("Preference labels and the learned reward (each round's rollouts, scored by that round's reward model; "
+                       "the rollouts of round r were run by round r-1's policy). Judge by success, never by the learned reward:"), ""]
+        lines += [f"- round {r.round}: {r.labels} labels ({r.labeling_seconds:.0f} person-s), learned reward of its rollouts "
+                  f"{r.learned_score:+.3f}, their true success {100 * (r.rollout_success or 0):.0f}%" for r in scored]
+        hacked = reward_hacking(result.rounds)
+        warning = (f"WARNING: possible reward hacking in round(s) {hacked}: the learned reward of the rollouts rose while "
+                   "their true success fell.")
+        lines += ["", warning if hacked else "No round where the learned reward rose while true success fell."]
     lines += ["", f"![success]({success_png.name})", "", f"![human frames]({frames_png.name})", ""]
     report = run_dir / "report.md"
     report.write_text("\n".join(lines))
     return report
+
+
+def reward_hacking(rounds) -> list[int]:
+    """Rounds whose rollouts the learned reward scored higher than the round before's (both by this round's model)
+    while the task's success on them fell."""
+    flagged = []
+    for before, now in pairwise(rounds[1:]):
+        if None in (now.learned_score, now.learned_score_previous, before.rollout_success, now.rollout_success):
+            continue
+        if now.learned_score > now.learned_score_previous and now.rollout_success < before.rollout_success:
+            flagged.append(now.round)
+    return flagged

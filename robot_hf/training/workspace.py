@@ -25,6 +25,7 @@ from robot_hf.training.checkpoint import PRETRAINED, Checkpoints, set_rng_state
 from robot_hf.training.config import TrainConfig
 from robot_hf.training.ema import EMA
 from robot_hf.training.logger import TrainLogger
+from robot_hf.training.objectives import make_objective, objective_config
 from robot_hf.training.sampler import StepBatchSampler
 from robot_hf.training.setup import (
     build_policy,
@@ -154,6 +155,8 @@ class TrainWorkspace:
         val_windows = build_windows(reader, config, held_out, None, tc.cache) if held_out else None
         policy = start_policy if start_policy is not None else build_policy(config, windows)
         policy = policy.to(device).train()
+        # Built before a resume loads its weights: a preference objective's reference is the start policy.
+        objective = make_objective(objective_config(cfg), policy, reader, windows, cfg.run.seed, start_policy is not None)
         params = [p for p in policy.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=tc.lr, betas=tuple(tc.betas), weight_decay=tc.weight_decay)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(tc))
@@ -202,7 +205,7 @@ class TrainWorkspace:
             for batch in loader:
                 batch = _to_device(batch, device)
                 with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
-                    out = train_model(batch)
+                    out = objective.loss(train_model, batch, step)
                 loss = out["loss"]
                 if not torch.isfinite(loss):
                     raise FloatingPointError(f"loss became {loss.item()} at step {step}; lower train.lr or check the data")

@@ -101,3 +101,28 @@ def test_an_answer_is_stored_read_back_and_undone_through_meta_preferences(lift_
     stored = DatasetReader(root).preferences
     assert len(stored) == 1 and stored[0].a_to_frame == 8 and stored[0].annotator == "person"
     assert validate(root) == []
+
+
+def test_best_of_n_through_the_cli(lift_images, tmp_path, capsys):
+    """reward label -> reward value -> eval with policy.rerank: the value head is saved beside the reward, and a reward
+    without one is refused with the command that makes it."""
+    import shutil
+
+    root = tmp_path / "data"
+    shutil.copytree(lift_images, root)
+    assert main(["reward", "label", f"dataset.root={root}", "labels=12", "batch=12", f"run.dir={tmp_path / 'label'}", *TINY]) == 0
+    reward = tmp_path / "label" / "reward_model"
+    policy = tmp_path / "policy"
+    assert main(["train", "task=lift", "task.image_height=48", "task.image_width=48", "policy=diffusion_unet",
+                 "policy.cameras=[]", "policy.down_dims=[16,32]", "policy.n_action_steps=4", f"dataset.root={root}",
+                 "train=tiny", "train.steps=4", "train.save_every=4", f"run.dir={policy}"]) == 0
+    checkpoint = policy / "checkpoints" / "step_0000004"
+    evaluate = ["eval", "task=lift", "task.image_height=48", "task.image_width=48", f"policy.path={checkpoint}",
+                "policy.rerank.n=4", "eval.episodes=1", "eval.max_steps=8", "eval.videos=0"]
+    assert main([*evaluate, f"policy.rerank.reward={reward}", f"run.dir={tmp_path / 'e0'}"]) == 1
+    assert "robot-hf reward value" in capsys.readouterr().err
+    assert main(["reward", "value", f"dataset.root={root}", f"reward.path={reward}", "value_steps=4"]) == 0
+    assert "held-out R^2" in capsys.readouterr().out and (reward / "value" / "model.safetensors").exists()
+    assert main([*evaluate, f"policy.rerank.reward={reward}", f"run.dir={tmp_path / 'e1'}"]) == 0
+    assert main([*evaluate, f"run.dir={tmp_path / 'e2'}"]) == 1
+    assert "needs policy.rerank.reward" in capsys.readouterr().err

@@ -1,0 +1,218 @@
+r"""Improving a weak policy with preferences, no new demos: RAFT, Diffusion-DPO and CPL against the start and against
+spending the same person-seconds on new demonstrations.
+
+    MUJOCO_GL=egl python benchmarks/reward_improvement.py --tasks lift                  # 3 training seeds, oracle
+    MUJOCO_GL=egl python benchmarks/reward_improvement.py --tasks lift --train-seeds 0 --methods raft dpo
+    MUJOCO_GL=egl python benchmarks/reward_improvement.py --tasks lift --teacher mistaken --labels-per-round 200
+
+Per task and training seed: 20 scripted demonstrations (front camera recorded for the reward, 64 px) train a weak
+diffusion policy (U-Net) on low-dimensional observations. Then each method runs `robot-hf improve feedback=preferences
+feedback.method=<m>` for --rounds rounds: 20 rollouts of the policy alone (recorded with the camera) -> the teacher
+answers --labels-per-round queries about 20-frame clip pairs drawn from demos and rollouts -> a reward ensemble
+(48 px images only, 3 members) is refitted on every answer so far -> the policy is fine-tuned (RAFT: the top quarter
+of rollouts by the learned reward plus the demos; DPO and CPL: the answers as preference pairs, the demos as the BC
+anchor) -> evaluation on 50 development seeds. RAFT's run also runs the more-demos baseline: new demonstrations
+from the simulated operators until the round's person-seconds are spent (every method asks the same number of labels,
+so one baseline serves all). A label costs the clip length (2 s at 10 fps) plus `feedback.decide_s` (2 s).
+
+What the simulated people see: the teacher judges by the task's true dense progress (sim state), which no camera
+shows; the demonstrators drive with the scripted expert and operator styles. The reward model sees only images.
+
+Finally the start and every arm's last checkpoint are evaluated again on --final-episodes new seeds (dev_final range,
+the same policy noise for all), and each method is compared with the start and with more demos, paired (bootstrap
+interval, McNemar's test). The run is resumable: finished rounds and evaluations are kept under --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+IMAGE = 64
+METHODS = ("raft", "dpo", "cpl")
+
+
+def task_overrides(task: str) -> list[str]:
+    camera = "top" if task == "pusht" else "front"
+    return [f"task={task}", "task.object_state=true", f"task.cameras=[{camera}]", f"task.image_height={IMAGE}",
+            f"task.image_width={IMAGE}"]
+
+
+def prepare(task: str, out: Path, args, seed: int) -> tuple[Path, Path]:
+    from robot_hf.cli.main import main as cli
+
+    data, run = out / task / "demos", out / task / f"seed_{seed}" / "base"
+    if not (data / "meta/info.json").exists():
+        assert cli(["record", *task_overrides(task), f"dataset.num_episodes={args.demos}", f"dataset.root={data}"]) == 0
+    if not (run / "checkpoints/last.txt").exists():
+        assert cli(["train", *task_overrides(task), "policy=diffusion_unet", "policy.cameras=[]", "policy.down_dims=[64,128,256]",
+                    f"dataset.root={data}", f"train.steps={args.base_steps}", "train.lr=3e-4", "train.warmup_steps=200",
+                    "train.eval_every=0", "train.eval_final=false", f"train.save_every={args.base_steps}", f"run.seed={seed}",
+                    f"run.dir={run}"]) == 0
+    return data, run / "checkpoints" / (run / "checkpoints/last.txt").read_text().strip()
+
+
+def improve(task: str, method: str, data: Path, base: Path, out: Path, args, seed: int) -> dict:
+    from robot_hf.config.compose import compose
+    from robot_hf.feedback.improve import Improver
+
+    run_dir = out / task / f"seed_{seed}" / f"{method}_{args.teacher}"
+    result_file = run_dir / "improve.json"
+    if result_file.exists():
+        return json.loads(result_file.read_text())
+    t0 = time.perf_counter()
+    cfg = compose("improve", [*task_overrides(task), "feedback=preferences", f"feedback.method={method}",
+                              f"feedback.labels_per_round={args.labels_per_round}", f"teacher={args.teacher}",
+                              f"policy.path={base}", f"dataset.root={data}", f"rounds={args.rounds}", f"episodes_per_round={args.episodes_per_round}",
+                              f"eval_episodes={args.eval_episodes}", f"finetune_steps={args.finetune_steps}",
+                              f"baseline={str(method == 'raft' and not args.no_baseline).lower()}", "eval.num_envs=2",
+                              "eval.videos=0", f"run.seed={seed}", f"run.dir={run_dir}", *args.overrides])
+    result = Improver(cfg).run().to_dict()
+    result["wall_seconds"] = round(time.perf_counter() - t0, 1)
+    result_file.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def final_evaluation(task: str, arms: dict[str, tuple[str, dict | None]], seed_dir: Path, episodes: int) -> dict[str, dict]:
+    """Every arm's last checkpoint (run as best-of-N where it has a rerank) on `episodes` dev_final seeds, with
+    per-episode outcomes; cached per checkpoint and rerank."""
+    from omegaconf import OmegaConf
+
+    from policies.base import Policy
+    from robot_hf.cli.run_eval import with_rerank
+    from robot_hf.evaluation.protocol import seed_range
+    from robot_hf.evaluation.rollout import evaluate
+
+    cache = seed_dir / f"final_eval_{episodes}.json"
+    done = json.loads(cache.read_text()) if cache.exists() else {}
+    task_cfg = {"name": task, "object_state": True, "cameras": []}
+    rows = {}
+    for name, (checkpoint, rerank) in arms.items():
+        key = checkpoint + (f"|{rerank['reward']}|{rerank['n']}" if rerank else "")
+        if key not in done:
+            policy = with_rerank(Policy.from_pretrained(checkpoint), OmegaConf.create(rerank) if rerank else None)
+            e = evaluate(policy, task_cfg, episodes, 2, seed_range("dev_final").start)
+            done[key] = {"success": e.success_rate, "ci95": list(e.ci95), "episodes": e.episodes, "seconds": e.seconds,
+                         "outcomes": [ep["success"] for ep in e.per_episode], "seed_range": "dev_final"}
+            cache.write_text(json.dumps(done, indent=2))
+        rows[name] = done[key]
+    return rows
+
+
+def best_of_n_arms(raft_run: Path, start: Path, ns: list[int]) -> tuple[dict[str, str], dict[str, float]]:
+    """Best-of-N from the start policy, no retraining: a value head fitted to RAFT's last reward model (the same labels)
+    on RAFT's recorded episodes. Returns arm -> (checkpoint, rerank) and the seconds per chunk of each N."""
+    import torch
+
+    from policies.base import Policy
+    from policies.reward import RewardModel
+    from robot_hf.dataset import DatasetReader
+    from robot_hf.feedback.reward.value import VALUE_DIR, fit_value, frame_rewards, load_value
+
+    reward = max((raft_run / "rewards").glob("round_*"), key=lambda p: int(p.name.split("_")[1]))
+    policy = Policy.from_pretrained(start)
+    if not (reward / VALUE_DIR / "config.json").exists():
+        reader = DatasetReader(raft_run / "data" / "preferences")
+        head, _ = fit_value(reader, frame_rewards(RewardModel.from_pretrained(reward), reader), policy.config.n_action_steps)
+        head.save_pretrained(reward / VALUE_DIR)
+    value = load_value(reward)
+    batch = {"observation.state": torch.zeros(1, policy.config.n_obs_steps, policy.state_dim), "task": ["lift"]}
+    latency = {}
+    for n in [1, *ns]:
+        policy.rerank(value, n)
+        with torch.no_grad():
+            policy.next_chunk(batch)
+            t0 = time.perf_counter()
+            for _ in range(5):
+                policy.next_chunk(batch)
+        latency[f"best-of-{n}" if n > 1 else "start"] = (time.perf_counter() - t0) / 5
+    return {f"best-of-{n}": (str(start), {"n": n, "reward": str(reward)}) for n in ns}, latency
+
+
+def round_table(task: str, seed: int, results: dict[str, dict]) -> list[str]:
+    lines = [(f"{task}, training seed {seed}: success on 50 development seeds per round (95% CI), labels and person-seconds "
+              "per round, the learned reward's score of the round's rollouts (by that round's model), their true success"),
+             f"{'arm':<22}{'round':>6}{'success':>16}{'labels':>8}{'person-s':>10}{'learned':>9}{'rollouts':>10}{'wall-s':>8}"]
+    for method, r in results.items():
+        arms = [(f"{method}", r["rounds"])] + ([("more demos", r["baseline"])] if r["baseline"] else [])
+        for name, rows in arms:
+            for row in rows:
+                score = f"{row['learned_score']:+.3f}" if row.get("learned_score") is not None else "-"
+                roll = f"{100 * row['rollout_success']:.0f}%" if row.get("rollout_success") is not None else "-"
+                lo, hi = row["ci95"]
+                wall = f"{r.get('wall_seconds', 0) / max(1, len(r['rounds']) - 1):.0f}" if row["round"] == 1 and name == method else ""
+                success = f"{100 * row['success']:.0f} ({100 * lo:.0f}-{100 * hi:.0f})"
+                lines.append(f"{name:<22}{row['round']:>6}{success:>16}"
+                             f"{row.get('labels', 0):>8}{row.get('person_seconds', 0):>10.0f}{score:>9}{roll:>10}{wall:>8}")
+    return lines
+
+
+def main() -> None:
+    import numpy as np
+
+    from robot_hf.evaluation.protocol import compare
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", nargs="+", default=["lift"])
+    parser.add_argument("--train-seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    parser.add_argument("--teacher", default="oracle")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--labels-per-round", type=int, default=100)
+    parser.add_argument("--episodes-per-round", type=int, default=20)
+    parser.add_argument("--demos", type=int, default=20)
+    parser.add_argument("--base-steps", type=int, default=3000)
+    parser.add_argument("--finetune-steps", type=int, default=1000)
+    parser.add_argument("--eval-episodes", type=int, default=50)
+    parser.add_argument("--final-episodes", type=int, default=100)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--best-of", type=int, nargs="*", default=[4, 8, 16],
+                        help="best-of-N from the start policy with a value head on RAFT's last reward (no retraining)")
+    parser.add_argument("--out", type=Path, default=Path("/work/bench-out/reward_improvement"))
+    parser.add_argument("--results", type=Path, default=Path(__file__).parent / "results" / "reward_improvement.txt")
+    parser.add_argument("overrides", nargs="*", help="extra improve overrides, e.g. objective.beta=500")
+    args = parser.parse_args()
+
+    command = (f"# MUJOCO_GL=egl python benchmarks/reward_improvement.py --tasks {' '.join(args.tasks)} --train-seeds "
+               f"{' '.join(map(str, args.train_seeds))} --methods {' '.join(args.methods)} --teacher {args.teacher} "
+               f"--labels-per-round {args.labels_per_round} {' '.join(args.overrides)}  ({time.strftime('%Y-%m-%d')}, 2-core CPU)")
+    lines = [command]
+    for task in args.tasks:
+        for seed in args.train_seeds:
+            data, base = prepare(task, args.out, args, seed)
+            results = {m: improve(task, m, data, base, args.out, args, seed) for m in args.methods}
+            lines += round_table(task, seed, results)
+            start = base / "pretrained_model"
+            arms = {"start": (str(start), None)}
+            arms.update({m: (r["rounds"][-1]["checkpoint"], r["rounds"][-1].get("rerank")) for m, r in results.items()})
+            baselines = [r["baseline"] for r in results.values() if r["baseline"]]
+            if baselines:
+                arms["more demos"] = (baselines[0][-1]["checkpoint"], None)
+            latency = {}
+            if "raft" in results and args.best_of:
+                reranked, latency = best_of_n_arms(args.out / task / f"seed_{seed}" / f"raft_{args.teacher}", start, args.best_of)
+                arms.update(reranked)
+            final = final_evaluation(task, arms, args.out / task / f"seed_{seed}", args.final_episodes)
+            lines.append(f"final: every arm's last checkpoint on {args.final_episodes} dev_final seeds (seconds per chunk "
+                         "where best-of-N is timed)")
+            lines += [f"  {name:<12} {100 * row['success']:.0f}% ({100 * row['ci95'][0]:.0f}-{100 * row['ci95'][1]:.0f})"
+                      + (f"  {1000 * latency[name]:.1f} ms/chunk" if name in latency else "") for name, row in final.items()]
+            for method in [a for a in final if a not in ("start", "more demos")]:
+                for other in ("start", "more demos"):
+                    if other in final:
+                        lines.append("  " + compare(method, np.array(final[method]["outcomes"]), other,
+                                                    np.array(final[other]["outcomes"])))
+            print("\n".join(lines), flush=True)
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    with args.results.open("a") as f:
+        f.write("\n".join(lines) + "\n\n")
+    print(f"appended to {args.results}")
+
+
+if __name__ == "__main__":
+    main()

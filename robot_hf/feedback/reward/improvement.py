@@ -1,0 +1,110 @@
+"""One round of learning from preferences inside `improve`: ask the teacher about clips of the dataset, refit the
+reward on every answer so far, and turn reward and answers into what the policy trains on.
+
+The answers are stored in the dataset (meta/preferences) as soon as they are given, and the round's reward model is
+saved under <run.dir>/rewards/round_<r>, so a resumed run neither asks twice nor loses a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+
+from policies.reward import RewardConfig, RewardModel
+from robot_hf.dataset import DatasetReader, DatasetWriter
+from robot_hf.feedback.reward.frames import FramePool
+from robot_hf.feedback.reward.labeling import label_rounds, teacher_answers
+from robot_hf.feedback.reward.queries import QueryConfig
+from robot_hf.feedback.reward.raft import episode_scores, raft_weights, top_episodes
+from robot_hf.feedback.reward.training import RewardTrainConfig
+from sim.teachers import ScriptedTeacher, TeacherConfig
+
+METHODS = ("raft", "dpo", "cpl", "best_of_n")
+
+
+def _section(cfg: DictConfig, key: str, klass):
+    return klass(**{k: v for k, v in OmegaConf.to_container(cfg[key], resolve=True).items() if k != "path"})
+
+
+def reward_dir(run_dir: Path, round_index: int) -> Path:
+    return run_dir / "rewards" / f"round_{round_index}"
+
+
+def _chunk_steps(cfg: DictConfig) -> int:
+    """The actions per chunk the policy runs (what best-of-N chooses between)."""
+    from policies.saved import read_payload
+    from robot_hf.training.checkpoint import PRETRAINED
+
+    path = Path(cfg.policy.path)
+    path = path / PRETRAINED if (path / PRETRAINED).exists() else path
+    return int(read_payload(path, "policy")["config"].get("n_action_steps") or 1)
+
+
+def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: int) -> tuple[np.ndarray, dict[str, Any]]:
+    fb = cfg.feedback
+    if fb.method not in METHODS:
+        raise ValueError(f"feedback.method={fb.method!r} is not a preference method; use one of {METHODS}")
+    run_dir = Path(cfg.run.dir)
+    reward_cfg, query = _section(cfg, "reward", RewardConfig), _section(cfg, "query", QueryConfig)
+    train_cfg = replace(_section(cfg, "reward_train", RewardTrainConfig), seed=int(cfg.run.seed) + round_index)
+    teacher_cfg = TeacherConfig(**OmegaConf.to_container(cfg.teacher, resolve=True))
+    teacher = ScriptedTeacher(replace(teacher_cfg, seed=teacher_cfg.seed + 1000 * int(cfg.run.seed) + round_index))
+    pool = FramePool.load(reader, reward_cfg.image_size, reward_cfg.cameras, with_progress=True)
+    existing = [p for p in reader.preferences if p.annotator == teacher.annotator]
+    previous = reward_dir(run_dir, round_index - 1)
+    start = RewardModel.from_pretrained(previous) if query.method != "uniform" and previous.exists() else None
+    already = reward_dir(run_dir, round_index)
+    given_before = len(existing)
+
+    def store(answers) -> None:
+        with DatasetWriter.open(reader.root) as writer:
+            writer.add_preferences(answers)
+
+    target = len(existing) + int(fb.labels_per_round) if not already.exists() else len(existing)
+    if already.exists():  # a resumed round: its answers are in the dataset and its model on disk
+        model, prefs = RewardModel.from_pretrained(already), existing
+    else:
+        # Disagreement or entropy queries are chosen by the previous round's model, which is then trained further.
+        model, prefs = label_rounds(pool, teacher_answers(pool, teacher, query.segment), store, reward_cfg, query,
+                                    train_cfg, [target], seed=int(cfg.run.seed) * 1000 + round_index, existing=existing,
+                                    model=start)
+        model.save_pretrained(already)
+    asked = len(prefs) - given_before
+    rewards = model.rewards(pool.pixels, pool.state if model.state_dim else None).mean(axis=0)
+    scores = episode_scores(rewards, pool.bounds, query.segment)
+    rounds = np.asarray([int(ep.get("round") or 0) for ep in reader.meta.episodes])
+    rollouts = np.flatnonzero(rounds > 0)
+    demo_frames = reader.column("source") == "human"
+    summary: dict[str, Any] = {
+        "learner": fb.method, "labels": len(prefs), "labels_asked": asked,
+        "labeling_seconds": round(asked * (query.segment / reader.fps + float(fb.decide_s)), 1),
+        # The learned reward's view of each round's rollouts, all by this round's model (hacking shows as a rise here
+        # while the task's own success falls).
+        "learned_score": {int(r): float(np.mean(scores[rounds == r])) for r in sorted(set(rounds[rollouts].tolist()))},
+        "reward_model": str(already),
+    }
+    if fb.method == "raft":
+        chosen = top_episodes(scores, rollouts, float(fb.top_fraction))
+        weights = raft_weights(reader.column("episode_index"), demo_frames, chosen)
+        success = np.asarray([bool(reader.meta.episodes[e].get("success", False)) for e in chosen])
+        summary.update(frames={"demos": int(demo_frames.sum()), "chosen rollouts": int(np.isin(reader.column("episode_index"), chosen).sum())},
+                       class_weights={"demos": 1.0, "chosen rollouts": 1.0, "other rollouts": 0.0},
+                       chosen=chosen.tolist(), chosen_success=float(success.mean()) if len(success) else None)
+    elif fb.method == "best_of_n":
+        from robot_hf.feedback.reward.value import VALUE_DIR, fit_value
+
+        head, fitted = fit_value(reader, rewards, _chunk_steps(cfg), seed=int(cfg.run.seed) + round_index)
+        head.save_pretrained(already / VALUE_DIR)
+        weights = demo_frames.astype(np.float32)
+        summary.update(frames={"recorded": int(reader.num_frames)}, class_weights={}, finetune=False,
+                       rerank={"n": int(fb.best_of), "reward": str(already)}, value=fitted)
+    else:
+        weights = demo_frames.astype(np.float32)
+        objective = {**OmegaConf.to_container(cfg.objective, resolve=True), "name": fb.method}
+        summary.update(frames={"demos": int(demo_frames.sum()), "pairs": sum(p.choice in ("a", "b") for p in prefs)},
+                       class_weights={"demos (BC anchor)": float(objective["bc_weight"])}, objective=objective)
+    return weights, summary

@@ -1,0 +1,45 @@
+"""The objective/ config group: what a training step minimises (behaviour cloning, or a preference objective)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+NAMES = ("bc", "dpo", "cpl")
+SOURCES = ("teacher", "person", "intervention", "correction")
+
+
+@dataclass
+class ObjectiveConfig:
+    # bc: behaviour cloning on the (weighted) frames; dpo: Diffusion-DPO against a frozen copy of the start policy,
+    # with a BC anchor (RPO); cpl: contrastive preference learning on the policy's log-likelihood (no reference).
+    name: str = "bc"
+    # Preference pairs are read from the dataset's preferences table, from answers whose annotator starts with one of
+    # these: teacher (scripted teachers), person (the labeling page), intervention (take-overs), correction.
+    sources: list[str] = field(default_factory=lambda: list(SOURCES))
+    # Pairs per step, and frames scored per segment (the same offsets in both segments of a pair).
+    pairs_per_step: int = 16
+    frames_per_segment: int = 4
+    # The behaviour-cloning anchor: the BC loss on the weighted frames (the demos) times this, added to the
+    # preference loss. 0: none.
+    bc_weight: float = 1.0
+    # DPO: the inverse temperature on the difference of log-likelihood ratios (Diffusion-DPO's beta); it must suit the
+    # scale of the policy's action error (per action dimension, normalised).
+    beta: float = 200.0
+    # CPL: temperature alpha on the log-likelihood, conservative factor lambda <= 1 on the rejected segment, and the
+    # discount over a segment's frames.
+    alpha: float = 1.0
+    conservative: float = 0.5
+    gamma: float = 1.0
+
+    def check(self) -> None:
+        if self.name not in NAMES:
+            raise ValueError(f"objective={self.name!r} is not an objective; use one of {NAMES}")
+        unknown = [s for s in self.sources if s not in SOURCES]
+        if unknown:
+            raise ValueError(f"objective.sources: {unknown} are not preference sources; use some of {SOURCES}")
+        if self.pairs_per_step < 1 or self.frames_per_segment < 1:
+            raise ValueError("objective.pairs_per_step and objective.frames_per_segment must be >= 1")
+        if self.bc_weight < 0 or self.beta <= 0 or self.alpha <= 0:
+            raise ValueError("objective.bc_weight must be >= 0, objective.beta and objective.alpha > 0")
+        if not 0 < self.conservative <= 1 or not 0 < self.gamma <= 1:
+            raise ValueError("objective.conservative and objective.gamma must lie in (0, 1]")

@@ -1,0 +1,77 @@
+"""`improve feedback=preferences`: one tiny round per method (RAFT, DPO, CPL) from a weak state-only policy, with a
+scripted teacher labelling clips of the front camera and a reward learned from the answers."""
+
+import json
+
+import numpy as np
+import pytest
+
+from robot_hf.cli.main import main
+from robot_hf.dataset import DatasetReader
+from robot_hf.feedback.reward.raft import episode_scores, raft_weights, top_episodes
+
+TASK = ["task=lift", "task.object_state=true", "task.cameras=[front]", "task.image_height=32", "task.image_width=32"]
+TINY_REWARD = ["reward.image_size=16", "reward.widths=[8]", "reward.hidden=16", "reward.members=2",
+               "reward_train.min_steps=5", "reward_train.epochs=1", "query.segment=6"]
+
+
+@pytest.fixture(scope="module")
+def weak_policy(tmp_path_factory):
+    root = tmp_path_factory.mktemp("prefimprove")
+    demos, base = root / "demos", root / "base"
+    assert main(["record", *TASK, "dataset.num_episodes=3", f"dataset.root={demos}"]) == 0
+    assert main(["train", *TASK, "policy=mlp", "policy.cameras=[]", f"dataset.root={demos}", "train=tiny",
+                 "train.steps=30", "train.save_every=30", f"run.dir={base}"]) == 0
+    return demos, base / "checkpoints" / "step_0000030"
+
+
+@pytest.mark.parametrize("method", ["raft", "dpo", "cpl", "best_of_n"])
+def test_one_tiny_round_per_method(weak_policy, tmp_path, method):
+    demos, checkpoint = weak_policy
+    run = tmp_path / method
+    assert main(["improve", *TASK, "feedback=preferences", f"feedback.method={method}", "feedback.labels_per_round=8",
+                 *TINY_REWARD, f"policy.path={checkpoint}", f"dataset.root={demos}", "rounds=1", "episodes_per_round=2",
+                 "eval_episodes=2", "finetune_steps=6", "train.batch_size=8", "eval.videos=0", "eval.max_steps=30",
+                 "objective.pairs_per_step=2", "objective.frames_per_segment=2", "baseline=false", f"run.dir={run}"]) == 0
+    result = json.loads((run / "improve.json").read_text())
+    round_1 = result["rounds"][1]
+    assert round_1["labels"] == 8 and round_1["labeling_seconds"] == pytest.approx(8 * (6 / 10 + 2.0))
+    assert round_1["person_seconds"] >= round_1["labeling_seconds"] and round_1["learned_score"] is not None
+    data = DatasetReader(run / "data" / "preferences")
+    answers = [p for p in data.preferences if p.annotator == "teacher:oracle"]
+    assert len(answers) == 8 and (run / "rewards" / "round_1" / "model.safetensors").exists()
+    assert ("pairs" in round_1["classes"]) == (method in ("dpo", "cpl"))
+    if method == "best_of_n":  # no fine-tuning: the same checkpoint, run as the best of 8 chunks by the value head
+        assert round_1["checkpoint"] == result["rounds"][0]["checkpoint"] and round_1["rerank"]["n"] == 8
+        assert (run / "rewards" / "round_1" / "value" / "model.safetensors").exists()
+    else:
+        assert round_1["checkpoint"] != result["rounds"][0]["checkpoint"]
+    report = (run / "report.md").read_text()
+    assert "learned reward of its rollouts" in report and "true success" in report
+
+
+def test_raft_keeps_the_best_scored_rollouts_and_the_demos():
+    bounds = np.array([[0, 4], [4, 8], [8, 12], [12, 16]])
+    rewards = np.concatenate([np.zeros(4), np.full(4, 0.9), np.full(4, 0.1), np.r_[0, 0, 0.8, 0.8]])
+    scores = episode_scores(rewards, bounds, tail=2)
+    assert scores.tolist() == pytest.approx([0.0, 0.9, 0.1, 0.8])
+    rollouts = np.array([1, 2, 3])
+    assert top_episodes(scores, rollouts, 0.34).tolist() == [1]
+    assert top_episodes(scores, rollouts, 0.67).tolist() == [1, 3]
+    episode_of = np.repeat(np.arange(4), 4)
+    weights = raft_weights(episode_of, episode_of == 0, np.array([1, 3]))
+    assert weights.tolist() == [1] * 4 + [1] * 4 + [0] * 4 + [1] * 4
+    with pytest.raises(ValueError, match="top_fraction"):
+        top_episodes(scores, rollouts, 0.0)
+
+
+def test_reward_hacking_is_flagged_when_the_learned_reward_rises_as_success_falls():
+    from robot_hf.feedback.improve import RoundResult
+    from robot_hf.feedback.report import reward_hacking
+
+    def row(r, score, previous, success):
+        return RoundResult(r, 0.0, (0.0, 1.0), 0, 0, rollout_success=success, learned_score=score, learned_score_previous=previous)
+
+    honest = [row(0, None, None, None), row(1, 0.1, None, 0.3), row(2, 0.3, 0.1, 0.5)]
+    hacked = [row(0, None, None, None), row(1, 0.1, None, 0.5), row(2, 0.4, 0.1, 0.2), row(3, 0.2, 0.4, 0.1)]
+    assert reward_hacking(honest) == [] and reward_hacking(hacked) == [2]
