@@ -134,6 +134,44 @@ def best_of_n_arms(raft_run: Path, start: Path, ns: list[int]) -> tuple[dict[str
     return {f"best-of-{n}": (str(start), {"n": n, "reward": str(reward)}) for n in ns}, latency
 
 
+SOURCES = {"dpo: interventions only": "[intervention]", "dpo: labeler only": "[teacher]", "dpo: both": "[intervention,teacher]"}
+
+
+def sources_ablation(task: str, out: Path, args, seed: int, data: Path, base: Path) -> dict[str, tuple[str, None]]:
+    """The same DPO fine-tune from the start policy with pairs from take-overs only, from the labeler only, and both:
+    one dataset of the demos, 20 rollouts of the start policy with the simulated intervener (each take-over a pair:
+    the person's segment over the policy's before it), and 2 x labels-per-round teacher answers about its clips; the BC
+    anchor is HG-DAgger's frames (demos and take-overs)."""
+    import shutil
+
+    from robot_hf.cli.main import main as cli
+
+    root = out / task / f"seed_{seed}" / f"sources_{args.teacher}"
+    dataset = root / "data"
+    if not (root / "rollouts.done").exists():
+        shutil.rmtree(dataset, ignore_errors=True)
+        shutil.copytree(data, dataset)
+        assert cli(["rollout", *task_overrides(task), f"policy.path={base}", "feedback=intervention", "teleop=scripted",
+                    "dataset.num_episodes=20", f"dataset.root={dataset}", "dataset.resume=true"]) == 0
+        (root / "rollouts.done").write_text("")
+    if not (root / "labels.done").exists():
+        assert cli(["reward", "label", f"dataset.root={dataset}", f"teacher={args.teacher}",
+                    f"labels={2 * args.labels_per_round}", f"batch={2 * args.labels_per_round}", f"run.seed={seed}",
+                    f"run.dir={root / 'label'}"]) == 0
+        (root / "labels.done").write_text("")
+    arms = {}
+    for name, sources in SOURCES.items():
+        run = root / name.split(": ")[1].replace(" ", "_")
+        if not (run / "checkpoints/last.txt").exists():
+            assert cli(["train", *task_overrides(task), "objective=dpo", f"objective.sources={sources}", "feedback=hg_dagger",
+                        f"policy.path={base}", f"dataset.root={dataset}", f"train.steps={args.finetune_steps}", "train.lr=1e-4",
+                        "train.warmup_steps=100", "train.eval_every=0", "train.eval_final=false",
+                        f"train.save_every={args.finetune_steps}", f"run.seed={seed}", f"run.dir={run}", *[o for o in args.overrides if o.startswith("objective.")]]) == 0
+        last = run / "checkpoints" / (run / "checkpoints/last.txt").read_text().strip() / "pretrained_model"
+        arms[name] = (str(last), None)
+    return arms
+
+
 def round_table(task: str, seed: int, results: dict[str, dict]) -> list[str]:
     lines = [(f"{task}, training seed {seed}: success on 50 development seeds per round (95% CI), labels and person-seconds "
               "per round, the learned reward's score of the round's rollouts (by that round's model), their true success"),
@@ -171,6 +209,8 @@ def main() -> None:
     parser.add_argument("--eval-episodes", type=int, default=50)
     parser.add_argument("--final-episodes", type=int, default=100)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--sources-ablation", action="store_true",
+                        help="also DPO with pairs from take-overs only, from the labeler only, and both")
     parser.add_argument("--best-of", type=int, nargs="*", default=[4, 8, 16],
                         help="best-of-N from the start policy with a value head on RAFT's last reward (no retraining)")
     parser.add_argument("--out", type=Path, default=Path("/work/bench-out/reward_improvement"))
@@ -197,6 +237,8 @@ def main() -> None:
             if "raft" in results and args.best_of:
                 reranked, latency = best_of_n_arms(args.out / task / f"seed_{seed}" / f"raft_{args.teacher}", start, args.best_of)
                 arms.update(reranked)
+            if args.sources_ablation:
+                arms.update(sources_ablation(task, args.out, args, seed, data, base))
             final = final_evaluation(task, arms, args.out / task / f"seed_{seed}", args.final_episodes)
             lines.append(f"final: every arm's last checkpoint on {args.final_episodes} dev_final seeds (seconds per chunk "
                          "where best-of-N is timed)")
