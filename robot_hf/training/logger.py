@@ -10,8 +10,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 
 class TrainLogger:
-    def __init__(self, run_dir: Path, total_steps: int, start_step: int = 0, enabled: bool = True):
+    def __init__(self, run_dir: Path, total_steps: int, start_step: int = 0, enabled: bool = True, console: bool = True):
+        """enabled: write the CSV and TensorBoard logs (rank 0); console: also show the progress line and messages."""
         self.enabled = enabled
+        self.console = enabled and console
         self.run_dir = Path(run_dir)
         self._tb = None
         self._csv_path = self.run_dir / "train_log.csv"
@@ -25,6 +27,7 @@ class TrainLogger:
                     rows = [r for r in csv.DictReader(f) if int(float(r["step"])) <= start_step]
                 self._fields = list(rows[0].keys()) if rows else None
                 self._rewrite(rows)
+        if self.console:
             self.progress = Progress(TextColumn("[bold]train"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                                      TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TimeRemainingColumn())
             self.task = self.progress.add_task("train", total=total_steps, completed=start_step, status="")
@@ -55,14 +58,15 @@ class TrainLogger:
             csv.DictWriter(f, fieldnames=self._fields).writerow(row)
 
     def status(self, step: int, text: str) -> None:
-        if self.enabled:
+        if self.console:
             self.progress.update(self.task, completed=step, status=text)
 
     def print(self, text: str) -> None:
-        if self.enabled:
+        if self.console:
             self.progress.console.print(text, highlight=False)
 
     def close(self) -> None:
-        if self.enabled:
+        if self.console:
             self.progress.stop()
+        if self.enabled:
             self._tb.close()

@@ -189,7 +189,7 @@ class TrainWorkspace:
         loader = torch.utils.data.DataLoader(windows, batch_sampler=sampler, num_workers=tc.num_workers,
                                              collate_fn=lambda b: b, pin_memory=device.startswith("cuda"),
                                              generator=torch.Generator().manual_seed(cfg.run.seed))
-        logger = TrainLogger(self.run_dir, tc.steps, step, enabled=verbose)
+        logger = TrainLogger(self.run_dir, tc.steps, step, enabled=main, console=verbose)
         if verbose and note:
             logger.print(note)
         n_params = sum(p.numel() for p in policy.parameters())

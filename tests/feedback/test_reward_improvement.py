@@ -44,8 +44,10 @@ def test_one_tiny_round_per_method(weak_policy, tmp_path, method):
     if method == "best_of_n":  # no fine-tuning: the same checkpoint, run as the best of 8 chunks by the value head
         assert round_1["checkpoint"] == result["rounds"][0]["checkpoint"] and round_1["rerank"]["n"] == 8
         assert (run / "rewards" / "round_1" / "value" / "model.safetensors").exists()
-    else:
+    else:  # a quiet fine-tune still logs: DPO and CPL their preference metrics beside the loss
         assert round_1["checkpoint"] != result["rounds"][0]["checkpoint"]
+        columns = (run / "rounds" / "preferences_1" / "train_log.csv").read_text().splitlines()[0].split(",")
+        assert ("preferred" in columns) == (method in ("dpo", "cpl"))
     report = (run / "report.md").read_text()
     assert "learned reward of its rollouts" in report and "true success" in report
 
