@@ -2,11 +2,13 @@
 reward on every answer so far, and turn reward and answers into what the policy trains on.
 
 The answers are stored in the dataset (meta/preferences) as soon as they are given, and the round's reward model is
-saved under <run.dir>/rewards/round_<r>, so a resumed run neither asks twice nor loses a model.
+saved under <run.dir>/rewards/round_<r>. A round cut off and redone keeps the earlier answers that still refer to
+episodes of the dataset and asks a full batch again.
 """
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -64,15 +66,13 @@ def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: 
         with DatasetWriter.open(reader.root) as writer:
             writer.add_preferences(answers)
 
-    target = len(existing) + int(fb.labels_per_round) if not already.exists() else len(existing)
-    if already.exists():  # a resumed round: its answers are in the dataset and its model on disk
-        model, prefs = RewardModel.from_pretrained(already), existing
-    else:
-        # Disagreement or entropy queries are chosen by the previous round's model, which is then trained further.
-        model, prefs = label_rounds(pool, teacher_answers(pool, teacher, query.segment), store, reward_cfg, query,
-                                    train_cfg, [target], seed=int(cfg.run.seed) * 1000 + round_index, existing=existing,
-                                    model=start)
-        model.save_pretrained(already)
+    # Only an unfinished round gets here: a model left by a cut-off attempt learned from rollouts since dropped.
+    shutil.rmtree(already, ignore_errors=True)
+    # Disagreement or entropy queries are chosen by the previous round's model, which is then trained further.
+    model, prefs = label_rounds(pool, teacher_answers(pool, teacher, query.segment), store, reward_cfg, query, train_cfg,
+                                [len(existing) + int(fb.labels_per_round)], seed=int(cfg.run.seed) * 1000 + round_index,
+                                existing=existing, model=start)
+    model.save_pretrained(already)
     asked = len(prefs) - given_before
     rewards = model.rewards(pool.pixels, pool.state if model.state_dim else None).mean(axis=0)
     scores = episode_scores(rewards, pool.bounds, query.segment)
