@@ -156,9 +156,10 @@ class TrainWorkspace:
         policy = start_policy if start_policy is not None else build_policy(config, windows)
         policy = policy.to(device).train()
         # Built before a resume loads its weights: a preference objective's reference is the start policy.
-        objective = make_objective(objective_config(cfg), policy, reader, windows, cfg.run.seed, start_policy is not None)
+        objective_cfg = objective_config(cfg)
+        objective = make_objective(objective_cfg, policy, reader, windows, cfg.run.seed, start_policy is not None)
         params = [p for p in policy.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=tc.lr, betas=tuple(tc.betas), weight_decay=tc.weight_decay)
+        optimizer = torch.optim.AdamW(params, lr=tc.lr * objective_cfg.lr_scale, betas=tuple(tc.betas), weight_decay=tc.weight_decay)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(tc))
         ema = EMA(policy, tc.ema) if tc.ema.enable else None
         checkpoints = Checkpoints(self.run_dir, tc.keep_checkpoints)

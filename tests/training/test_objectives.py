@@ -138,3 +138,22 @@ def test_preference_objectives_need_a_start_policy_and_pairs(paired, tmp_path):
         make_objective(ObjectiveConfig(name="cpl", sources=["person"]), policy, reader, windows, seed=0, fine_tuning=True)
     with pytest.raises(ValueError, match="objective.sources"):
         ObjectiveConfig(name="dpo", sources=["teachers"]).check()
+
+
+def test_dpo_trains_at_a_tenth_of_the_learning_rate(paired, tmp_path):
+    """The DPO config's lr_scale reaches the optimiser: a fine-tune's logged learning rate is train.lr / 10."""
+    import csv
+
+    from robot_hf.config.compose import compose
+    from robot_hf.training.workspace import TrainWorkspace
+
+    _, _, policy = build("mlp", paired, **SIZES["mlp"])
+    start = tmp_path / "start"
+    policy.save_pretrained(start)
+    cfg = compose("train", [f"dataset.root={paired}", f"policy.path={start}", "objective=dpo", "objective.pairs_per_step=2",
+                            "train=tiny", "train.steps=4", "train.warmup_steps=0", "train.lr_schedule=constant",
+                            "train.lr=1e-3", "train.log_every=2", "train.val_fraction=0", f"run.dir={tmp_path / 'run'}"])
+    TrainWorkspace(cfg, quiet=True).run()
+    with open(tmp_path / "run" / "train_log.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and all(float(r["lr"]) == pytest.approx(1e-4) for r in rows) and "preferred" in rows[0]

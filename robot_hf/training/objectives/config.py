@@ -30,6 +30,8 @@ class ObjectiveConfig:
     alpha: float = 1.0
     conservative: float = 0.5
     gamma: float = 1.0
+    # The learning rate is train.lr times this (configs/objective/dpo.yaml lowers it: see there).
+    lr_scale: float = 1.0
 
     def check(self) -> None:
         if self.name not in NAMES:
@@ -39,7 +41,7 @@ class ObjectiveConfig:
             raise ValueError(f"objective.sources: {unknown} are not preference sources; use some of {SOURCES}")
         if self.pairs_per_step < 1 or self.frames_per_segment < 1:
             raise ValueError("objective.pairs_per_step and objective.frames_per_segment must be >= 1")
-        if self.bc_weight < 0 or self.beta <= 0 or self.alpha <= 0:
-            raise ValueError("objective.bc_weight must be >= 0, objective.beta and objective.alpha > 0")
+        if self.bc_weight < 0 or self.beta <= 0 or self.alpha <= 0 or self.lr_scale <= 0:
+            raise ValueError("objective.bc_weight must be >= 0, objective.beta, objective.alpha and objective.lr_scale > 0")
         if not 0 < self.conservative <= 1 or not 0 < self.gamma <= 1:
             raise ValueError("objective.conservative and objective.gamma must lie in (0, 1]")
