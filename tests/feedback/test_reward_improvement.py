@@ -77,3 +77,13 @@ def test_reward_hacking_is_flagged_when_the_learned_reward_rises_as_success_fall
     honest = [row(0, None, None, None), row(1, 0.1, None, 0.3), row(2, 0.3, 0.1, 0.5)]
     hacked = [row(0, None, None, None), row(1, 0.1, None, 0.5), row(2, 0.4, 0.1, 0.2), row(3, 0.2, 0.4, 0.1)]
     assert reward_hacking(honest) == [] and reward_hacking(hacked) == [2]
+
+
+def test_improve_uses_the_methods_objective_preset_under_the_users_keys():
+    from robot_hf.config.compose import compose
+    from robot_hf.feedback.reward.improvement import _method_objective
+
+    cfg = compose("improve", ["feedback=preferences", "feedback.method=dpo", "objective.beta=50"])
+    objective = _method_objective(cfg, "dpo")
+    assert objective["name"] == "dpo" and objective["lr_scale"] == 0.1 and objective["beta"] == 50
+    assert _method_objective(cfg, "cpl")["lr_scale"] == 1.0

@@ -46,6 +46,22 @@ def _chunk_steps(cfg: DictConfig) -> int:
     return int(read_payload(path, "policy")["config"].get("n_action_steps") or 1)
 
 
+def _method_objective(cfg: DictConfig, method: str) -> dict[str, Any]:
+    """The method's own preset (configs/objective/<method>.yaml: DPO's lower learning rate), with any objective.* keys
+    the user set on top (those that differ from the defaults)."""
+    from dataclasses import asdict
+
+    from robot_hf.config.compose import compose
+    from robot_hf.training.objectives import ObjectiveConfig
+
+    given = OmegaConf.to_container(cfg.objective, resolve=True)
+    if given.get("name") == method:
+        return given
+    preset = OmegaConf.to_container(compose("train", [f"objective={method}"]).objective, resolve=True)
+    defaults = asdict(ObjectiveConfig())
+    return {**preset, **{k: v for k, v in given.items() if k != "name" and v != defaults.get(k)}, "name": method}
+
+
 def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: int) -> tuple[np.ndarray, dict[str, Any]]:
     fb = cfg.feedback
     if fb.method not in METHODS:
@@ -104,7 +120,7 @@ def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: 
                        rerank={"n": int(fb.best_of), "reward": str(already)}, value=fitted)
     else:
         weights = demo_frames.astype(np.float32)
-        objective = {**OmegaConf.to_container(cfg.objective, resolve=True), "name": fb.method}
+        objective = _method_objective(cfg, fb.method)
         summary.update(frames={"demos": int(demo_frames.sum()), "pairs": sum(p.choice in ("a", "b") for p in prefs)},
                        class_weights={"demos (BC anchor)": float(objective["bc_weight"])}, objective=objective)
     return weights, summary
