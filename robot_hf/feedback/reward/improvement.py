@@ -76,7 +76,6 @@ def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: 
     previous = reward_dir(run_dir, round_index - 1)
     start = RewardModel.from_pretrained(previous) if query.method != "uniform" and previous.exists() else None
     already = reward_dir(run_dir, round_index)
-    given_before = len(existing)
 
     def store(answers) -> None:
         with DatasetWriter.open(reader.root) as writer:
@@ -89,7 +88,7 @@ def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: 
                                 [len(existing) + int(fb.labels_per_round)], seed=int(cfg.run.seed) * 1000 + round_index,
                                 existing=existing, model=start)
     model.save_pretrained(already)
-    asked = len(prefs) - given_before
+    asked = len(prefs) - len(existing)
     rewards = model.rewards(pool.pixels, pool.state if model.state_dim else None).mean(axis=0)
     scores = episode_scores(rewards, pool.bounds, query.segment)
     rounds = np.asarray([int(ep.get("round") or 0) for ep in reader.meta.episodes])
