@@ -17,6 +17,17 @@ def task_config(cfg: DictConfig, fps: int | None = None) -> dict[str, Any]:
     return task
 
 
+def default_task(cfg: DictConfig, recorded: dict[str, Any] | None, source: str) -> None:
+    """With no task=... on the command line, the sim task `source` (a checkpoint, a dataset) was made in, as it was
+    made (object state, cameras, image size, action space)."""
+    if cfg.get("task") is not None or cfg.robot.type != "sim":
+        return
+    if recorded is None:
+        raise ValueError(f"{source} does not record the sim task it was made in: name one with "
+                         "task=<lift|pusht|pick_place|insertion>")
+    cfg.task = recorded
+
+
 def make_robot(cfg: DictConfig):
     """The robot a command config names: the task's simulation, or a real arm."""
     kind = cfg.robot.type

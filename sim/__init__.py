@@ -4,6 +4,28 @@
     env = gym.make("robot_hf/Lift-v0", cameras=["front", "wrist"], fps=10)
 """
 
+import ctypes.util
+import os
+import sys
+
+
+def _pick_renderer() -> str:
+    """On a Linux machine with no display, GLFW (MuJoCo's default) cannot open a window: use EGL, else OSMesa, set
+    before mujoco is first imported. Returns the line the first render prints (sim/envs/scene.py), or ''."""
+    if os.environ.get("MUJOCO_GL") or not sys.platform.startswith("linux") or os.environ.get("DISPLAY") \
+            or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    for backend, library in (("egl", "EGL"), ("osmesa", "OSMesa")):
+        if ctypes.util.find_library(library):
+            os.environ["MUJOCO_GL"] = backend
+            os.environ.setdefault("PYOPENGL_PLATFORM", backend)
+            return f"no display: MuJoCo renders with MUJOCO_GL={backend} (set MUJOCO_GL to choose)"
+    return ("no display and neither EGL nor OSMesa found: MuJoCo cannot render cameras here (install libegl1, or "
+            "libosmesa6 and set MUJOCO_GL=osmesa)")
+
+
+RENDERER_NOTE = _pick_renderer()
+
 from gymnasium.envs.registration import register, registry
 
 TASKS = {

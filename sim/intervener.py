@@ -154,5 +154,6 @@ class SimulatedIntervener:
         """It drives the scene where the policy left it (its expert plans from there)."""
 
     def episode_info(self) -> dict[str, Any]:
-        return {"takeover_reasons": list(self.reasons)} if self.reasons else {}
+        info = {"takeover_reasons": list(self.reasons)} if self.reasons else {}
+        return {**info, "gave_up": True} if self.gave_up else info
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from robot_hf import __version__
 from robot_hf.cli.commands import COMMANDS, DATASET_COMMANDS, REWARD_COMMANDS, Command
+from robot_hf.config.compose import ConfigError
 
 USER_ERRORS = (ValueError, KeyError, FileNotFoundError, FileExistsError, PermissionError, TimeoutError, ConnectionError)
 
@@ -50,7 +51,8 @@ def _add_command(sub: argparse._SubParsersAction, cmd: Command) -> None:
     )
     parser = sub.add_parser(cmd.name, help=cmd.summary.replace("%", "%%"), description=cmd.summary, epilog=epilog,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("overrides", nargs="*", help="hydra overrides: key=value, group=option")
+    bare = f"; a bare argument sets {cmd.positional}" if cmd.positional else ""
+    parser.add_argument("overrides", nargs="*", help=f"hydra overrides: key=value, group=option{bare}")
     parser.add_argument("--cfg", "-c", choices=["job"], help="print the resolved config and exit")
     parser.set_defaults(command=cmd)
 
@@ -62,6 +64,27 @@ def _add_group(sub: argparse._SubParsersAction, name: str, commands: list[Comman
     for cmd in commands:
         _add_command(gsub, cmd)
     group.set_defaults(command=None, parser=group)
+
+
+def _quoted(value: str) -> str:
+    """A value hydra's override grammar reads as one literal string, whatever characters a path holds."""
+    return "'" + value.replace("'", "\\'") + "'"
+
+
+def positional_overrides(cmd: Command, arguments: Sequence[str]) -> list[str]:
+    """Bare arguments (no '=') as the command's positional key: `dataset info data/x` -> `dataset.root='data/x'`."""
+    bare = [a for a in arguments if "=" not in a and not a.startswith("~")]
+    if not bare:
+        return list(arguments)
+    if not cmd.positional:
+        raise ConfigError(f"{bare[0]!r} is not a key=value override; {cmd.title} takes only overrides "
+                          f"(e.g. {cmd.example.split(cmd.title, 1)[-1].strip() or 'key=value'})")
+    if len(bare) > 1 and not cmd.many:
+        raise ConfigError(f"{cmd.title} takes one {cmd.positional}, got {len(bare)} bare arguments {bare}")
+    rest = [a for a in arguments if a not in bare]
+    if cmd.many:
+        return [*rest, f"{cmd.positional}=[{','.join(_quoted(b) for b in bare)}]"]
+    return [*rest, f"{cmd.positional}={_quoted(bare[0])}"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,12 +114,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("ROBOT_HF_LOG", "INFO"), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("OpenGL").setLevel(logging.WARNING)
 
-    from robot_hf.config.compose import ConfigError, compose, to_yaml
+    from robot_hf.config.compose import compose, to_yaml
 
     try:
-        cfg = compose(cmd.config, args.overrides)
+        overrides = positional_overrides(cmd, args.overrides)
+        cfg = compose(cmd.config, overrides)
+        from robot_hf.config.checks import check_added_keys
+
+        check_added_keys(cfg, overrides)  # before --cfg job too: a typo'd +key is never printed as if it were kept
     except ConfigError as e:
-        print(f"{cmd.title}: invalid config (nothing was run or written)\n{e}", file=sys.stderr)
+        print(f"{cmd.title}: invalid config: {e} (nothing was run or written)", file=sys.stderr)
         return 2
     if args.cfg == "job":
         print(to_yaml(cfg), end="")
@@ -104,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from robot_hf.config.checks import check_config
 
     try:
-        check_config(f"{cmd.prefix}{cmd.name}", cfg, args.overrides)
+        check_config(f"{cmd.prefix}{cmd.name}", cfg, overrides)
     except ConfigError as e:
         print(f"{cmd.title}: invalid config: {e} (nothing was run or written)", file=sys.stderr)
         return 2
@@ -124,7 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{cmd.title}: interrupted", file=sys.stderr)
         return 130
-    except USER_ERRORS as e:
+    except Exception as e:  # MuJoCo's renderer failing to start is the machine's setup, not a bug
+        if type(e).__module__.startswith("mujoco") and "OpenGL" in str(e) and not os.environ.get("ROBOT_HF_DEBUG"):
+            print(f"{cmd.title}: error: MuJoCo could not start OpenGL with MUJOCO_GL={os.environ.get('MUJOCO_GL', 'glfw')} "
+                  "(no display?): unset MUJOCO_GL to let robot-hf pick EGL, or set MUJOCO_GL=egl / osmesa", file=sys.stderr)
+            return 1
+        if not isinstance(e, USER_ERRORS):
+            raise
         if os.environ.get("ROBOT_HF_DEBUG"):
             raise
         message = e.args[0] if isinstance(e, KeyError) and e.args else e

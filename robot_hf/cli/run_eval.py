@@ -8,18 +8,17 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from policies.base import Policy
-from robot_hf.training.checkpoint import PRETRAINED
+from robot_hf.factory import default_task
+from robot_hf.training.checkpoint import pretrained_dir
 from robot_hf.training.setup import check_robot, check_task
 
 
 def load_checkpoint(path: str | Path, device: str = "cpu") -> Policy:
-    """A policy from a checkpoint directory: step_N/, best/, or the pretrained_model/ inside them."""
-    path = Path(path)
-    if not path.exists():
+    """A policy from a run folder (its best), checkpoints/best or last, a step folder, or the pretrained_model/ in one."""
+    if not Path(path).exists():
         raise FileNotFoundError(f"policy.path={path} does not exist")
-    if (path / PRETRAINED).exists():
-        path = path / PRETRAINED
-    return Policy.from_pretrained(path, device)
+    return Policy.from_pretrained(pretrained_dir(path), device)
+
 
 
 def with_rerank(policy: Policy, rerank: DictConfig | None) -> Policy:
@@ -48,10 +47,11 @@ def _print_episode(i: int, ep: dict) -> None:
 def _in_sim(cfg: DictConfig, policy: Policy, run_dir: Path):
     from robot_hf.evaluation.rollout import evaluate
 
-    check_task(policy.config.features, cfg.task, f"checkpoint {cfg.policy.path}")
     task = OmegaConf.to_container(cfg.task, resolve=True)
+    check_task(policy.config.features, task, f"checkpoint {cfg.policy.path}")
     return evaluate(policy, task, cfg.eval.episodes, cfg.eval.num_envs, cfg.eval.seed, cfg.eval.max_steps,
-                    video_dir=run_dir / "videos", videos=cfg.eval.videos, on_episode=_print_episode)
+                    video_dir=run_dir / "videos", videos=cfg.eval.videos, on_episode=_print_episode,
+                    video_height=cfg.eval.video_height)
 
 
 def _on_robot(cfg: DictConfig, policy: Policy, run_dir: Path):
@@ -82,6 +82,7 @@ def main(cfg: DictConfig) -> int:
         raise ValueError(f"eval.episodes must be positive, got {cfg.eval.episodes}")
     device = cfg.run.device if cfg.run.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     policy = with_rerank(load_checkpoint(cfg.policy.path, device), cfg.policy.get("rerank"))
+    default_task(cfg, policy.config.features.get("task"), f"checkpoint {cfg.policy.path}")
     run_dir = Path(cfg.run.dir)
     result = (_in_sim if cfg.robot.type == "sim" else _on_robot)(cfg, policy, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)

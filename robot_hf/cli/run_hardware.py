@@ -8,7 +8,7 @@ from omegaconf import DictConfig
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+console = Console(soft_wrap=True)  # paths stay whole on one line, for copy and paste
 
 
 def _arm_bus(cfg: DictConfig):

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import sys
+
 from omegaconf import DictConfig
+from rich.console import Console
+from rich.table import Table
 
 from robot_hf.feedback.improve import Improver
 
 
+def rounds_table(result) -> Table:
+    """Every arm's rounds: success on the evaluation seeds and what each round cost the person."""
+    table = Table(title=f"{result.method} on {result.task}: success on the same evaluation seeds after each round")
+    for column in ("arm", "round", "success (95% CI)", "human frames", "person-s", "take-overs", "labels"):
+        table.add_column(column, justify="left" if column == "arm" else "right")
+    arms = [(result.method, result.rounds)] + ([("more demos", result.baseline)] if result.baseline else [])
+    for name, rows in arms:
+        for r in rows:
+            table.add_row(name, str(r.round), f"{100 * r.success:.0f}% ({100 * r.ci95[0]:.0f}-{100 * r.ci95[1]:.0f})",
+                          str(r.human_frames), f"{r.person_seconds:.0f}", str(r.takeovers or "-"), str(r.labels or "-"))
+    return table
+
+
 def main(cfg: DictConfig) -> int:
     result = Improver(cfg).run()
+    # Redirected output gets 120 columns, not rich's 80, so the table stays one line a row in a log file.
+    Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120).print(rounds_table(result))
     first, last = result.rounds[0], result.rounds[-1]
     spent = sum(r.person_seconds for r in result.rounds)
     print(f"{result.method} on {result.task}: success {100 * first.success:.1f}% -> {100 * last.success:.1f}% in "

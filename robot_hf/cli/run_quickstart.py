@@ -8,7 +8,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 
-console = Console()
+console = Console(soft_wrap=True)  # paths stay whole on one line, for copy and paste
 
 
 def _phase(n: int, text: str) -> None:
@@ -46,7 +46,8 @@ def main(cfg: DictConfig) -> int:
         "dataset": {"root": str(demos)}, "eval": cfg.eval,
     })
     trained = TrainWorkspace(train_cfg).run()
-    console.print(f"trained in {trained.wall_seconds / 60:.1f} min ({trained.steps_per_second:.1f} steps/s), checkpoint {trained.last}")
+    console.print(f"trained in {trained.wall_seconds / 60:.1f} min ({trained.steps_per_second:.1f} steps/s): "
+                  f"{trained.run_dir / 'checkpoints' / 'best'}")
 
     _phase(3, f"evaluating, one round of rollouts with take-overs ({cfg.feedback.type}), fine-tuning")
     improve_cfg = OmegaConf.create({
@@ -67,7 +68,8 @@ def main(cfg: DictConfig) -> int:
                   f"{after.takeovers} take-overs")
     console.print(f"report:       {result.report}")
     console.print(f"videos:       {run / 'improve' / 'videos'}")
-    console.print(f"checkpoints:  {trained.last} (trained), {after.checkpoint} (after the round)")
+    console.print(f"checkpoints:  {trained.run_dir / 'checkpoints' / 'best'} (trained), "
+                  f"{Path(after.checkpoint).parents[1] / 'best'} (after the round); policy.path= takes either")
     console.print(f"datasets:     {demos}, {run / 'improve' / 'data' / result.method} (with the rollouts)")
     console.print(f"done in {(time.perf_counter() - t0) / 60:.1f} min")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from omegaconf import DictConfig
 
 from robot_hf.cli.run_eval import load_checkpoint, with_rerank
-from robot_hf.factory import dataset_root, make_robot, open_writer, session_seed
+from robot_hf.factory import dataset_root, default_task, make_robot, open_writer, session_seed
 from robot_hf.feedback.kinds import feedback_kind
 from robot_hf.session import StatusLine, run_session
 from robot_hf.session.connection import connected
@@ -16,6 +16,7 @@ def main(cfg: DictConfig) -> int:
 
     device = cfg.run.device if cfg.run.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     policy = with_rerank(load_checkpoint(cfg.policy.path, device), cfg.policy.get("rerank"))
+    default_task(cfg, policy.config.features.get("task"), f"checkpoint {cfg.policy.path}")
     robot = make_robot(cfg)
     from robot_hf.training.setup import check_robot, check_task
 

@@ -42,8 +42,8 @@ def main(cfg: DictConfig) -> int:
         from robot_hf.feedback.learners import dataset_weights
 
         weights, learned = dataset_weights(DatasetReader(cfg.dataset.root), cfg.feedback.type, cfg.feedback)
-        print(f"learning with {learned['learner']}: frames per class {learned['frames']}, loss weight per class "
-              f"{learned['class_weights']}")
+        print(f"learning with {learned['learner']}: " + ", ".join(
+            f"{n} {name} frames (loss weight {learned['class_weights'].get(name, 1.0):g})" for name, n in learned["frames"].items()))
         run_dir = Path(cfg.run.dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "feedback.json").write_text(json.dumps({**learned, "dataset": cfg.dataset.root}, indent=2))
@@ -58,12 +58,13 @@ def main(cfg: DictConfig) -> int:
     }
     (result.run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     print(f"trained {result.steps} steps in {result.train_seconds:.0f} s ({result.steps_per_second:.1f} steps/s; "
-          f"{result.wall_seconds:.0f} s with evaluations and saves); "
-          f"checkpoints in {result.run_dir / 'checkpoints'}")
+          f"{result.wall_seconds:.0f} s with evaluations and saves)")
+    print(f"checkpoints ({result.checkpoint_bytes / 2**20:.1f} MiB on disk):\n  {result.run_dir / 'checkpoints' / 'best'}\n"
+          f"  {result.run_dir / 'checkpoints' / 'last'}\n(policy.path={result.run_dir} picks best)")
     if result.evals:
         e = result.evals[-1]
         if "success_rate" in e:
-            print(f"last evaluation: success {100 * e['success_rate']:.1f}% over {e['episodes']} episodes; best: {result.best}")
+            print(f"last evaluation: success {100 * e['success_rate']:.1f}% over {e['episodes']} episodes")
         else:
-            print(f"last {e['split']} loss {e['loss']:.4f}; best: {result.best}")
+            print(f"last {e['split']} loss {e['loss']:.4f}")
     return 0

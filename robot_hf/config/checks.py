@@ -49,13 +49,14 @@ RULES = (
     Rule("train.log_every", _positive, "log every N steps, N positive"),
     Rule("train.save_every", _positive, "save every N steps, N positive"),
     Rule("train.eval_every", _at_least_zero, "0 (no evaluation during training) or a positive number of steps"),
-    Rule("train.keep_checkpoints", _positive, "keep at least 1 checkpoint"),
+    Rule("train.keep_last", _positive, "keep at least 1 checkpoint"),
     Rule("train.num_workers", _at_least_zero, "0 (load in the training process) or more worker processes"),
     Rule("train.val_fraction", lambda v: _at_least_zero(v) and v < 1, "a fraction in [0, 1) of episodes to hold out"),
     Rule("train.grad_clip", _at_least_zero, "0 (no clipping) or a positive gradient norm"),
     Rule("eval.episodes", _positive, "a positive number of evaluation episodes, e.g. eval.episodes=50"),
     Rule("eval.num_envs", _positive, "a positive number of environments stepped together"),
     Rule("eval.videos", _at_least_zero, "0 or more episodes to film"),
+    Rule("eval.video_height", lambda v: isinstance(v, int) and 16 <= v <= 480, "a video height from 16 to 480 pixels (MuJoCo's offscreen buffer)"),
     Rule("eval.max_steps", _optional(_positive), "null (the task's limit) or a positive number of steps"),
     Rule("eval.reset_time_s", _at_least_zero, "0 or more seconds between episodes"),
     Rule("dataset.num_episodes", _positive, "a positive number of episodes, e.g. dataset.num_episodes=50"),
@@ -87,11 +88,11 @@ def check_config(command: str, cfg: DictConfig, overrides: Sequence[str] = ()) -
             raise ConfigError(f"{rule.path}={value!r} is not valid: use {rule.fix}")
     if command in NEEDS_POLICY and OmegaConf.select(cfg, "policy.path", default=None, throw_on_missing=False) in (None, "???"):
         raise ConfigError("policy.path is not set: point it at a trained checkpoint, e.g. "
-                          "policy.path=outputs/train/<run>/checkpoints/best")
-    _check_added_keys(cfg, overrides)
+                          "policy.path=outputs/train/<run> (its best checkpoint)")
+    check_added_keys(cfg, overrides)
 
 
-def _check_added_keys(cfg: DictConfig, overrides: Sequence[str]) -> None:
+def check_added_keys(cfg: DictConfig, overrides: Sequence[str]) -> None:
     """`+key=value` may add an entry to a mapping (a camera under robot.cameras), never a key no schema declares.
 
     The nearest schema above the new key decides: the segment under it must be one of its fields.
@@ -110,7 +111,7 @@ def _check_added_keys(cfg: DictConfig, overrides: Sequence[str]) -> None:
             if segments[depth] not in declared:
                 where = ".".join(segments[:depth])
                 close = difflib.get_close_matches(segments[depth], declared, n=1)
-                hint = f"did you mean {where + '.' if where else ''}{close[0]}?" if close else \
+                hint = f"did you mean {'.'.join([*segments[:depth], close[0], *segments[depth + 1:]])}?" if close else \
                     f"valid keys{' under ' + where if where else ''}: {', '.join(declared)}"
                 raise ConfigError(f"{key} is not a setting of this command (+ adds entries only to mappings such as "
                                   f"robot.cameras); {hint}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -34,11 +35,6 @@ def _error_text(exc: BaseException) -> str:
     return "\n".join(parts)
 
 
-def _keys_at(cfg: DictConfig, path: str) -> list[str] | None:
-    node = cfg if not path else OmegaConf.select(cfg, path, default=None)
-    return sorted(node.keys()) if isinstance(node, DictConfig) else None
-
-
 def _nested_choices(overrides: Sequence[str]) -> list[str]:
     """`policy.low=mlp` -> `policy@policy.low=mlp` where a group option nests that group at that key (`- /policy@low: ...`
     in configs/policy/hierarchical.yaml), so a nested choice reads like any other key."""
@@ -55,7 +51,8 @@ def _nested_choices(overrides: Sequence[str]) -> list[str]:
 
 
 def compose(command: str, overrides: Sequence[str] = ()) -> DictConfig:
-    """The resolved-on-access config of `command` (configs/<command>.yaml) with overrides applied."""
+    """The resolved-on-access config of `command` (configs/<command>.yaml) with overrides applied; a group chosen after
+    `experiment=...` on the command line keeps its own values (what the user types last wins)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -64,32 +61,67 @@ def compose(command: str, overrides: Sequence[str] = ()) -> DictConfig:
 
     register_schemas()
     GlobalHydra.instance().clear()
+    overrides = _nested_choices(overrides)
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
         try:
-            return hydra_compose(config_name=command, overrides=_nested_choices(overrides))
+            cfg = hydra_compose(config_name=command, overrides=overrides)
+            return _after_experiment(cfg, command, overrides, hydra_compose)
         except Exception as e:  # noqa: BLE001 - every hydra/omegaconf error becomes a ConfigError
             text = _error_text(e)
-            hint = _valid_keys_hint(text, command, overrides, hydra_compose)
-            raise ConfigError(text + (f"\n{hint}" if hint else "")) from None
+            unknown = re.search(r"Could not override '([^']+)'", text)
+            if unknown and "not in" in text:
+                others = [o for o in overrides if not o.lstrip("+~").startswith(unknown.group(1) + "=")]
+                try:
+                    base = hydra_compose(config_name=command, overrides=others)
+                except Exception:  # noqa: BLE001 - the suggestion is best effort
+                    base = None
+                key = unknown.group(1)
+                if base is not None and key in _flat_keys(base):  # the key exists: an entry new to an open map
+                    raise ConfigError(f"{key} is a map of named entries; add one with a leading +: "
+                                      f"'+{next(o for o in overrides if o.startswith(key + '='))}'") from None
+                raise ConfigError(_unknown_key(key, base, command)) from None
+            raise ConfigError(text) from None
 
 
-def _valid_keys_hint(text: str, command: str, overrides: Sequence[str], hydra_compose) -> str | None:
-    """For an unknown key, list the keys that exist at that level."""
-    match = re.search(r"Could not override '([^']+)'", text) or re.search(r"full_key: (\S+)", text)
-    if not match or ("not in" not in text and "Could not override" not in text):
-        return None
-    bad = match.group(1)
-    others = [o for o in overrides if not o.lstrip("+~").startswith(bad + "=")]
-    try:
-        base = hydra_compose(config_name=command, overrides=others)
-    except Exception:  # noqa: BLE001 - the hint is best effort
-        return None
-    parent = bad.rsplit(".", 1)[0] if "." in bad else ""
-    keys = _keys_at(base, parent)
-    if keys is None:
-        return None
-    where = f"'{parent}'" if parent else "the top level"
-    return f"Valid keys under {where}: {', '.join(keys)}"
+def _after_experiment(cfg: DictConfig, command: str, overrides: Sequence[str], hydra_compose) -> DictConfig:
+    """Hydra applies an experiment preset after every group, so `experiment=lift_lowdim train=tiny` ended with the
+    preset's train.steps; here each group chosen after the experiment takes its values as composed without it."""
+    position = next((i for i, o in enumerate(overrides) if o.lstrip("+").split("=")[0] == "experiment"), None)
+    if position is None:
+        return cfg
+    later = [o.split("=")[0] for o in overrides[position + 1:]
+             if "=" in o and not o.startswith(("~", "+")) and (config_dir() / o.split("=")[0]).is_dir()]
+    if not later:
+        return cfg
+    without = hydra_compose(config_name=command, overrides=[o for i, o in enumerate(overrides) if i != position])
+    for group in later:
+        setattr(cfg, group, without[group])
+    return cfg
+
+
+def _flat_keys(node: Any, prefix: str = "") -> list[str]:
+    if not isinstance(node, DictConfig):
+        return []
+    keys = []
+    for key in node:
+        path = f"{prefix}{key}"
+        keys.append(path)
+        keys += _flat_keys(node._get_node(key), path + ".")
+    return keys
+
+
+def _unknown_key(key: str, base: DictConfig | None, command: str) -> str:
+    """One line: the key that does not exist, and the closest one that does."""
+    import difflib
+
+    keys = _flat_keys(base) if base is not None else []
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+    parent = key.rsplit(".", 1)[0] if "." in key else ""
+    siblings = sorted(k.rsplit(".", 1)[-1] for k in keys if k.rsplit(".", 1)[0] == parent and "." in k) if parent else []
+    hint = f"did you mean {close[0]}?" if close else (
+        f"valid keys under '{parent}': {', '.join(siblings)}" if siblings else "check the spelling")
+    return (f"unknown key {key!r}: {hint} (`robot-hf {command.replace('_', '-')} --cfg job` prints every key; "
+            "a leading + does not add settings either)")
 
 
 def to_yaml(cfg: DictConfig) -> str:

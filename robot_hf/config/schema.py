@@ -69,6 +69,8 @@ class EvalConfig:
     num_envs: int = 1
     seed: int = 100_000
     videos: int = 4
+    # Videos are rendered apart from the policy's inputs, this many pixels high, with a caption.
+    video_height: int = 256
     # Policy steps per episode; None: the task's time limit (the arm's robot.episode_time_s on a real arm).
     max_steps: int | None = None
     # Real arms: seconds between episodes for the person to reset the scene.
@@ -125,7 +127,8 @@ class TrainCommand:
 
 @dataclass
 class EvalCommand:
-    task: Any = MISSING
+    # None: the sim task the checkpoint was trained for (eval, rollout) or the demos were recorded in (improve).
+    task: Any = None
     # robot=sim: vectorised envs of the task; a real arm (robot=so101|koch): the episode loop, a person marking outcomes
     # with the teleop device's keys (keyboard: Enter success, n failure, Esc stop), every episode recorded in dataset.root.
     robot: Any = MISSING
@@ -138,7 +141,8 @@ class EvalCommand:
 
 @dataclass
 class RolloutCommand:
-    task: Any = MISSING
+    # None: the sim task the checkpoint was trained for (eval, rollout) or the demos were recorded in (improve).
+    task: Any = None
     robot: Any = MISSING
     teleop: Any = MISSING
     feedback: Any = MISSING
@@ -163,7 +167,8 @@ class ReplayCommand:
 
 @dataclass
 class ImproveCommand:
-    task: Any = MISSING
+    # None: the sim task the checkpoint was trained for (eval, rollout) or the demos were recorded in (improve).
+    task: Any = None
     # robot=sim: rounds in the task's simulation with the simulated intervener; a real arm (robot=so101|koch): the person
     # at it takes over with the teleop device and marks outcomes, and evaluation runs on the arm.
     robot: Any = MISSING

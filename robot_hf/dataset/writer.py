@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import logging
 import queue
+import shutil
 import threading
 import weakref
 from collections.abc import Mapping
@@ -54,6 +55,8 @@ class DatasetWriter:
         self._queue: queue.Queue = queue.Queue()
         self._error: BaseException | None = None
         self._closed = False
+        # A dataset this writer created and nothing was ever added to: a start that fails removes it again.
+        self._new_and_empty = False
         self._worker = threading.Thread(target=self._work, name="dataset-writer", daemon=True)
         self._worker.start()
         ref = weakref.ref(self)
@@ -82,6 +85,7 @@ class DatasetWriter:
                 log.warning("%s: %s", root, done)
         if (root / layout.INFO_PATH).exists():
             raise FileExistsError(f"{root} already holds a dataset; open it to append (DatasetWriter.open, or dataset.resume=true)")
+        leftovers_before = root.exists() and any(root.iterdir())
         leftovers = [p for p in root.rglob("*") if p.is_file() and p.relative_to(root) != Path(layout.RECORDING_DIR, "writer.lock")] \
             if root.exists() else []
         if leftovers:
@@ -102,7 +106,9 @@ class DatasetWriter:
             commit = Commit(root)
             meta.stage_all(commit)
             commit.publish("new dataset")
-            return cls(meta, video=video, lock=lock, **kwargs)
+            writer = cls(meta, video=video, lock=lock, **kwargs)
+            writer._new_and_empty = not leftovers_before
+            return writer
         except BaseException:
             lock.release()
             raise
@@ -149,6 +155,7 @@ class DatasetWriter:
 
     # ---- recording ------------------------------------------------------------------------------
     def add_frame(self, frame: Mapping[str, Any]) -> None:
+        self._new_and_empty = False
         self._raise_worker_error()
         self._validate(frame)
         n = len(self._buffer)
@@ -210,6 +217,7 @@ class DatasetWriter:
 
     def add_feedback(self, rows: list) -> None:
         """Queue rows of any feedback table (meta/<table>/); appended after every episode queued before them."""
+        self._new_and_empty = False
         self._raise_worker_error()
         if not self._feedback:
             raise ValueError(f"{self.root} has no feedback columns; feedback tables need a robot-hf dataset")
@@ -263,6 +271,9 @@ class DatasetWriter:
 
     def __exit__(self, *exc) -> None:
         self.close(raise_errors=exc[0] is None)
+        if exc[0] is not None and self._new_and_empty:  # e.g. the renderer failed before the first frame
+            shutil.rmtree(self.root, ignore_errors=True)
+            log.warning("%s: removed the new, empty dataset (the session failed before its first frame)", self.root)
 
     # ---- the worker -----------------------------------------------------------------------------
     def _raise_worker_error(self) -> None:

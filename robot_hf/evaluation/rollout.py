@@ -58,7 +58,15 @@ class EvalResult:
                 f"judged by {self.judged_by}{measured}, mean length {self.mean_length:.1f} steps")
 
 
-def _run_wave(policy, envs, seeds: list[int], n: int, limit: int, record: list[bool]):
+def video_frame(images: dict[str, np.ndarray], step: int, instruction: str, control: str = "policy") -> np.ndarray:
+    """The cameras side by side, each captioned with its name, the step, who is in control and the instruction."""
+    from robot_hf.record.display import draw_caption
+
+    return np.concatenate([draw_caption(image, f"{name} | step {step}, {control} in control | {instruction}")
+                           for name, image in images.items()], axis=1)
+
+
+def _run_wave(policy, envs, seeds: list[int], n: int, limit: int, record: list[bool], video_height: int = 256):
     """Step every env of one wave until the first n are done; per env: success, max reward, max progress, length, frames."""
     num_envs = len(seeds)
     obs, _ = envs.reset(seed=seeds)
@@ -70,9 +78,11 @@ def _run_wave(policy, envs, seeds: list[int], n: int, limit: int, record: list[b
     length = np.zeros(num_envs, dtype=int)
     frames: list[list[np.ndarray]] = [[] for _ in range(num_envs)]
     for step in range(limit):
-        for i in range(num_envs):
-            if record[i] and not done[i] and obs["images"]:
-                frames[i].append(np.concatenate([obs["images"][c][i] for c in obs["images"]], axis=1))
+        if any(record[i] and not done[i] for i in range(num_envs)):
+            rendered = envs.call("render_video", video_height)
+            for i in range(num_envs):
+                if record[i] and not done[i]:
+                    frames[i].append(video_frame(rendered[i], step, str(obs["task"][i])))
         obs, reward, terminated, truncated, info = envs.step(policy.select_action(obs))
         live = ~done
         max_reward[live] = np.maximum(max_reward[live], reward[live])
@@ -95,6 +105,7 @@ def evaluate(
     video_dir: str | Path | None = None,
     videos: int = 4,
     on_episode: Callable[[int, dict[str, Any]], None] | None = None,
+    video_height: int = 256,
 ) -> EvalResult:
     """Episode i starts from reset(seed=seed + i); all envs of a wave step together.
 
@@ -123,7 +134,8 @@ def evaluate(
                 seeds = [seed + start + i for i in range(num_envs)]
                 record = [start + i < videos and video_dir is not None for i in range(num_envs)]
                 torch.manual_seed(seed + start)
-                success, max_reward, max_progress, length, frames = _run_wave(policy, envs, seeds, n, max_steps or 10_000, record)
+                success, max_reward, max_progress, length, frames = _run_wave(policy, envs, seeds, n, max_steps or 10_000, record,
+                                                                        video_height)
                 for i in range(n):
                     episode = {"seed": seeds[i], "success": bool(success[i]), "max_reward": float(max_reward[i]),
                                "max_progress": float(max_progress[i]), "length": int(length[i])}

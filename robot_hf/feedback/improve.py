@@ -22,8 +22,9 @@ from robot_hf.dataset import DatasetReader, DatasetWriter
 from robot_hf.dataset.edit import Selection, rebuild
 from robot_hf.dataset.metadata import DatasetMeta
 from robot_hf.evaluation.protocol import SEED_RANGES
+from robot_hf.factory import default_task
 from robot_hf.session import StatusLine, TeleoperatorActor, run_session
-from robot_hf.training.checkpoint import PRETRAINED
+from robot_hf.training.checkpoint import PRETRAINED, pretrained_dir
 from robot_hf.training.workspace import TrainWorkspace
 
 PROGRESS = "progress.json"  # the rounds finished so far, for resuming
@@ -107,6 +108,8 @@ class Improver:
             raise ValueError("improve starts from a trained policy: policy.path=<checkpoint>")
         if not cfg.dataset.root:
             raise ValueError("improve needs the demonstrations the policy was trained on: dataset.root=<dataset>")
+        if cfg.get("task") is None:  # the sim task the demonstrations were recorded in
+            default_task(cfg, DatasetMeta.load(Path(cfg.dataset.root)).robot_hf.get("task_config"), f"dataset {cfg.dataset.root}")
 
     def _check_features(self) -> None:
         """Rollouts join the demonstrations' dataset: the robot must record the same features."""
@@ -161,7 +164,8 @@ class Improver:
     def _settings(self) -> dict[str, Any]:
         """What a resumed run must share with the run it continues."""
         cfg = self.cfg
-        return {"method": self.method, "task": OmegaConf.to_container(cfg.task, resolve=True), "policy": str(cfg.policy.path),
+        return {"method": self.method, "task": OmegaConf.to_container(cfg.task, resolve=True) if cfg.get("task") is not None else None,
+                "policy": str(cfg.policy.path),
                 "dataset": str(cfg.dataset.root), "episodes_per_round": cfg.episodes_per_round,
                 "finetune_steps": cfg.finetune_steps, "finetune_lr": cfg.finetune_lr, "seed": cfg.run.seed,
                 "feedback": OmegaConf.to_container(cfg.feedback, resolve=True),
@@ -197,8 +201,7 @@ class Improver:
     def _run(self) -> ImproveResult:
         cfg, imp = self.cfg, self.imp
         self._check_features()
-        start = Path(cfg.policy.path)
-        start = start / PRETRAINED if (start / PRETRAINED).exists() else start
+        start = pretrained_dir(cfg.policy.path)
         progress = self._progress()
         rounds = progress["rounds"][: imp.rounds + 1] or [_evaluated(0, self._evaluate(start, "round_0"), 0, 0, checkpoint=str(start))]
         self._save_progress(rounds, progress["baseline"])
@@ -219,8 +222,9 @@ class Improver:
                 self.site.close_round(robot, person)
             weights, learned = self.kind.weights(DatasetReader(data), cfg, r)
             per_class = learned["class_weights"]
-            self.status.update(f"round {r}: learning with {self.method} from {learned['frames']} frames, "
-                               f"loss weights {per_class}", force=True)
+            self.status.update(f"round {r}: learning with {self.method}: " + (learned.get("describe") or ", ".join(
+                f"{n} {name} frames (loss weight {per_class.get(name, 1.0):g})" for name, n in learned["frames"].items())),
+                force=True)
             if learned.get("finetune", True):
                 current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"{self.method}_{r}",
                                          learned.get("objective"))

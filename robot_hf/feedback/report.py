@@ -9,6 +9,22 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
+
+
+def _round_ticks(ax, first: int, last: int) -> None:
+    """Rounds are whole numbers: a tick per round up to 20, integer ticks beyond."""
+    if last - first <= 20:
+        ax.set_xticks(range(first, last + 1))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _legend_below(fig, ax) -> None:
+    """One legend under the axes, never over the data, and room left for it."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=max(1, len(labels)), frameon=False)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
 
 
 def write_report(result, run_dir: Path) -> Path:
@@ -27,22 +43,26 @@ def write_report(result, run_dir: Path) -> Path:
         axes[1].plot([r.cumulative_human_frames for r in rows], success, marker="o", label=name)
     axes[0].set(xlabel="round", ylabel="success rate (%)", title=f"{result.task}: success per round (95% CI)", ylim=(0, 100))
     axes[1].set(xlabel="cumulative human frames", ylabel="success rate (%)", title="success per human frame", ylim=(0, 100))
+    last = max(r.round for _, rows in arms for r in rows)
+    axes[0].set_xlim(-0.3, last + 0.3)
+    _round_ticks(axes[0], 0, last)
     for ax in axes:
         ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
+    _legend_below(fig, axes[0])
     success_png = run_dir / "success.png"
     fig.savefig(success_png, dpi=110)
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    width = 0.38
+    fig, ax = plt.subplots(figsize=(min(8.0, 4 + 0.5 * last), 4))
+    width = 0.25
     for k, (name, rows) in enumerate(arms):
         rows = rows[1:]
-        ax.bar([r.round + (k - 0.5) * width for r in rows], [r.human_frames for r in rows], width, label=name)
-    ax.set(xlabel="round", ylabel="human frames", title="human frames spent per round")
-    ax.legend()
-    fig.tight_layout()
+        ax.bar([r.round + (k - (len(arms) - 1) / 2) * width for r in rows], [r.human_frames for r in rows], width, label=name)
+    # Rounds 1..last at fixed width: one round is one narrow bar, not a block filling the figure.
+    ax.set(xlabel="round", ylabel="human frames", title="human frames spent per round", xlim=(0, max(last, 1) + 1))
+    _round_ticks(ax, 1, max(last, 1))
+    ax.grid(alpha=0.3, axis="y")
+    _legend_below(fig, ax)
     frames_png = run_dir / "human_frames.png"
     fig.savefig(frames_png, dpi=110)
     plt.close(fig)

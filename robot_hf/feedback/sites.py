@@ -61,7 +61,8 @@ class SimSite:
         from robot_hf.evaluation.rollout import evaluate
 
         return evaluate(policy, self.task, episodes, self.cfg.eval.num_envs, self.cfg.eval.seed,
-                        video_dir=self.run_dir / "videos" / label, videos=self.cfg.eval.videos)
+                        video_dir=self.run_dir / "videos" / label, videos=self.cfg.eval.videos,
+                        video_height=self.cfg.eval.get("video_height", 256))
 
     def close(self) -> None:
         pass
@@ -123,4 +124,6 @@ class RobotSite:
 def make_site(cfg: DictConfig, run_dir: Path, status: StatusLine):
     if cfg.evaluate_in not in ("auto", "sim"):
         raise ValueError(f"evaluate_in={cfg.evaluate_in!r}: use auto (where the rollouts run) or sim (the task's simulation)")
+    if cfg.evaluate_in == "sim" and cfg.get("task") is None:
+        raise ValueError("evaluate_in=sim evaluates in the arm's sim twin: name its task, e.g. task=lift")
     return SimSite(cfg, run_dir, status) if cfg.robot.type == "sim" else RobotSite(cfg, run_dir, status)

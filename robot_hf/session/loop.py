@@ -61,6 +61,15 @@ def frame_from(observation: Observation, decision: Decision, sent: np.ndarray, r
     return frame
 
 
+def episode_verdict(success: bool, outcome: str | None, meta: dict[str, Any]) -> str:
+    """How an episode ended, in words: a person who gave up on it says so, with the reason."""
+    verdict = "success" if success else {EVENT_ESTOP: "emergency stop", EVENT_STOP: "stopped"}.get(outcome, "no success")
+    if meta.get("gave_up"):
+        reasons = meta.get("takeover_reasons") or []
+        verdict += f" (the person gave up{': ' + reasons[-1] if reasons else ''})"
+    return verdict
+
+
 @dataclass
 class SessionResult:
     saved: list[int] = field(default_factory=list)
@@ -219,7 +228,7 @@ class EpisodeLoop:
                                 **{k: meta[k] for k in ("seed", "takeover_frames", "human_frames", "corrections", "correction_seconds")
                                    if k in meta}})
         summary = self.timer.summary()
-        verdict = "success" if success else {EVENT_ESTOP: "emergency stop", EVENT_STOP: "stopped"}.get(take.outcome, "no success")
+        verdict = episode_verdict(success, take.outcome, meta)
         self.status.update(
             f"queued {self.label} {index} for saving: {episode.length} frames, {verdict}"
             f"{f', {takeovers} take-over(s), {int(flags.sum())} human frames' if takeovers else ''}, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import random
 import re
@@ -37,10 +38,30 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-class Checkpoints:
-    """checkpoints/step_XXXXXXX/{pretrained_model, training_state.pt}, plus 'last' and 'best' pointers."""
+def pretrained_dir(path: str | Path) -> Path:
+    """The saved policy a user points at: a run folder (its best checkpoint), its checkpoints/ folder, best/, last,
+    a step folder, or the pretrained_model/ inside one."""
+    path = Path(path)
+    if (path / "checkpoints").is_dir():
+        path = path / "checkpoints"
+    if path.name == "checkpoints" and path.is_dir():
+        path = path / "best" if (path / "best").exists() else path / "last"
+    if path.name == "last" and not path.exists() and (path.parent / "last.txt").exists():  # a run from before the link
+        path = path.parent / (path.parent / "last.txt").read_text().strip()
+    if (path / PRETRAINED).is_dir():
+        path = path / PRETRAINED
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"policy.path={path} holds no saved policy: give a training run's folder "
+                                "(outputs/train/<run>), or its checkpoints/best, checkpoints/last or a step folder")
+    return path
 
-    def __init__(self, run_dir: Path, keep: int = 2):
+
+class Checkpoints:
+    """checkpoints/step_XXXXXXX/{pretrained_model, training_state.pt}, plus 'last' (a link, and last.txt for resume)
+    and 'best' (hard links to the chosen policy's files, with its metrics). Only the newest step folder keeps the
+    training state: resume needs nothing older."""
+
+    def __init__(self, run_dir: Path, keep: int = 1):
         self.dir = Path(run_dir) / "checkpoints"
         self.keep = keep
 
@@ -60,7 +81,11 @@ class Checkpoints:
         best = self.dir / "best"
         tmp = self.dir / ".tmp_best"
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(step_dir / PRETRAINED, tmp / PRETRAINED)
+        try:  # hard links: no second copy of the weights on disk, and best survives the step folder's rotation
+            shutil.copytree(step_dir / PRETRAINED, tmp / PRETRAINED, copy_function=os.link)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.copytree(step_dir / PRETRAINED, tmp / PRETRAINED)
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2))
         shutil.rmtree(best, ignore_errors=True)
         tmp.rename(best)
@@ -68,6 +93,13 @@ class Checkpoints:
 
     def _point(self, name: str, target: Path) -> None:
         (self.dir / f"{name}.txt").write_text(target.name)
+        link, tmp = self.dir / name, self.dir / f".tmp_{name}"
+        tmp.unlink(missing_ok=True)
+        try:
+            tmp.symlink_to(target.name, target_is_directory=True)
+            os.replace(tmp, link)
+        except OSError:  # a file system without links: the .txt pointer alone
+            tmp.unlink(missing_ok=True)
 
     def last(self) -> Path | None:
         pointer = self.dir / "last.txt"
@@ -94,3 +126,14 @@ class Checkpoints:
         steps = sorted(p for p in self.dir.glob("step_*") if p.is_dir())
         for old in steps[: max(0, len(steps) - self.keep)]:
             shutil.rmtree(old, ignore_errors=True)
+        for kept in steps[max(0, len(steps) - self.keep):-1]:
+            (kept / STATE).unlink(missing_ok=True)
+
+    def disk_bytes(self) -> int:
+        """Bytes on disk, each hard-linked file once."""
+        seen = {}
+        for d, _, files in os.walk(self.dir):
+            for f in files:
+                st = os.lstat(os.path.join(d, f))
+                seen[(st.st_dev, st.st_ino)] = st.st_size if not os.path.islink(os.path.join(d, f)) else 0
+        return sum(seen.values())

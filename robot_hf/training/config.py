@@ -34,11 +34,14 @@ class TrainConfig:
     # Decoded frames in memory: "auto" when they fit, "memory", or "none" (decode per sample).
     cache: str = "auto"
     log_every: int = 100
+    # When the output is not a terminal (a log file, CI): a progress line this often.
+    progress_every_s: float = 30.0
     save_every: int = 2000
     # 0: no evaluation rollouts during training (the final one still runs when eval_final).
     eval_every: int = 2000
     eval_final: bool = True
-    keep_checkpoints: int = 2
+    # Step folders kept (the best policy is kept apart in checkpoints/best); only the last keeps the optimizer state.
+    keep_last: int = 1
     # Continue the run in run.dir from its last checkpoint.
     resume: bool = False
     # Train on these episodes only (null: all of them).

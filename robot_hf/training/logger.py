@@ -1,8 +1,11 @@
-"""Training logs: TensorBoard, a CSV with one row per logged step, and a live progress line."""
+"""Training logs: TensorBoard, a CSV with one row per logged step, and a live progress line on a terminal (a plain
+line every `progress_every_s` seconds when the output goes to a file)."""
 
 from __future__ import annotations
 
 import csv
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +13,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 
 class TrainLogger:
-    def __init__(self, run_dir: Path, total_steps: int, start_step: int = 0, enabled: bool = True, console: bool = True):
+    def __init__(self, run_dir: Path, total_steps: int, start_step: int = 0, enabled: bool = True, console: bool = True,
+                 progress_every_s: float = 30.0):
         """enabled: write the CSV and TensorBoard logs (rank 0); console: also show the progress line and messages."""
         self.enabled = enabled
-        self.console = enabled and console
+        self.console = enabled and console and sys.stdout.isatty()
+        self.plain = enabled and console and not self.console
+        self.total, self.every = total_steps, progress_every_s
+        self._start, self._start_step, self._last_line = time.monotonic(), start_step, time.monotonic()
         self.run_dir = Path(run_dir)
         self._tb = None
         self._csv_path = self.run_dir / "train_log.csv"
@@ -60,10 +67,17 @@ class TrainLogger:
     def status(self, step: int, text: str) -> None:
         if self.console:
             self.progress.update(self.task, completed=step, status=text)
+        elif self.plain and (time.monotonic() - self._last_line >= self.every or step == self.total):
+            self._last_line = now = time.monotonic()
+            done = step - self._start_step
+            eta = (now - self._start) / done * (self.total - step) if done > 0 else float("nan")
+            print(f"train {step}/{self.total}  {text}  elapsed {now - self._start:.0f} s, about {eta:.0f} s left", flush=True)
 
     def print(self, text: str) -> None:
         if self.console:
-            self.progress.console.print(text, highlight=False)
+            self.progress.console.print(text, highlight=False, soft_wrap=True)
+        elif self.plain:
+            print(text, flush=True)
 
     def close(self) -> None:
         if self.console:

@@ -69,11 +69,17 @@ def dataset_features(reader: DatasetReader, cameras: Sequence[str] | None,
     }
 
 
-def check_crop(config: PolicyConfig) -> None:
+def fit_crop(config: PolicyConfig) -> str | None:
+    """A crop larger than the images (the default 84 px on 64 px cameras) shrinks to diffusion_policy's ratio (84 of
+    96) of them; returns the line that says so."""
     crop = config.vision.crop
-    for cam, (_, h, w) in config.features["cameras"].items():
-        if crop and (crop[0] > h or crop[1] > w):
-            raise ValueError(f"policy.vision.crop {list(crop)} is larger than camera {cam!r} images ({h}x{w})")
+    sizes = [shape[1:] for shape in config.features["cameras"].values()]
+    if not crop or not sizes or all(crop[0] <= h and crop[1] <= w for h, w in sizes):
+        return None
+    h, w = min(s[0] for s in sizes), min(s[1] for s in sizes)
+    config.vision.crop = [max(1, round(h * 84 / 96)), max(1, round(w * 84 / 96))]
+    return (f"policy.vision.crop {list(crop)} is larger than the {h}x{w} camera images: cropping {config.vision.crop} "
+            "instead (set policy.vision.crop to choose)")
 
 
 def check_task(features: dict[str, Any], task: dict[str, Any] | DictConfig, what: str) -> None:

@@ -21,7 +21,7 @@ from policies.base import Policy
 from robot_hf.config.compose import ConfigError
 from robot_hf.dataset import DatasetReader
 from robot_hf.training import distributed as dist_utils
-from robot_hf.training.checkpoint import PRETRAINED, Checkpoints, set_rng_state
+from robot_hf.training.checkpoint import Checkpoints, pretrained_dir, set_rng_state
 from robot_hf.training.config import TrainConfig
 from robot_hf.training.ema import EMA
 from robot_hf.training.logger import TrainLogger
@@ -30,9 +30,9 @@ from robot_hf.training.sampler import StepBatchSampler
 from robot_hf.training.setup import (
     build_policy,
     build_windows,
-    check_crop,
     check_task,
     dataset_features,
+    fit_crop,
     policy_config_from,
 )
 
@@ -51,6 +51,7 @@ class TrainResult:
     evals: list[dict[str, Any]] = field(default_factory=list)
     losses: list[tuple[int, float]] = field(default_factory=list)
     train_seconds: float = 0.0
+    checkpoint_bytes: int = 0
 
 
 def _lr_lambda(cfg: TrainConfig):
@@ -104,7 +105,7 @@ class TrainWorkspace:
         """A fresh policy from the config, or (policy.path) a checkpoint to fine-tune, checked against the data."""
         path = self.cfg.policy.get("path")
         if path:
-            policy = Policy.from_pretrained(Path(path) / PRETRAINED if (Path(path) / PRETRAINED).exists() else path)
+            policy = Policy.from_pretrained(pretrained_dir(path))
             have = dataset_features(reader, list(policy.config.features["cameras"]), self.cfg.dataset.get("camera_keys"))
             want = policy.config.features
             if (have["state_dim"], have["action_dim"]) != (want["state_dim"], want["action_dim"]):
@@ -119,7 +120,9 @@ class TrainWorkspace:
             # A policy that learns language motions keeps the vocabulary and labelling it was trained with.
             config.motions = OmegaConf.to_container(self.cfg.motions, resolve=True)
         config.check()
-        check_crop(config)
+        note = fit_crop(config)
+        if note and not self.quiet:
+            print(note)
         return config, None
 
     def run(self) -> TrainResult:
@@ -135,6 +138,8 @@ class TrainWorkspace:
         reader = DatasetReader(cfg.dataset.root)
         config, start_policy = self._load_start_policy(reader)
         self.task = self._task(reader)
+        if start_policy is None and self.task is not None:  # eval and rollout default to the task it was trained for
+            config.features["task"] = self.task
         if self.task is not None:  # evaluation on or off: a policy that cannot drive its task is refused now
             check_task(config.features, self.task, f"dataset {reader.root}")
         evaluating = self.task is not None and (tc.eval_every > 0 or tc.eval_final) and cfg.eval.episodes > 0
@@ -162,7 +167,7 @@ class TrainWorkspace:
         optimizer = torch.optim.AdamW(params, lr=tc.lr * objective_cfg.lr_scale, betas=tuple(tc.betas), weight_decay=tc.weight_decay)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(tc))
         ema = EMA(policy, tc.ema) if tc.ema.enable else None
-        checkpoints = Checkpoints(self.run_dir, tc.keep_checkpoints)
+        checkpoints = Checkpoints(self.run_dir, tc.keep_last)
         step, best, evals, losses = 0, None, [], []
         if tc.resume:
             last = checkpoints.last()
@@ -190,7 +195,7 @@ class TrainWorkspace:
         loader = torch.utils.data.DataLoader(windows, batch_sampler=sampler, num_workers=tc.num_workers,
                                              collate_fn=lambda b: b, pin_memory=device.startswith("cuda"),
                                              generator=torch.Generator().manual_seed(cfg.run.seed))
-        logger = TrainLogger(self.run_dir, tc.steps, step, enabled=main, console=verbose)
+        logger = TrainLogger(self.run_dir, tc.steps, step, enabled=main, console=verbose, progress_every_s=tc.progress_every_s)
         if verbose and note:
             logger.print(note)
         n_params = sum(p.numel() for p in policy.parameters())
@@ -257,9 +262,14 @@ class TrainWorkspace:
         finally:
             logger.close()
             dist_utils.shutdown(info)
+        if main and best is None and checkpoints.last() is not None:
+            # No evaluation ran (train.eval_every=0, train.eval_final=false): best is the last policy, and says so.
+            checkpoints.mark_best(checkpoints.last(), {"step": step, "checkpoint": checkpoints.last().name,
+                                                       "chosen_by": "last step (no evaluation ran)"})
         wall = time.perf_counter() - t_start
         return TrainResult(
-            run_dir=self.run_dir, last=checkpoints.last(), best=(checkpoints.dir / "best") if best else None,
+            run_dir=self.run_dir, last=checkpoints.last(), best=(checkpoints.dir / "best") if (checkpoints.dir / "best").exists() else None,
+            checkpoint_bytes=checkpoints.disk_bytes() if main else 0,
             steps=step, steps_per_second=(step - start_step) / max(wall - paused, 1e-9), wall_seconds=wall, parameters=n_params,
             final_loss=losses[-1][1] if losses else float("nan"), evals=evals, losses=losses, train_seconds=wall - paused,
         )
@@ -298,7 +308,8 @@ class TrainWorkspace:
         cfg, task = self.cfg, self.task
         logger.status(step, f"evaluating {cfg.eval.episodes} episodes ...")
         result = evaluate(policy, task, cfg.eval.episodes, cfg.eval.num_envs, cfg.eval.seed, cfg.eval.max_steps,
-                          video_dir=self.run_dir / "eval_videos" / f"step_{step:07d}", videos=cfg.eval.videos)
+                          video_dir=self.run_dir / "eval_videos" / f"step_{step:07d}", videos=cfg.eval.videos,
+                          video_height=cfg.eval.get("video_height", 256))
         logger.print(f"step {step}: {result.line()}")
         return {"step": step, **result.summary()}
 

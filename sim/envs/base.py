@@ -155,15 +155,25 @@ class MujocoTaskEnv(gym.Env):
     def render(self) -> np.ndarray:
         if not self._last_images:
             self._last_images = self.cameras.render(self.data)
-        if not self._last_images:  # state-only config: render the first available camera for videos
-            if not hasattr(self, "_video_cameras"):
-                self._video_cameras = Cameras(self.model, [self.cameras_available[0]], 128, 128)
-            return self._video_cameras.render(self.data)[self.cameras_available[0]]
+        if not self._last_images:  # state-only config: the first available camera, for videos
+            return next(iter(self.render_video().values()))
         return np.concatenate([self._last_images[c] for c in self.config.cameras], axis=1)
+
+    def render_video(self, height: int = 256) -> dict[str, np.ndarray]:
+        """The task's cameras (the first available one for a state-only task) at `height` px, for videos people
+        watch: rendered apart from the policy's (often 64 px) inputs."""
+        names = list(self.config.cameras) or [self.cameras_available[0]]
+        width = round(height * self.config.image_width / self.config.image_height) if self.config.cameras else height
+        video = getattr(self, "_video_cameras", None)
+        if video is None or (video.height, video.width) != (height, width):
+            if video is not None:
+                video.close()
+            self._video_cameras = video = Cameras(self.model, names, height, width)
+        return video.render(self.data)
 
     def close(self) -> None:
         self.cameras.close()
-        if hasattr(self, "_video_cameras"):
+        if getattr(self, "_video_cameras", None) is not None:
             self._video_cameras.close()
 
     # ---- saved states ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import sys
 import weakref
 from pathlib import Path
 
@@ -33,6 +34,14 @@ def _close_renderers() -> None:
         cameras.close()
 
 
+def _say_renderer_once() -> None:
+    import sim
+
+    if sim.RENDERER_NOTE:
+        print(sim.RENDERER_NOTE, file=sys.stderr)
+        sim.RENDERER_NOTE = ""
+
+
 class Cameras:
     """Offscreen renders of named cameras at one resolution (EGL on headless machines)."""
 
@@ -45,6 +54,7 @@ class Cameras:
         if not self.names:
             return {}
         if self._renderer is None:
+            _say_renderer_once()
             self._renderer = mujoco.Renderer(self.model, self.height, self.width)
             if not _EXIT_HOOK:
                 atexit.register(_close_renderers)

@@ -11,7 +11,7 @@ CASES = [
     ("record", ["run.dir={file}"]), ("record", ["+datset.num_episodes=3"]), ("record", ["+record.sed=3"]),
     ("train", ["train.steps=0"]), ("train", ["train.batch_size=0"]), ("train", ["train.lr=-1e-4"]),
     ("train", ["train.val_fraction=1"]), ("train", ["train.save_every=0"]), ("train", ["train.log_every=-1"]),
-    ("train", ["train.keep_checkpoints=0"]), ("train", ["dataset.root={file}"]), ("train", ["dataset.root="]),
+    ("train", ["train.keep_last=0"]), ("train", ["dataset.root={file}"]), ("train", ["dataset.root="]),
     ("train", ["+train.stepz=10"]), ("train", ["eval.episodes=0"]),
     ("eval", []), ("eval", ["policy.path={dir}", "eval.episodes=0"]), ("eval", ["policy.path={dir}", "eval.num_envs=0"]),
     ("eval", ["policy.path={dir}", "eval.max_steps=0"]), ("eval", ["policy.path={dir}", "eval.videos=-1"]),

@@ -40,7 +40,7 @@ def test_cfg_job_prints_the_resolved_config(capsys):
 @pytest.mark.parametrize(
     "override, expected",
     [
-        ("dataset.roots=/x", ["dataset.roots", "Valid keys under 'dataset'", "root"]),
+        ("dataset.roots=/x", ["dataset.roots", "did you mean dataset.root?"]),
         ("dataset.num_episodes=many", ["dataset.num_episodes", "could not be converted to Integer"]),
         ("strict=perhaps", ["strict", "not a valid bool"]),
     ],

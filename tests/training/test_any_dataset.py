@@ -94,7 +94,7 @@ def test_train_feedback_on_demos_and_a_rollout_session(image_demos, tmp_path, ca
     others = {k: w for k, w in learned["class_weights"].items() if k not in ("demo", "intervention")}
     assert others and set(others.values()) == {0.0}  # the policy's own frames are not imitated
     out = capsys.readouterr().out
-    assert "loss weight per class" in out and f"{demo_frames + human} training windows" in out
+    assert f"{demo_frames} demo frames (loss weight " in out and f"{demo_frames + human} training windows" in out
     assert DatasetReader(run / "dataset").num_episodes == 3
 
 

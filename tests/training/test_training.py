@@ -1,6 +1,5 @@
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import torch
 
 from robot_hf.cli.main import main
 from robot_hf.config.compose import compose
+from robot_hf.training.checkpoint import Checkpoints
 from robot_hf.training.workspace import TrainWorkspace
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,14 +46,23 @@ def test_tiny_overfit_run_lifts_the_cube(lift_data, tmp_path):
     assert list((tmp_path / "run" / "tensorboard").iterdir())
 
 
-def test_resume_reproduces_the_uninterrupted_loss_curve(lift_data, tmp_path):
-    common = [*SMALL, "train.steps=20", "train.save_every=10", "train.keep_checkpoints=3", "train.log_every=5"]
+def test_resume_reproduces_the_uninterrupted_loss_curve(lift_data, tmp_path, monkeypatch):
+    common = [*SMALL, "train.steps=20", "train.save_every=10", "train.log_every=5"]
     full = TrainWorkspace(compose("train", lift_overrides(lift_data, tmp_path / "full", *common))).run()
-    # Stop after step 10: keep that checkpoint only, as a killed run would have.
+    # Killed right after step 10's checkpoint was written.
     cut = tmp_path / "cut"
-    shutil.copytree(tmp_path / "full", cut)
-    shutil.rmtree(cut / "checkpoints" / "step_0000020")
-    (cut / "checkpoints" / "last.txt").write_text("step_0000010")
+    save = Checkpoints.save
+
+    def save_then_die(self, step, *args):
+        saved = save(self, step, *args)
+        if step == 10:
+            raise KeyboardInterrupt
+        return saved
+
+    monkeypatch.setattr(Checkpoints, "save", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        TrainWorkspace(compose("train", lift_overrides(lift_data, cut, *common))).run()
+    monkeypatch.undo()
     resumed = TrainWorkspace(compose("train", lift_overrides(lift_data, cut, *common, "train.resume=true"))).run()
     assert resumed.steps == 20 and len(resumed.losses) == 20
     assert [loss for _, loss in resumed.losses] == [loss for _, loss in full.losses]

@@ -39,11 +39,9 @@ def reward_dir(run_dir: Path, round_index: int) -> Path:
 def _chunk_steps(cfg: DictConfig) -> int:
     """The actions per chunk the policy runs (what best-of-N chooses between)."""
     from policies.saved import read_payload
-    from robot_hf.training.checkpoint import PRETRAINED
+    from robot_hf.training.checkpoint import pretrained_dir
 
-    path = Path(cfg.policy.path)
-    path = path / PRETRAINED if (path / PRETRAINED).exists() else path
-    return int(read_payload(path, "policy")["config"].get("n_action_steps") or 1)
+    return int(read_payload(pretrained_dir(cfg.policy.path), "policy")["config"].get("n_action_steps") or 1)
 
 
 def _method_objective(cfg: DictConfig, method: str) -> dict[str, Any]:
@@ -116,10 +114,14 @@ def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: 
         head.save_pretrained(already / VALUE_DIR)
         weights = demo_frames.astype(np.float32)
         summary.update(frames={"recorded": int(reader.num_frames)}, class_weights={}, finetune=False,
+                       describe=f"a value head fitted on {reader.num_frames} recorded frames; best-of-{fb.best_of} chunks from now on",
                        rerank={"n": int(fb.best_of), "reward": str(already)}, value=fitted)
     else:
         weights = demo_frames.astype(np.float32)
         objective = _method_objective(cfg, fb.method)
-        summary.update(frames={"demos": int(demo_frames.sum()), "pairs": sum(p.choice in ("a", "b") for p in prefs)},
-                       class_weights={"demos (BC anchor)": float(objective["bc_weight"])}, objective=objective)
+        pairs = sum(p.choice in ("a", "b") for p in prefs)
+        summary.update(frames={"demos": int(demo_frames.sum()), "pairs": pairs},
+                       class_weights={"demos (BC anchor)": float(objective["bc_weight"])}, objective=objective,
+                       describe=f"{fb.method} on {pairs} preference pairs, behaviour cloning on {int(demo_frames.sum())} demo "
+                                f"frames as the anchor (weight {float(objective['bc_weight']):g})")
     return weights, summary
