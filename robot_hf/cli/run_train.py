@@ -48,6 +48,8 @@ def main(cfg: DictConfig) -> int:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "feedback.json").write_text(json.dumps({**learned, "dataset": cfg.dataset.root}, indent=2))
     result = TrainWorkspace(cfg, weights=weights).run()
+    if not result.is_main:
+        return 0
     summary = {
         "run_dir": str(result.run_dir), "steps": result.steps, "steps_per_second": round(result.steps_per_second, 2),
         "train_seconds": round(result.train_seconds, 1), "wall_seconds": round(result.wall_seconds, 1),

@@ -18,10 +18,11 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from policies.base import Policy
+from policies.saved import load_weights
 from robot_hf.config.compose import ConfigError
 from robot_hf.dataset import DatasetReader
 from robot_hf.training import distributed as dist_utils
-from robot_hf.training.checkpoint import Checkpoints, pretrained_dir, set_rng_state
+from robot_hf.training.checkpoint import PRETRAINED, Checkpoints, pretrained_dir, set_rng_state
 from robot_hf.training.config import TrainConfig
 from robot_hf.training.ema import EMA
 from robot_hf.training.logger import TrainLogger
@@ -52,6 +53,8 @@ class TrainResult:
     losses: list[tuple[int, float]] = field(default_factory=list)
     train_seconds: float = 0.0
     checkpoint_bytes: int = 0
+    # False on the other ranks of a distributed run: only rank 0 writes the run's files and reports.
+    is_main: bool = True
 
 
 def _lr_lambda(cfg: TrainConfig):
@@ -178,7 +181,11 @@ class TrainWorkspace:
             optimizer.load_state_dict(state["optimizer"])
             scheduler.load_state_dict(state["scheduler"])
             if ema is not None:
-                ema.load_state_dict(state["ema"])
+                if "model" in state["ema"]:  # a run from before the EMA weights were kept once
+                    ema.load_state_dict(state["ema"])
+                else:  # the EMA weights are the saved policy's own, in pretrained_model beside the state
+                    load_weights(ema.model, last / PRETRAINED, device)
+                    ema.step = int(state["ema"]["step"])
             step, best, evals, losses = state["step"], state.get("best"), state.get("evals", []), state.get("losses", [])
             set_rng_state(state["rng"])
         if main:
@@ -269,14 +276,15 @@ class TrainWorkspace:
         wall = time.perf_counter() - t_start
         return TrainResult(
             run_dir=self.run_dir, last=checkpoints.last(), best=(checkpoints.dir / "best") if (checkpoints.dir / "best").exists() else None,
-            checkpoint_bytes=checkpoints.disk_bytes() if main else 0,
+            checkpoint_bytes=checkpoints.disk_bytes() if main else 0, is_main=main,
             steps=step, steps_per_second=(step - start_step) / max(wall - paused, 1e-9), wall_seconds=wall, parameters=n_params,
             final_loss=losses[-1][1] if losses else float("nan"), evals=evals, losses=losses, train_seconds=wall - paused,
         )
 
     def _state(self, policy, optimizer, scheduler, ema, step, best, evals, losses) -> dict[str, Any]:
         return {"model": policy.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                "ema": ema.state_dict() if ema is not None else None, "step": step, "best": best, "evals": evals,
+                # The EMA weights are the checkpoint's pretrained_model: only the EMA's step count is kept here.
+                "ema": {"step": ema.step} if ema is not None else None, "step": step, "best": best, "evals": evals,
                 "losses": losses}
 
     @torch.no_grad()

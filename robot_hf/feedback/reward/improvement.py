@@ -121,7 +121,7 @@ def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: 
         objective = _method_objective(cfg, fb.method)
         pairs = sum(p.choice in ("a", "b") for p in prefs)
         summary.update(frames={"demos": int(demo_frames.sum()), "pairs": pairs},
-                       class_weights={"demos (BC anchor)": float(objective["bc_weight"])}, objective=objective,
+                       class_weights={"demos": float(objective["bc_weight"])}, objective=objective,
                        describe=f"{fb.method} on {pairs} preference pairs, behaviour cloning on {int(demo_frames.sum())} demo "
                                 f"frames as the anchor (weight {float(objective['bc_weight']):g})")
     return weights, summary
