@@ -16,6 +16,7 @@ def _phase(n: int, text: str) -> None:
 
 
 def main(cfg: DictConfig) -> int:
+    from robot_hf.config.compose import compose
     from robot_hf.feedback.improve import Improver
     from robot_hf.session import StatusLine, TeleoperatorActor, run_session
     from robot_hf.training.workspace import TrainWorkspace
@@ -50,13 +51,14 @@ def main(cfg: DictConfig) -> int:
                   f"{trained.run_dir / 'checkpoints' / 'best'}")
 
     _phase(3, f"evaluating, one round of rollouts with take-overs ({cfg.feedback.type}), fine-tuning")
-    improve_cfg = OmegaConf.create({
-        "task": cfg.task, "robot": {"type": "sim"}, "feedback": cfg.feedback, "train": cfg.train, "eval": cfg.eval,
-        "policy": {"path": str(trained.last)}, "dataset": {"root": str(demos)},
-        "rounds": 1, "episodes_per_round": cfg.episodes_per_round, "eval_episodes": cfg.eval_episodes,
-        "finetune_steps": cfg.finetune_steps, "finetune_lr": cfg.finetune_lr, "baseline": False, "evaluate_in": "auto",
-        "run": {**cfg.run, "dir": str(run / "improve")},
-    })
+    # improve's own config (every key its feedback kind reads), with the quickstart's task, policy data and sizes.
+    improve_cfg = compose("improve", [f"feedback={cfg.feedback.type}", "robot=sim", "teleop=scripted", "rounds=1",
+                                      f"episodes_per_round={cfg.episodes_per_round}", f"eval_episodes={cfg.eval_episodes}",
+                                      f"finetune_steps={cfg.finetune_steps}", f"finetune_lr={cfg.finetune_lr}", "baseline=false",
+                                      f"run.seed={cfg.run.seed}"])
+    improve_cfg.task, improve_cfg.feedback, improve_cfg.train, improve_cfg.eval = cfg.task, cfg.feedback, cfg.train, cfg.eval
+    improve_cfg.policy.path, improve_cfg.dataset.root = str(trained.run_dir), str(demos)
+    improve_cfg.run.dir = str(run / "improve")
     result = Improver(improve_cfg).run()
 
     _phase(4, "summary")

@@ -26,6 +26,17 @@ def demos(tmp_path_factory):
     return root
 
 
+def test_the_quickstart_runs_end_to_end_at_tiny_sizes(tmp_path, capsys):
+    """README's first command, with every size shrunk: record, train, evaluate, one take-over round, summary."""
+    run = tmp_path / "quickstart"
+    assert main(["quickstart", "demos=2", "train.steps=4", "train.save_every=4", "train.log_every=2", "eval_episodes=1",
+                 "episodes_per_round=1", "finetune_steps=2", "eval.videos=1", "task.image_height=32",
+                 "task.image_width=32", f"run.dir={run}"]) == 0
+    out = capsys.readouterr().out
+    assert "success after one hg_dagger round" in out and f"{run / 'train' / 'checkpoints' / 'best'} (trained)" in out
+    assert (run / "improve" / "report.md").exists() and list((run / "improve" / "videos").rglob("*.mp4"))
+
+
 def test_dataset_commands_take_the_root_as_a_bare_path(tmp_path, capsys):
     odd = make_dataset(tmp_path / "2026-12-03_10-00-00" / "it's mine", lengths=(4, 5))
     other = make_dataset(tmp_path / "b", lengths=(3,))
