@@ -60,7 +60,10 @@ class LabelServer:
         return self
 
     def close(self) -> None:
-        self.httpd.shutdown()
+        # shutdown() waits for a serve_forever loop to end: only one running in the background thread can still be
+        # running; a foreground loop ended when Ctrl-C interrupted it (and one never started would be waited on forever).
+        if self.thread is not None and self.thread.is_alive():
+            self.httpd.shutdown()
         self.httpd.server_close()
 
 
