@@ -6,10 +6,11 @@ from collections import Counter
 from pathlib import Path
 
 from omegaconf import DictConfig
-from rich.console import Console
 from rich.table import Table
 
-console = Console(soft_wrap=True)  # paths stay whole on one line, for copy and paste
+from robot_hf.cli.console import make_console
+
+console = make_console()
 
 
 def _root(cfg: DictConfig) -> Path:

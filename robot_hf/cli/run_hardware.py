@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 
 from omegaconf import DictConfig
-from rich.console import Console
 from rich.table import Table
 
-console = Console(soft_wrap=True)  # paths stay whole on one line, for copy and paste
+from robot_hf.cli.console import make_console
+
+console = make_console()
 
 
 def _arm_bus(cfg: DictConfig):

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 from omegaconf import DictConfig
-from rich.console import Console
 from rich.table import Table
 
+from robot_hf.cli.console import make_console
 from robot_hf.feedback.improve import Improver
 
 
@@ -26,8 +24,7 @@ def rounds_table(result) -> Table:
 
 def main(cfg: DictConfig) -> int:
     result = Improver(cfg).run()
-    # Redirected output gets 120 columns, not rich's 80, so the table stays one line a row in a log file.
-    Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120).print(rounds_table(result))
+    make_console().print(rounds_table(result))
     first, last = result.rounds[0], result.rounds[-1]
     spent = sum(r.person_seconds for r in result.rounds)
     print(f"{result.method} on {result.task}: success {100 * first.success:.1f}% -> {100 * last.success:.1f}% in "

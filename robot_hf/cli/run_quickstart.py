@@ -6,9 +6,10 @@ import time
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
-from rich.console import Console
 
-console = Console(soft_wrap=True)  # paths stay whole on one line, for copy and paste
+from robot_hf.cli.console import make_console
+
+console = make_console()
 
 
 def _phase(n: int, text: str) -> None:
