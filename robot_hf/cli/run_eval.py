@@ -20,7 +20,6 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> Policy:
     return Policy.from_pretrained(pretrained_dir(path), device)
 
 
-
 def with_rerank(policy: Policy, rerank: DictConfig | None) -> Policy:
     """policy.rerank.n > 1: best-of-N chunks by the value head of policy.rerank.reward."""
     if rerank is None or rerank.n <= 1:

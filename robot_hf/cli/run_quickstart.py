@@ -43,16 +43,15 @@ def main(cfg: DictConfig) -> int:
     console.print(f"{len(recorded.saved)} demos ({recorded.human_frames} frames) in {demos}")
 
     _phase(2, f"training a {cfg.policy.name} policy for {cfg.train.steps} steps")
-    train_cfg = OmegaConf.create({
-        "task": cfg.task, "policy": cfg.policy, "train": cfg.train, "run": {**cfg.run, "dir": str(run / "train")},
-        "dataset": {"root": str(demos)}, "eval": cfg.eval,
-    })
+    train_cfg = compose("train", [f"run.seed={cfg.run.seed}"])  # train's own config, with the quickstart's groups
+    train_cfg.task, train_cfg.policy, train_cfg.train, train_cfg.eval = cfg.task, cfg.policy, cfg.train, cfg.eval
+    train_cfg.dataset.root, train_cfg.run.dir = str(demos), str(run / "train")
     trained = TrainWorkspace(train_cfg).run()
     console.print(f"trained in {trained.wall_seconds / 60:.1f} min ({trained.steps_per_second:.1f} steps/s): "
                   f"{trained.run_dir / 'checkpoints' / 'best'}")
 
     _phase(3, f"evaluating, one round of rollouts with take-overs ({cfg.feedback.type}), fine-tuning")
-    # improve's own config (every key its feedback kind reads), with the quickstart's task, policy data and sizes.
+    # improve's own config (every key its feedback kind reads), with the quickstart's task, data and sizes.
     improve_cfg = compose("improve", [f"feedback={cfg.feedback.type}", "robot=sim", "teleop=scripted", "rounds=1",
                                       f"episodes_per_round={cfg.episodes_per_round}", f"eval_episodes={cfg.eval_episodes}",
                                       f"finetune_steps={cfg.finetune_steps}", f"finetune_lr={cfg.finetune_lr}", "baseline=false",

@@ -39,11 +39,11 @@ def main(cfg: DictConfig) -> int:
     weights = None
     if cfg.get("feedback") is not None:
         from robot_hf.dataset import DatasetReader
+        from robot_hf.feedback.labels import describe_classes
         from robot_hf.feedback.learners import dataset_weights
 
         weights, learned = dataset_weights(DatasetReader(cfg.dataset.root), cfg.feedback.type, cfg.feedback)
-        print(f"learning with {learned['learner']}: " + ", ".join(
-            f"{n} {name} frames (loss weight {learned['class_weights'].get(name, 1.0):g})" for name, n in learned["frames"].items()))
+        print(f"learning with {learned['learner']}: {describe_classes(learned['frames'], learned['class_weights'])}")
         run_dir = Path(cfg.run.dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "feedback.json").write_text(json.dumps({**learned, "dataset": cfg.dataset.root}, indent=2))

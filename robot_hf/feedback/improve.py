@@ -23,6 +23,7 @@ from robot_hf.dataset.edit import Selection, rebuild
 from robot_hf.dataset.metadata import DatasetMeta
 from robot_hf.evaluation.protocol import SEED_RANGES
 from robot_hf.factory import default_task
+from robot_hf.feedback.labels import describe_classes
 from robot_hf.session import StatusLine, TeleoperatorActor, run_session
 from robot_hf.training.checkpoint import PRETRAINED, pretrained_dir
 from robot_hf.training.workspace import TrainWorkspace
@@ -222,9 +223,8 @@ class Improver:
                 self.site.close_round(robot, person)
             weights, learned = self.kind.weights(DatasetReader(data), cfg, r)
             per_class = learned["class_weights"]
-            self.status.update(f"round {r}: learning with {self.method}: " + (learned.get("describe") or ", ".join(
-                f"{n} {name} frames (loss weight {per_class.get(name, 1.0):g})" for name, n in learned["frames"].items())),
-                force=True)
+            self.status.update(f"round {r}: learning with {self.method}: "
+                               f"{learned.get('describe') or describe_classes(learned['frames'], per_class)}", force=True)
             if learned.get("finetune", True):
                 current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"{self.method}_{r}",
                                          learned.get("objective"))

@@ -60,3 +60,8 @@ def frame_rounds(episode_rounds: list, episode_of: np.ndarray) -> np.ndarray:
     """The improvement round of every frame (0: demonstrations and sessions recorded outside `improve`)."""
     per_episode = np.array([int(r or 0) for r in episode_rounds], dtype=np.int64)
     return per_episode[episode_of] if len(per_episode) else np.zeros(len(episode_of), np.int64)
+
+
+def describe_classes(frames: dict[str, int], weights: dict[str, float]) -> str:
+    """What a learner trains on, for a person: `718 demo frames (loss weight 1), 162 intervention frames (...)`."""
+    return ", ".join(f"{n} {name} frames (loss weight {weights.get(name, 1.0):g})" for name, n in frames.items())

@@ -62,7 +62,7 @@ class SimSite:
 
         return evaluate(policy, self.task, episodes, self.cfg.eval.num_envs, self.cfg.eval.seed,
                         video_dir=self.run_dir / "videos" / label, videos=self.cfg.eval.videos,
-                        video_height=self.cfg.eval.get("video_height", 256))
+                        video_height=self.cfg.eval.video_height)
 
     def close(self) -> None:
         pass

@@ -317,7 +317,7 @@ class TrainWorkspace:
         logger.status(step, f"evaluating {cfg.eval.episodes} episodes ...")
         result = evaluate(policy, task, cfg.eval.episodes, cfg.eval.num_envs, cfg.eval.seed, cfg.eval.max_steps,
                           video_dir=self.run_dir / "eval_videos" / f"step_{step:07d}", videos=cfg.eval.videos,
-                          video_height=cfg.eval.get("video_height", 256))
+                          video_height=cfg.eval.video_height)
         logger.print(f"step {step}: {result.line()}")
         return {"step": step, **result.summary()}
 
