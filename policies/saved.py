@@ -18,7 +18,7 @@ def save(module: nn.Module, directory: str | Path, kind: str, config: dict[str, 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / CONFIG_FILE).write_text(json.dumps({"type": kind, "config": config}, indent=2))
-    save_model(module, str(directory / WEIGHTS_FILE))
+    save_model(module, str(directory / WEIGHTS_FILE), force_contiguous=True)  # channels-last weights too
     return directory
 
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from policies.config import PolicyConfig
+from policies.config import PolicyConfig, VisionConfig
 
 
 @dataclass
@@ -35,7 +35,12 @@ class HierarchicalConfig(PolicyConfig):
             self.low = low
             probe = config_class(low["name"]).from_dict(low)
             self.n_obs_steps, self.horizon, self.n_action_steps = probe.n_obs_steps, probe.horizon, probe.n_action_steps
-            self.cameras = probe.cameras
+            # Both levels see the same cameras through the same encoder settings: what is set on the hierarchy
+            # (policy.cameras=[]) holds for the low level too, and what is set only on the low level is taken up.
+            if self.cameras is None:
+                self.cameras = probe.cameras
+            if self.vision == VisionConfig():
+                self.vision = probe.vision
 
     def motion_texts(self) -> list[str]:
         """The vocabulary's texts in order: a task's own motions first, then the vocabulary's (a text once)."""
@@ -50,7 +55,7 @@ class HierarchicalConfig(PolicyConfig):
 
         if not isinstance(self.low, dict) or "name" not in self.low:
             raise ValueError("policy.low must name the low-level policy: policy.low=diffusion_unet (or act, mlp)")
-        low = dict(self.low, features=self.features)
+        low = dict(self.low, features=self.features, cameras=self.cameras, vision=asdict(self.vision))
         return config_class(low["name"]).from_dict(low)
 
     @property

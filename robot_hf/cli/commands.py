@@ -38,7 +38,7 @@ COMMANDS: list[Command] = [
             "robot_hf.cli.run_replay:main", "robot-hf replay dataset.root=data/lift episode=3 task=lift"),
     Command("improve", "improve", "rounds of rollout with interventions, learning and evaluation, with a report",
             "robot_hf.cli.run_improve:main", "robot-hf improve feedback=hg_dagger task=lift rounds=3 episodes_per_round=10"),
-    Command("quickstart", "quickstart", "the whole loop on Lift with no person and no hardware: demos, train, eval, one intervention round",
+    Command("quickstart", "quickstart", "the whole loop on Lift with no person and no hardware: demos, train, a round of each feedback kind",
             "robot_hf.cli.run_quickstart:main", "robot-hf quickstart"),
     Command("label", "reward", "a web page where a person compares pairs of clips; each answer is stored in the dataset at once",
             "robot_hf.cli.run_reward:label_page", "robot-hf label data/lift_rollouts labels=200", positional="dataset.root"),

@@ -1,4 +1,5 @@
-"""`robot-hf quickstart`: record scripted demos on Lift, train, evaluate, one intervention round, evaluate."""
+"""`robot-hf quickstart`: record scripted demos on Lift, train, then one round of each feedback kind (take-overs, language
+corrections, preferences), each evaluated before and after on the same seeds."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import time
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
+from rich.table import Table
 
 from robot_hf.cli.console import make_console
 
@@ -13,7 +15,7 @@ console = make_console()
 
 
 def _phase(n: int, text: str) -> None:
-    console.rule(f"[bold]{n}/4  {text}")
+    console.rule(f"[bold]{n}.  {text}")
 
 
 def main(cfg: DictConfig) -> int:
@@ -29,6 +31,7 @@ def main(cfg: DictConfig) -> int:
     task = OmegaConf.to_container(cfg.task, resolve=True)
     demos = run / "data" / "demos"
 
+    rounds = [round_config(cfg, i, overrides, demos) for i, overrides in enumerate(cfg.feedback_rounds, 1)]  # all checked first
     _phase(1, f"recording {cfg.demos} demonstrations of {task['name']} with the simulated teleoperator")
     robot = SimRobot(task)
     from robot_hf.dataset import DatasetWriter, build_features
@@ -50,28 +53,57 @@ def main(cfg: DictConfig) -> int:
     console.print(f"trained in {trained.wall_seconds / 60:.1f} min ({trained.steps_per_second:.1f} steps/s): "
                   f"{trained.run_dir / 'checkpoints' / 'best'}")
 
-    _phase(3, f"evaluating, one round of rollouts with take-overs ({cfg.feedback.type}), fine-tuning")
-    # improve's own config (every key its feedback kind reads), with the quickstart's task, data and sizes.
-    improve_cfg = compose("improve", [f"feedback={cfg.feedback.type}", "robot=sim", "teleop=scripted", "rounds=1",
-                                      f"episodes_per_round={cfg.episodes_per_round}", f"eval_episodes={cfg.eval_episodes}",
-                                      f"finetune_steps={cfg.finetune_steps}", f"finetune_lr={cfg.finetune_lr}", "baseline=false",
-                                      f"run.seed={cfg.run.seed}"])
-    improve_cfg.task, improve_cfg.feedback, improve_cfg.train, improve_cfg.eval = cfg.task, cfg.feedback, cfg.train, cfg.eval
-    improve_cfg.policy.path, improve_cfg.dataset.root = str(trained.run_dir), str(demos)
-    improve_cfg.run.dir = str(run / "improve")
-    result = Improver(improve_cfg).run()
+    start, results = trained.run_dir, []
+    for i, improve_cfg in enumerate(rounds, 1):
+        _phase(2 + i, f"round {i}/{len(rounds)}, {improve_cfg.feedback.type}: evaluate, {cfg.episodes_per_round} rollouts "
+                      "with the simulated person, fine-tune, evaluate")
+        improve_cfg.policy.path = str(start)
+        result = Improver(improve_cfg).run()
+        results.append((Path(improve_cfg.run.dir), result))
+        start = Path(result.rounds[-1].checkpoint)
 
-    _phase(4, "summary")
-    before, after = result.rounds[0], result.rounds[-1]
-    console.print(f"success before the intervention round: {100 * before.success:.0f}% "
-                  f"(95% CI {100 * before.ci95[0]:.0f}-{100 * before.ci95[1]:.0f}) over {cfg.eval_episodes} held-out episodes")
-    console.print(f"success after one {result.method} round:   {100 * after.success:.0f}% "
-                  f"(95% CI {100 * after.ci95[0]:.0f}-{100 * after.ci95[1]:.0f}); {after.human_frames} human frames, "
-                  f"{after.takeovers} take-overs")
-    console.print(f"report:       {result.report}")
-    console.print(f"videos:       {run / 'improve' / 'videos'}")
-    console.print(f"checkpoints:  {trained.run_dir / 'checkpoints' / 'best'} (trained), "
-                  f"{Path(after.checkpoint).parents[1] / 'best'} (after the round); policy.path= takes either")
-    console.print(f"datasets:     {demos}, {run / 'improve' / 'data' / result.method} (with the rollouts)")
+    _phase(3 + len(cfg.feedback_rounds), "summary")
+    console.print(summary_table(results, cfg.eval_episodes))
+    console.print(f"trained policy: {trained.run_dir / 'checkpoints' / 'best'}")
+    for folder, result in results:
+        console.print(f"{result.method}: report {result.report}, videos {folder / 'videos'}, rollouts {folder / 'data' / result.method}, "
+                      f"policy {Path(result.rounds[-1].checkpoint).parents[1] / 'best'}")
+    console.print(f"demos: {demos}; policy.path= takes any of the policies above")
     console.print(f"done in {(time.perf_counter() - t0) / 60:.1f} min")
     return 0
+
+
+def round_config(cfg: DictConfig, i: int, overrides: list[str], demos: Path) -> DictConfig:
+    """improve's own config for round i (every key its feedback kind reads), with the quickstart's task, data and sizes;
+    a bad key or value in any round stops the quickstart before it records anything."""
+    from robot_hf.config.checks import check_config
+    from robot_hf.config.compose import ConfigError, compose
+
+    try:
+        improve_cfg = compose("improve", [*overrides, "robot=sim", "teleop=scripted", "rounds=1",
+                                          f"episodes_per_round={cfg.episodes_per_round}", f"eval_episodes={cfg.eval_episodes}",
+                                          f"finetune_steps={cfg.finetune_steps}", f"finetune_lr={cfg.finetune_lr}",
+                                          "baseline=false", f"run.seed={cfg.run.seed}", "policy.path=set_when_the_round_starts"])
+        check_config("improve", improve_cfg)
+    except ConfigError as e:
+        raise ConfigError(f"feedback_rounds[{i - 1}]: {e}") from None
+    improve_cfg.task, improve_cfg.train, improve_cfg.eval = cfg.task, cfg.train, cfg.eval
+    improve_cfg.dataset.root = str(demos)
+    improve_cfg.run.dir = str(Path(cfg.run.dir) / f"improve_{i}_{improve_cfg.feedback.type}")
+    return improve_cfg
+
+
+def summary_table(results: list, episodes: int) -> Table:
+    """One row per round: success before and after it on the same evaluation seeds, and what it cost the person."""
+    table = Table(title=f"success on the same {episodes} evaluation seeds before and after each round")
+    for column in ("round", "feedback", "before", "after", "human frames", "person-s", "take-overs", "corrections", "labels"):
+        table.add_column(column, justify="left" if column == "feedback" else "right")
+    for i, (_, result) in enumerate(results, 1):
+        before, after = result.rounds[0], result.rounds[-1]
+        table.add_row(str(i), result.method, _rate(before), _rate(after), str(after.human_frames), f"{after.person_seconds:.0f}",
+                      str(after.takeovers or "-"), str(after.corrections or "-"), str(after.labels or "-"))
+    return table
+
+
+def _rate(r) -> str:
+    return f"{100 * r.success:.0f}% ({100 * r.ci95[0]:.0f}-{100 * r.ci95[1]:.0f})"

@@ -15,6 +15,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from robot_hf.config.compose import ConfigError
+from robot_hf.training.config import PRECISIONS
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,12 @@ def _optional(check: Callable[[object], bool]) -> Callable[[object], bool]:
     return lambda v: v is None or check(v)
 
 
+def _cache_modes() -> tuple[str, ...]:
+    from robot_hf.dataset.windows import CACHE_MODES  # imported when a train config is checked, not for every command
+
+    return CACHE_MODES
+
+
 def _not_a_file(v) -> bool:
     roots = [v] if isinstance(v, str) or v is None else list(v)
     return all(r is None or not Path(str(r)).is_file() for r in roots) and all(r != "" for r in roots)
@@ -53,6 +60,8 @@ RULES = (
     Rule("train.num_workers", _at_least_zero, "0 (load in the training process) or more worker processes"),
     Rule("train.val_fraction", lambda v: _at_least_zero(v) and v < 1, "a fraction in [0, 1) of episodes to hold out"),
     Rule("train.grad_clip", _at_least_zero, "0 (no clipping) or a positive gradient norm"),
+    Rule("train.cache", lambda v: v in _cache_modes(), "auto (memory when the frames fit, else the on-disk frame cache), memory, disk or none"),
+    Rule("train.precision", lambda v: v in PRECISIONS, f"one of {', '.join(PRECISIONS)} (auto: bf16 where the device has bf16 units)"),
     Rule("eval.episodes", _positive, "a positive number of evaluation episodes, e.g. eval.episodes=50"),
     Rule("eval.num_envs", _positive, "a positive number of environments stepped together"),
     Rule("eval.videos", _at_least_zero, "0 or more episodes to film"),
@@ -70,6 +79,7 @@ RULES = (
     Rule("eval_episodes", _positive, "a positive number of evaluation episodes"),
     Rule("finetune_steps", _positive, "a positive number of fine-tuning steps per round"),
     Rule("finetune_lr", _positive, "a positive fine-tuning learning rate"),
+    Rule("feedback.corrector.input", lambda v: v in ("typed", "keys"), "typed (paraphrases, at chars_per_s) or keys (the motions' hotkeys)"),
     Rule("demos", _positive, "a positive number of demonstrations"),
     Rule("episode", _at_least_zero, "the index of a recorded episode, 0 or more"),
 )

@@ -206,10 +206,12 @@ class ImproveCommand:
 class QuickstartCommand:
     task: Any = MISSING
     policy: Any = MISSING
-    feedback: Any = MISSING
     train: Any = MISSING
     # Scripted demonstrations to record (the simulated teleoperator, 4 operators).
     demos: int = 30
+    # One improvement round per entry, in order, each from the policy the one before left: improve's overrides
+    # (feedback=... and that kind's keys).
+    feedback_rounds: list[list[str]] = field(default_factory=lambda: [["feedback=hg_dagger"]])
     eval_episodes: int = 20
     episodes_per_round: int = 10
     finetune_steps: int = 600

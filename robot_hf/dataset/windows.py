@@ -13,12 +13,16 @@ import torch
 from torch.utils.data import Dataset
 
 from robot_hf.dataset import layout
+from robot_hf.dataset.frame_cache import frames_on_disk
 from robot_hf.dataset.metadata import DatasetFormatError
 from robot_hf.dataset.reader import DatasetReader
 from robot_hf.dataset.stats import array_stats
 from robot_hf.dataset.video import decode_at
 
 log = logging.getLogger(__name__)
+# Where decoded frames are kept: "auto" (memory when they fit the budget, else the on-disk cache), "memory", "disk",
+# "none" (decoded per sample).
+CACHE_MODES = ("auto", "memory", "disk", "none")
 
 
 def _already_collated(batch: dict[str, Any]) -> dict[str, Any]:
@@ -40,9 +44,9 @@ class WindowDataset(Dataset):
     """One sample per frame t: observations t-n_obs+1..t and `horizon` actions from t+action_start.
 
     Indices outside the episode are clamped to its edge frames and flagged in `observation_is_pad`
-    and `action_is_pad`. Camera frames come from a uint8 cache decoded once when it fits in
-    `cache_budget_bytes` (default: half the available memory); otherwise they are decoded per
-    sample, and the log says so.
+    and `action_is_pad`. Camera frames come from a uint8 cache decoded once: in memory when it fits
+    `cache_budget_bytes` (default: half the available memory), otherwise memory-mapped from the
+    dataset's on-disk frame cache (robot_hf/dataset/frame_cache.py); cache="none" decodes per sample.
     """
 
     def __init__(
@@ -62,8 +66,8 @@ class WindowDataset(Dataset):
     ):
         if n_obs_steps < 1 or horizon < 1:
             raise ValueError(f"n_obs_steps and horizon must be >= 1, got {n_obs_steps} and {horizon}")
-        if cache not in ("auto", "memory", "none"):
-            raise ValueError(f"cache must be 'auto', 'memory' or 'none', got {cache!r}")
+        if cache not in CACHE_MODES:
+            raise ValueError(f"cache must be one of {CACHE_MODES}, got {cache!r}")
         self.reader = reader
         self.n_obs_steps, self.horizon = n_obs_steps, horizon
         self.action_start = -(n_obs_steps - 1) if action_start is None else action_start
@@ -118,21 +122,32 @@ class WindowDataset(Dataset):
         self.cached = self._build_cache(cache, cache_budget_bytes)
 
     # ---- frames -----------------------------------------------------------------------------------
+    @property
+    def cache_place(self) -> str | None:
+        """Where decoded frames are read from: "memory", "disk" (the memory-mapped frame cache) or None (decoded per sample)."""
+        if not self.cached:
+            return None
+        return "disk" if any(isinstance(f, np.memmap) for f in self.frames.values()) else "memory"
+
     def frame_bytes(self) -> int:
         return sum(int(np.prod(self.reader.features[k]["shape"])) for k in self.camera_sources.values()) * self.reader.num_frames
 
     def _build_cache(self, mode: str, budget: int | None) -> bool:
+        """Frames decoded once: in memory when they fit `budget` (or mode=memory), else (or mode=disk) memory-mapped
+        from the dataset's on-disk frame cache; False: decoded per sample (mode=none, or no cache could be written)."""
         if not self.camera_keys or mode == "none":
             return False
         need = self.frame_bytes()
         budget = available_memory_bytes() // 2 if budget is None else budget
-        if mode == "auto" and need > budget:
-            log.warning(
-                "%s: decoded frames need %.2f GiB, over the cache budget of %.2f GiB: decoding video per sample "
-                "(slower; raise the budget or use fewer cameras to cache them)",
-                self.reader.root, need / 2**30, budget / 2**30,
-            )
-            return False
+        if mode == "disk" or (mode == "auto" and need > budget):
+            if mode == "auto":
+                log.info("%s: decoded frames need %.2f GiB, over the memory budget of %.2f GiB: memory-mapping them from "
+                         "the on-disk frame cache", self.reader.root, need / 2**30, budget / 2**30)
+            frames = {key: frames_on_disk(self.reader, source) for key, source in self.camera_sources.items()}
+            if any(f is None for f in frames.values()):
+                return False
+            self.frames = frames
+            return True
         for key, source in self.camera_sources.items():
             self.frames[key] = np.ascontiguousarray(self.reader.camera_all(source).transpose(0, 3, 1, 2))
         return True

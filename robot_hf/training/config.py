@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# train.precision's values (robot_hf/training/speed.py).
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
 
 @dataclass
 class EMAConfig:
@@ -27,11 +30,17 @@ class TrainConfig:
     lr_schedule: str = "cosine"
     grad_clip: float = 10.0
     ema: EMAConfig = field(default_factory=EMAConfig)
-    # CUDA only: bf16 autocast and torch.compile of the policy.
-    amp: bool = False
+    # Speed switches (robot_hf/training/speed.py; measured in benchmarks/train_speed.py). precision: auto (bf16
+    # autocast where the device has bf16 units: CUDA, CPUs with AMX or AVX-512 BF16; fp32 elsewhere), fp32, bf16,
+    # or fp16 (CUDA, with a loss scaler). fused_optimizer: AdamW's fused kernel. channels_last: convolution weights
+    # and images in channels-last memory. compile: torch.compile the policy (its first steps compile).
+    precision: str = "auto"
+    fused_optimizer: bool = True
+    channels_last: bool = True
     compile: bool = False
     num_workers: int = 0
-    # Decoded frames in memory: "auto" when they fit, "memory", or "none" (decode per sample).
+    # Decoded frames: "auto" (in memory when they fit half the available memory, else memory-mapped from the dataset's
+    # on-disk frame cache, .cache/frames/), "memory", "disk", or "none" (decode per sample).
     cache: str = "auto"
     log_every: int = 100
     # When the output is not a terminal (a log file, CI): a progress line this often.

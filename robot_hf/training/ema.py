@@ -24,8 +24,10 @@ class EMA:
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
         d = self.decay()
-        for ema_p, p in zip(self.model.parameters(), model.parameters(), strict=True):
-            ema_p.mul_(d).add_(p.detach(), alpha=1 - d)
+        ema_params, params = list(self.model.parameters()), [p.detach() for p in model.parameters()]
+        if len(ema_params) != len(params):
+            raise ValueError("EMA.update: the model's parameters differ from the averaged copy's")
+        torch._foreach_lerp_(ema_params, params, 1 - d)  # ema + (1 - d) (p - ema): one kernel over every tensor
         for ema_b, b in zip(self.model.buffers(), model.buffers(), strict=True):
             ema_b.copy_(b)
         self.step += 1

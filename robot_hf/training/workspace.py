@@ -36,6 +36,7 @@ from robot_hf.training.setup import (
     fit_crop,
     policy_config_from,
 )
+from robot_hf.training.speed import autocast, grad_scaler, make_adamw, resolve_precision, to_channels_last
 
 
 @dataclass
@@ -167,7 +168,10 @@ class TrainWorkspace:
         objective_cfg = objective_config(cfg)
         objective = make_objective(objective_cfg, policy, reader, windows, cfg.run.seed, start_policy is not None)
         params = [p for p in policy.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=tc.lr * objective_cfg.lr_scale, betas=tuple(tc.betas), weight_decay=tc.weight_decay)
+        if tc.channels_last:
+            to_channels_last(policy)
+        optimizer = make_adamw(params, tc.fused_optimizer, lr=tc.lr * objective_cfg.lr_scale, betas=tuple(tc.betas),
+                               weight_decay=tc.weight_decay)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(tc))
         ema = EMA(policy, tc.ema) if tc.ema.enable else None
         checkpoints = Checkpoints(self.run_dir, tc.keep_last)
@@ -194,9 +198,10 @@ class TrainWorkspace:
         train_model = policy
         if info.enabled:
             train_model = torch.nn.parallel.DistributedDataParallel(policy, device_ids=[info.local_rank] if device.startswith("cuda") else None)
-        if tc.compile and device.startswith("cuda"):
+        if tc.compile:
             train_model = torch.compile(train_model)
-        use_amp = tc.amp and device.startswith("cuda")
+        precision = resolve_precision(tc.precision, device)
+        scaler = grad_scaler(precision, device)
         sampler = StepBatchSampler(len(windows), tc.batch_size, tc.steps, cfg.run.seed, step, info.rank, info.world_size)
         # Its own generator: starting the loader must not draw from the global RNG restored on resume.
         loader = torch.utils.data.DataLoader(windows, batch_sampler=sampler, num_workers=tc.num_workers,
@@ -210,22 +215,24 @@ class TrainWorkspace:
             variant = f" ({config.denoiser})" if getattr(config, "denoiser", "") else ""
             logger.print(f"policy {config.name}{variant}: {n_params / 1e6:.2f} M parameters; "
                          f"{len(windows)} training windows from {len(train_episodes)} episodes"
-                         f"{' (frames cached in memory)' if windows.cached else ''}; device {device}")
+                         f"{f' (frames cached in {windows.cache_place})' if windows.cached else ''}; device {device}, {precision}")
         t_start = time.perf_counter()
         t_window, window_steps, loss_sum = time.perf_counter(), 0, 0.0
         start_step, paused = step, 0.0  # paused: seconds in evaluations and saves, kept out of steps/s
         try:
             for batch in loader:
                 batch = _to_device(batch, device)
-                with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
+                with autocast(precision, device):
                     out = objective.loss(train_model, batch, step)
-                loss = out["loss"]
+                loss = out["loss"].float()
                 if not torch.isfinite(loss):
                     raise FloatingPointError(f"loss became {loss.item()} at step {step}; lower train.lr or check the data")
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
                 grad_norm = torch.nn.utils.clip_grad_norm_(params, tc.grad_clip) if tc.grad_clip > 0 else torch.tensor(0.0)
-                optimizer.step()
+                scaler.step(optimizer)
+                scaler.update()
                 scheduler.step()
                 if ema is not None:
                     ema.update(policy)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,14 +28,37 @@ def demos(tmp_path_factory):
 
 
 def test_the_quickstart_runs_end_to_end_at_tiny_sizes(tmp_path, capsys):
-    """README's first command, with every size shrunk: record, train, evaluate, one take-over round, summary."""
+    """README's first command, with every size shrunk: record, train, a take-over round, a corrections round and a
+    preference round, each from the policy the round before left, and the summary."""
     run = tmp_path / "quickstart"
     assert main(["quickstart", "demos=2", "train.steps=4", "train.save_every=4", "train.log_every=2", "eval_episodes=1",
-                 "episodes_per_round=1", "finetune_steps=2", "eval.videos=1", "task.image_height=32",
-                 "task.image_width=32", f"run.dir={run}"]) == 0
+                 "episodes_per_round=2", "finetune_steps=2", "eval.videos=1", "task.image_height=32", "task.image_width=32",
+                 "task.episode_time_s=4", "policy.low.down_dims=[16,32]", f"run.dir={run}",
+                 ("feedback_rounds=[['feedback=hg_dagger'],['feedback=corrections','feedback.corrector.input=keys'],"
+                 "['feedback=preferences','feedback.labels_per_round=8','reward_train.epochs=1','reward_train.min_steps=2']]")]) == 0
     out = capsys.readouterr().out
-    assert "success after one hg_dagger round" in out and f"{run / 'train' / 'checkpoints' / 'best'} (trained)" in out
-    assert (run / "improve" / "report.md").exists() and list((run / "improve" / "videos").rglob("*.mp4"))
+    rounds = [run / "improve_1_hg_dagger", run / "improve_2_corrections", run / "improve_3_preferences"]
+    for i, folder in enumerate(rounds, 1):
+        assert (folder / "report.md").exists() and list((folder / "videos").rglob("*.mp4"))
+        result = json.loads((folder / "improve.json").read_text())
+        assert re.search(rf"│\s+{i} │ {result['method']}\s+│", out), out
+        if i > 1:  # each round starts from the policy the round before left
+            before = json.loads((rounds[i - 2] / "improve.json").read_text())["rounds"][-1]["checkpoint"]
+            assert json.loads((folder / "improve.json").read_text())["rounds"][0]["checkpoint"] == before
+    finished = [json.loads((f / "improve.json").read_text())["rounds"][-1] for f in rounds]
+    assert finished[0]["takeovers"] > 0 and finished[1]["corrections"] > 0 and finished[2]["labels"] > 0
+    assert f"trained policy: {run / 'train' / 'checkpoints' / 'best'}" in out
+
+
+def test_a_bad_quickstart_round_stops_it_before_anything_is_recorded(tmp_path, capsys):
+    run = tmp_path / "quickstart"
+    for bad, named in ((["feedback=corrections", "feedback.corrector.input=hotkey"], "feedback.corrector.input"),
+                       (["feedback=preferences", "feedback.labels_per_rond=8"], "feedback.labels_per_round")):
+        rounds = "[['feedback=hg_dagger'],[" + ",".join(f"'{o}'" for o in bad) + "]]"
+        assert main(["quickstart", f"feedback_rounds={rounds}", f"run.dir={run}"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "feedback_rounds[1]" in err[0] and named in err[0], err
+        assert not run.exists()
 
 
 def test_dataset_commands_take_the_root_as_a_bare_path(tmp_path, capsys):

@@ -60,14 +60,51 @@ def test_zero_weight_frames_are_never_drawn_but_stay_as_context(reader):
 
 def test_cached_and_per_sample_decoding_agree(reader, caplog):
     cached = WindowDataset(reader, n_obs_steps=2, horizon=4, cache="memory")
-    with caplog.at_level(logging.WARNING):
-        streamed = WindowDataset(reader, n_obs_steps=2, horizon=4, cache="auto", cache_budget_bytes=1000)
-    assert cached.cached and not streamed.cached
-    assert "over the cache budget" in caplog.text
+    streamed = WindowDataset(reader, n_obs_steps=2, horizon=4, cache="none")
+    with caplog.at_level(logging.INFO):
+        on_disk = WindowDataset(reader, n_obs_steps=2, horizon=4, cache="auto", cache_budget_bytes=1000)
+    assert (cached.cache_place, on_disk.cache_place, streamed.cache_place) == ("memory", "disk", None)
+    assert "over the memory budget" in caplog.text and "on-disk frame cache" in caplog.text
     for i in (0, 5, 9, 15):
-        a, b = cached[i], streamed[i]
+        a, b, c = cached[i], streamed[i], on_disk[i]
         for key in ("observation.images.front", "observation.images.wrist"):
             torch.testing.assert_close(a[key], b[key])
+            torch.testing.assert_close(a[key], c[key])
+
+
+def _assert_disk_cache_is_fresh(root):
+    """The memory-mapped frames are exactly what decoding the dataset now gives."""
+    on_disk, decoded = (WindowDataset(DatasetReader(root), cache=mode) for mode in ("disk", "memory"))
+    assert on_disk.cache_place == "disk"
+    for key in decoded.frames:
+        np.testing.assert_array_equal(np.asarray(on_disk.frames[key]), decoded.frames[key])
+    return on_disk
+
+
+def test_the_disk_cache_is_rebuilt_when_episodes_change_and_never_serves_stale_frames(tmp_path):
+    from robot_hf.dataset import DatasetWriter
+    from robot_hf.dataset.edit import delete_episodes
+    from tests.dataset.helpers import frame
+
+    root = make_dataset(tmp_path / "ds", lengths=(6, 10))
+    cache = root / ".cache/frames/observation.images.front.u8"
+    _assert_disk_cache_is_fresh(root)
+    built = cache.stat().st_mtime_ns
+    _assert_disk_cache_is_fresh(root)
+    assert cache.stat().st_mtime_ns == built  # unchanged dataset: the cache is reused, not decoded again
+
+    with DatasetWriter.open(root) as writer:  # an episode added
+        for t in range(7):
+            writer.add_frame(frame(2, t))
+        writer.save_episode(success=True)
+    assert len(_assert_disk_cache_is_fresh(root).frames["observation.images.front"]) == 23
+
+    delete_episodes(root, [0])  # an episode deleted: later frames move down
+    assert len(_assert_disk_cache_is_fresh(root).frames["observation.images.front"]) == 17
+
+    with open(cache, "r+b") as f:  # a build cut off (a killed process, a full disk): rebuilt, not read short
+        f.truncate(100)
+    _assert_disk_cache_is_fresh(root)
 
 
 def test_stats_for_normalisation(reader):

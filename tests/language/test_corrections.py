@@ -193,3 +193,19 @@ def test_the_low_level_hears_the_motion_and_the_task(hierarchical):
     other_task = policy.low_language(["move left"], ["push the T into place"])[0]
     assert left.shape == (768,) and torch.equal(left[384:], right[384:]) and not torch.equal(left[:384], right[:384])
     assert torch.equal(left[:384], other_task[:384]) and not torch.equal(left[384:], other_task[384:])
+
+
+def test_both_levels_see_the_cameras_and_crop_set_on_the_hierarchy():
+    """policy=hierarchical policy.cameras=[] on a dataset with a camera: the low level must not read the camera (it
+    did, with the default 84 px crop on 64 px images, and training crashed in the crop)."""
+    from policies import config_class
+    from robot_hf.training.setup import fit_crop
+
+    low = {"name": "diffusion", "down_dims": [16, 32]}
+    features = {"cameras": {"front": [3, 64, 64]}, "state_dim": 5, "action_dim": 3}
+    state_only = config_class("hierarchical").from_dict({"low": low, "cameras": [], "features": features})
+    assert state_only.cameras == [] and state_only.low_config().cameras == []
+    with_camera = config_class("hierarchical").from_dict({"low": low, "features": features})
+    assert fit_crop(with_camera) and with_camera.low_config().vision.crop == with_camera.vision.crop == [56, 56]
+    set_low = config_class("hierarchical").from_dict({"low": {**low, "cameras": [], "vision": {"crop": [40, 40]}}})
+    assert set_low.cameras == [] and set_low.low_config().vision.crop == [40, 40]  # what is set on the low level holds too
