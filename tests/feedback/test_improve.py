@@ -45,7 +45,9 @@ def test_quickstart_config_composes_and_stays_small():
 
     cfg = compose("quickstart", [])
     assert cfg.task.name == "lift" and cfg.task.object_state and cfg.policy.cameras == []
-    assert cfg.train.steps <= 3000 and cfg.demos <= 50 and cfg.feedback.type == "hg_dagger"
+    assert cfg.train.steps <= 3000 and cfg.demos <= 50 and cfg.policy.name == "hierarchical"
+    kinds = [next(o.split("=")[1] for o in r if o.startswith("feedback=")) for r in cfg.feedback_rounds]
+    assert kinds == ["hg_dagger", "corrections", "preferences"]
 
 
 def test_the_intervener_and_the_baseline_demonstrator_are_the_same_people(tmp_path):
