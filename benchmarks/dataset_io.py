@@ -153,9 +153,10 @@ def main() -> None:
             win.add_column(col)
         samples = min(4 * n, 20_000)
         rows = {}
-        for cache, label in (("none", "video, decoded per sample (baseline)"), ("memory", "uint8 cache in memory")):
+        for cache, label in (("none", "video, decoded per sample (baseline)"), ("memory", "uint8 cache in memory"),
+                             ("disk", "uint8 cache on disk, memory-mapped")):
             for workers in (0, 2):
-                cold, warm = windows_per_second(train_root, cache, samples if cache == "memory" else min(samples, 2000), workers)
+                cold, warm = windows_per_second(train_root, cache, samples if cache != "none" else min(samples, 2000), workers)
                 rows[(cache, workers)] = warm
                 base_warm = rows.get(("none", workers), warm)
                 win.add_row(label, str(workers), f"{cold:,.0f}", f"{warm:,.0f}", f"{warm / base_warm:.1f}x")
