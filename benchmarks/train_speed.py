@@ -17,6 +17,7 @@ U-Net of 512-1024-2048 on a ResNet-18, ACT with d_model 512 on a ResNet-18; batc
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 from pathlib import Path
@@ -61,8 +62,9 @@ def train_rate(row: str, variant: str, repeat: int, data: Path, out: Path) -> di
     if code:
         raise SystemExit(f"{row} / {variant}: training failed (exit {code})")
     rate, seconds = imitation.logged_training_rate(run, after_step=log_every)
-    losses = [line.split(",") for line in (run / "train_log.csv").read_text().splitlines()[1:]]
-    result = {"steps_per_s": rate, "seconds": seconds, "final_loss": float(losses[-1][1])}
+    with open(run / "train_log.csv") as f:
+        final_loss = float([row for row in csv.DictReader(f) if row.get("loss")][-1]["loss"])
+    result = {"steps_per_s": rate, "seconds": seconds, "final_loss": final_loss}
     result_file.write_text(json.dumps(result))
     return result
 

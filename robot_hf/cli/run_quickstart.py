@@ -62,7 +62,7 @@ def main(cfg: DictConfig) -> int:
         results.append((Path(improve_cfg.run.dir), result))
         start = Path(result.rounds[-1].checkpoint)
 
-    _phase(3 + len(cfg.feedback_rounds), "summary")
+    _phase(3 + len(rounds), "summary")
     console.print(summary_table(results, cfg.eval_episodes))
     console.print(f"trained policy: {trained.run_dir / 'checkpoints' / 'best'}")
     for folder, result in results:
