@@ -44,6 +44,11 @@ def task_overrides(args) -> list[str]:
     return [f"task.action_space={args.action_space}", *obs]
 
 
+def train_overrides(args) -> list[str]:
+    """Training settings shared by the base policy and every fine-tune."""
+    return [f"train.precision={args.precision}"]
+
+
 def seed_dir(out: Path, task: str, seed: int) -> Path:
     """Where one training seed's base policy and arms live (the demos are shared by every seed)."""
     return out / task / f"seed_{seed}"
@@ -60,7 +65,7 @@ def prepare(task: str, out: Path, args, seed: int = 0) -> tuple[Path, Path]:
         assert cli(["record", f"task={task}", *task_overrides(args), f"dataset.num_episodes={args.demos}", f"dataset.root={data}"]) == 0
     if not (run / "checkpoints/last.txt").exists():
         assert cli(["train", f"task={task}", *task_overrides(args), *policy, "policy=diffusion_unet", "policy.down_dims=[64,128,256]", f"dataset.root={data}",
-                    f"train.steps={args.base_steps}", "train.lr=3e-4", "train.warmup_steps=200", "train.eval_every=0",
+                    *train_overrides(args), f"train.steps={args.base_steps}", "train.lr=3e-4", "train.warmup_steps=200", "train.eval_every=0",
                     "train.eval_final=false", f"train.save_every={args.base_steps}", f"run.seed={seed}", f"run.dir={run}"]) == 0
     last = (run / "checkpoints" / (run / "checkpoints/last.txt").read_text().strip())
     return data, last
@@ -81,7 +86,7 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
                               f"rounds={args.rounds}", f"episodes_per_round={args.episodes_per_round}",
                               f"eval_episodes={args.eval_episodes}", f"finetune_steps={args.finetune_steps}",
                               f"finetune_lr={args.finetune_lr}", f"baseline={str(baseline).lower()}", "eval.num_envs=2",
-                              "eval.videos=2", f"run.seed={seed}", f"run.dir={run_dir}", *overrides])
+                              "eval.videos=2", *train_overrides(args), f"run.seed={seed}", f"run.dir={run_dir}", *overrides])
     return Improver(cfg).run().to_dict()
 
 
@@ -163,6 +168,8 @@ def main() -> None:
     parser.add_argument("--eval-episodes", type=int, default=50)
     parser.add_argument("--finetune-steps", type=int, default=1000)
     parser.add_argument("--finetune-lr", type=float, default=1e-4)
+    parser.add_argument("--precision", choices=["fp32", "auto", "bf16"], default="fp32",
+                        help="train.precision of the base and every fine-tune (fp32: what the development runs were tuned with)")
     parser.add_argument("--images", action="store_true", help="camera observations instead of low-dimensional ones")
     parser.add_argument("--action-space", choices=["joint", "ee_delta"], default="joint",
                         help="the policy's actions: absolute joint targets, or end-effector steps through the env's IK")

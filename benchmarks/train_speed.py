@@ -20,6 +20,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 from pathlib import Path
 
 os.environ.setdefault("MUJOCO_GL", "egl")
@@ -66,6 +67,7 @@ def train_rate(row: str, variant: str, repeat: int, data: Path, out: Path) -> di
         final_loss = float([row for row in csv.DictReader(f) if row.get("loss")][-1]["loss"])
     result = {"steps_per_s": rate, "seconds": seconds, "final_loss": final_loss}
     result_file.write_text(json.dumps(result))
+    shutil.rmtree(run / "checkpoints")  # only the rate is kept: the LeRobot-size rows' weights and optimizer state are GBs
     return result
 
 

@@ -13,7 +13,22 @@ from robot_hf import __version__
 from robot_hf.cli.commands import COMMANDS, DATASET_COMMANDS, REWARD_COMMANDS, Command
 from robot_hf.config.compose import ConfigError
 
+OWN_PACKAGES = {"robot_hf", "policies", "sim", "hardware"}
+# Import names whose pip distribution is named differently.
+PIP_NAMES = {"hid": "hidapi", "serial": "pyserial", "cv2": "opencv-python-headless", "yaml": "pyyaml"}
 USER_ERRORS = (ValueError, KeyError, FileNotFoundError, FileExistsError, PermissionError, TimeoutError, ConnectionError)
+
+
+def missing_package(e: BaseException) -> str | None:
+    """What to install, when `e` says an optional or third-party package is missing; None for our own modules (a bug)."""
+    if not isinstance(e, ImportError):
+        return None
+    if "pip install" in str(e):  # our own message naming the extra
+        return str(e)
+    top = (e.name or "").split(".")[0]
+    if not isinstance(e, ModuleNotFoundError) or not top or top in OWN_PACKAGES:
+        return None
+    return f"the Python package '{top}' is not installed: pip install {PIP_NAMES.get(top, top)}"
 
 
 def _groups_help(config: str) -> str:
@@ -155,6 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if type(e).__module__.startswith("mujoco") and "OpenGL" in str(e) and not os.environ.get("ROBOT_HF_DEBUG"):
             print(f"{cmd.title}: error: MuJoCo could not start OpenGL with MUJOCO_GL={os.environ.get('MUJOCO_GL', 'glfw')} "
                   "(no display?): unset MUJOCO_GL to let robot-hf pick EGL, or set MUJOCO_GL=egl / osmesa", file=sys.stderr)
+            return 1
+        missing = missing_package(e)
+        if missing and not os.environ.get("ROBOT_HF_DEBUG"):
+            print(f"{cmd.title}: error: {missing}", file=sys.stderr)
             return 1
         if not isinstance(e, USER_ERRORS):
             raise

@@ -53,14 +53,15 @@ def main(cfg: DictConfig) -> int:
     console.print(f"trained in {trained.wall_seconds / 60:.1f} min ({trained.steps_per_second:.1f} steps/s): "
                   f"{trained.run_dir / 'checkpoints' / 'best'}")
 
-    start, results = trained.run_dir, []
+    start, evaluated, results = trained.run_dir, None, []
     for i, improve_cfg in enumerate(rounds, 1):
         _phase(2 + i, f"round {i}/{len(rounds)}, {improve_cfg.feedback.type}: evaluate, {cfg.episodes_per_round} rollouts "
                       "with the simulated person, fine-tune, evaluate")
         improve_cfg.policy.path = str(start)
-        result = Improver(improve_cfg).run()
+        result = Improver(improve_cfg, evaluated=evaluated).run()  # its start was the previous round's end, evaluated
         results.append((Path(improve_cfg.run.dir), result))
-        start = Path(result.rounds[-1].checkpoint)
+        evaluated = result.rounds[-1]
+        start = Path(evaluated.checkpoint)
 
     _phase(3 + len(rounds), "summary")
     console.print(summary_table(results, cfg.eval_episodes))

@@ -93,8 +93,11 @@ def _copy_dataset(src: Path, dst: Path) -> Path:
 class Improver:
     """Runs the loop for one learner (cfg.feedback.type) and its more-demos baseline."""
 
-    def __init__(self, cfg: DictConfig, status: StatusLine | None = None):
+    def __init__(self, cfg: DictConfig, status: StatusLine | None = None, evaluated: RoundResult | None = None):
+        """`evaluated`: the starting policy's evaluation when the caller already has it from the same evaluation seeds
+        and settings (the previous improvement run's last round, as the quickstart chains them); it is not run again."""
         self.cfg = cfg
+        self.evaluated = evaluated
         self.imp = cfg  # rounds, episodes_per_round, eval_episodes, finetune_* and baseline are top-level keys
         self.run_dir = Path(cfg.run.dir)
         self.status = status or StatusLine()
@@ -135,17 +138,26 @@ class Improver:
         self.status.update(f"{label}: {result.line()}", force=True)
         return result
 
+    def _start(self, checkpoint: Path) -> RoundResult:
+        """Round 0: the starting policy's evaluation, or the caller's of the same checkpoint without re-ranking."""
+        known = self.evaluated
+        if known is not None and known.rerank is None and Path(known.checkpoint).resolve() == checkpoint.resolve():
+            return RoundResult(0, known.success, known.ci95, 0, 0, progress=known.progress, checkpoint=str(checkpoint))
+        return _evaluated(0, self._evaluate(checkpoint, "round_0"), 0, 0, checkpoint=str(checkpoint))
+
     def _finetune(self, checkpoint: Path, dataset: Path, weights: np.ndarray, out: Path,
                   objective: dict[str, Any] | None = None) -> Path:
         shutil.rmtree(out, ignore_errors=True)  # what a cut-off attempt at this round left
-        overrides = ([f"task={self.cfg.task.name}"] if self.site.has_sim else ["train.val_fraction=0"]) + [f"dataset.root={dataset}", f"policy.path={checkpoint}", f"run.dir={out}",
-                     f"train.steps={self.imp.finetune_steps}", "train.eval_every=0", "train.eval_final=false",
-                     f"train.save_every={self.imp.finetune_steps}", f"train.lr={self.imp.finetune_lr}",
-                     f"train.warmup_steps={min(100, self.imp.finetune_steps // 10)}", f"train.batch_size={self.cfg.train.batch_size}",
-                     f"run.seed={self.cfg.run.seed}"]
+        overrides = ([f"task={self.cfg.task.name}"] if self.site.has_sim else []) + [
+            f"dataset.root={dataset}", f"policy.path={checkpoint}", f"run.dir={out}", f"run.seed={self.cfg.run.seed}"]
         cfg = compose("train", overrides)
         if self.site.has_sim:
             cfg.task = self.cfg.task
+        # The run's own train section (batch size, precision, speed switches) with the round's schedule on top.
+        cfg.train = OmegaConf.merge(cfg.train, self.cfg.train, {
+            "steps": self.imp.finetune_steps, "eval_every": 0, "eval_final": False, "save_every": self.imp.finetune_steps,
+            "lr": self.imp.finetune_lr, "warmup_steps": min(100, self.imp.finetune_steps // 10), "resume": False,
+            "episodes": None, "val_fraction": 0.0})  # a round trains on all it gathered
         if objective is not None:  # the learner's own objective (a preference method), else behaviour cloning
             cfg.objective = OmegaConf.create(objective)
         result = TrainWorkspace(cfg, weights=weights, quiet=True).run()
@@ -204,7 +216,7 @@ class Improver:
         self._check_features()
         start = pretrained_dir(cfg.policy.path)
         progress = self._progress()
-        rounds = progress["rounds"][: imp.rounds + 1] or [_evaluated(0, self._evaluate(start, "round_0"), 0, 0, checkpoint=str(start))]
+        rounds = progress["rounds"][: imp.rounds + 1] or [self._start(start)]
         self._save_progress(rounds, progress["baseline"])
         data = _copy_dataset(Path(cfg.dataset.root), self.run_dir / "data" / self.method)
         self._trim(data, len(rounds) - 1)

@@ -42,9 +42,11 @@ def test_the_quickstart_runs_end_to_end_at_tiny_sizes(tmp_path, capsys):
         assert (folder / "report.md").exists() and list((folder / "videos").rglob("*.mp4"))
         result = json.loads((folder / "improve.json").read_text())
         assert re.search(rf"│\s+{i} │ {result['method']}\s+│", out), out
-        if i > 1:  # each round starts from the policy the round before left
-            before = json.loads((rounds[i - 2] / "improve.json").read_text())["rounds"][-1]["checkpoint"]
-            assert json.loads((folder / "improve.json").read_text())["rounds"][0]["checkpoint"] == before
+        if i > 1:  # each round starts from the policy the round before left, and its evaluation is not run again
+            before = json.loads((rounds[i - 2] / "improve.json").read_text())["rounds"][-1]
+            start = result["rounds"][0]
+            assert (start["checkpoint"], start["success"], start["ci95"]) == (before["checkpoint"], before["success"], before["ci95"])
+            assert not (folder / "videos" / "round_0").exists()
     finished = [json.loads((f / "improve.json").read_text())["rounds"][-1] for f in rounds]
     assert finished[0]["takeovers"] > 0 and finished[1]["corrections"] > 0 and finished[2]["labels"] > 0
     assert f"trained policy: {run / 'train' / 'checkpoints' / 'best'}" in out
@@ -187,3 +189,21 @@ def test_a_person_who_gives_up_says_so():
     assert episode_verdict(False, "failure", meta) == "no success (the person gave up: off course, unrecoverable)"
     person.reasons, person.gave_up = [], False
     assert episode_verdict(False, "failure", person.episode_info()) == "no success"
+
+
+def test_a_missing_optional_package_says_what_to_install(tmp_path, capsys, monkeypatch):
+    """Teleoperating with a gamepad without pygame: one line naming the package and the install, exit 1, no dataset."""
+    monkeypatch.setitem(sys.modules, "pygame", None)  # what `import pygame` meets where it is not installed
+    root = tmp_path / "demos"
+    assert main(["record", "task=lift", "teleop=gamepad", "dataset.num_episodes=1", f"dataset.root={root}"]) == 1
+    err = capsys.readouterr().err
+    assert "pygame" in err and "pip install" in err and "Traceback" not in err
+    assert not (root / "data").exists()
+
+
+def test_a_missing_package_is_named_and_a_broken_own_module_is_not_hidden():
+    from robot_hf.cli.main import missing_package
+
+    assert "pip install hidapi" in missing_package(ModuleNotFoundError("No module named 'hid'", name="hid"))
+    assert missing_package(ModuleNotFoundError("No module named 'robot_hf.nope'", name="robot_hf.nope")) is None
+    assert missing_package(ImportError("cannot import name 'x' from 'numpy'")) is None

@@ -103,3 +103,32 @@ def test_an_improvement_run_cut_off_mid_round_resumes_to_the_same_result(tmp_pat
         assert [r[key] for r in resumed["rounds"] + resumed["baseline"]] == [r[key] for r in whole["rounds"] + whole["baseline"]], key
     assert DatasetReader(cut / "data" / "hg_dagger").num_episodes == 3 + 2 + 2
     assert main(["improve", *args, "finetune_steps=6", f"run.dir={cut}"]) == 1  # other settings: refused, not mixed
+
+
+def test_a_round_fine_tunes_with_the_runs_own_train_section(tmp_path, monkeypatch):
+    """train.* given to improve (precision, speed switches, batch size) reach every round's fine-tune; the round's own
+    schedule (steps, lr, no mid-run evaluation, no resume) goes on top."""
+    from types import SimpleNamespace
+
+    from robot_hf.config.compose import compose
+    from robot_hf.feedback import improve as improve_module
+
+    cfg = compose("improve", [*LOW_DIM, "train.precision=fp32", "train.channels_last=false", "train.batch_size=16",
+                              "train.resume=true", "finetune_steps=7", "finetune_lr=3e-5", f"run.dir={tmp_path}",
+                              f"policy.path={tmp_path / 'ckpt'}", f"dataset.root={tmp_path / 'data'}"])
+    seen = {}
+
+    class Workspace:
+        def __init__(self, train_cfg, **_):
+            seen["train"] = train_cfg.train
+
+        def run(self):
+            return SimpleNamespace(last=tmp_path)
+
+    monkeypatch.setattr(improve_module, "TrainWorkspace", Workspace)
+    improver = improve_module.Improver(cfg)
+    improver.site = SimpleNamespace(has_sim=True)
+    improver._finetune(tmp_path / "ckpt", tmp_path / "data", None, tmp_path / "round")
+    train = seen["train"]
+    assert (train.precision, train.channels_last, train.batch_size) == ("fp32", False, 16)
+    assert (train.steps, train.lr, train.save_every, train.eval_every, train.resume) == (7, 3e-5, 7, 0, False)
