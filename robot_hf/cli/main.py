@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -29,6 +30,36 @@ def missing_package(e: BaseException) -> str | None:
     if not isinstance(e, ModuleNotFoundError) or not top or top in OWN_PACKAGES:
         return None
     return f"the Python package '{top}' is not installed: pip install {PIP_NAMES.get(top, top)}"
+
+
+# The first release of each that needs torch 2.6: transformers 5 disables an older torch, sentence-transformers 6 needs
+# transformers 5, diffusers 0.41 calls torch.accelerator. pip cannot see this (none of them requires torch).
+NEEDS_TORCH_2_6 = {"transformers": (5, 0), "sentence-transformers": (6, 0), "diffusers": (0, 41)}
+
+
+def _release(version: str) -> tuple[int, int]:
+    found = re.match(r"(\d+)\.(\d+)", version)
+    return (int(found[1]), int(found[2])) if found else (0, 0)
+
+
+def torch_too_old() -> str | None:
+    """What to install, when the installed torch is older than a library beside it needs; None when they fit."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    torch_version = installed("torch")
+    if torch_version is None or _release(torch_version) >= (2, 6):
+        return None
+    newer = [f"{name} {v}" for name, first in NEEDS_TORCH_2_6.items() if (v := installed(name)) and _release(v) >= first]
+    if not newer:
+        return None
+    return (f"torch {torch_version} is older than {', '.join(newer)} need (2.6): add the torch24 extra, which picks "
+            "releases that run on it (pip install -e '.[torch24]' in a checkout), or install torch>=2.6")
 
 
 def _groups_help(config: str) -> str:
@@ -150,6 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"{cmd.title}: invalid config: {e} (nothing was run or written)", file=sys.stderr)
         return 2
+    too_old = torch_too_old()
+    if too_old:
+        print(f"{cmd.title}: error: {too_old}", file=sys.stderr)
+        return 1
     module_name, function = cmd.target.split(":")
     from robot_hf.session.signals import Terminated, stop_on_signals
 

@@ -62,6 +62,19 @@ def make_adamw(params: Iterable[torch.nn.Parameter], fused: bool, **kwargs) -> t
     return torch.optim.AdamW(params, foreach=True, **kwargs)
 
 
+def channels_last_hazard(model: torch.nn.Module, device: str) -> str | None:
+    """Why `model` must not train channels-last on `device`, or None. oneDNN's CPU backward of a strided 1x1 convolution
+    with fewer than 16 input channels corrupts memory on channels-last tensors (a segfault or "double free or
+    corruption"; torch 2.4.1, 2.6.0 and 2.13.0, fp32 and bf16): a ResNet shortcut with small widths is one."""
+    if device.split(":")[0] != "cpu":
+        return None
+    for name, m in model.named_modules():
+        if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (1, 1) and max(m.stride) > 1 and m.in_channels < 16:
+            return (f"channels-last off: {name} (a strided 1x1 conv with {m.in_channels} input channels) crashes oneDNN's "
+                    "CPU backward in channels-last; 16 or more channels (policy.vision.widths) avoid it")
+    return None
+
+
 def to_channels_last(model: torch.nn.Module) -> torch.nn.Module:
     """Convolution weights in channels-last memory (image batches follow through the first conv): faster oneDNN and
     cuDNN kernels. A model without 4-d weights is left as it is."""

@@ -36,7 +36,14 @@ from robot_hf.training.setup import (
     fit_crop,
     policy_config_from,
 )
-from robot_hf.training.speed import autocast, grad_scaler, make_adamw, resolve_precision, to_channels_last
+from robot_hf.training.speed import (
+    autocast,
+    channels_last_hazard,
+    grad_scaler,
+    make_adamw,
+    resolve_precision,
+    to_channels_last,
+)
 
 
 @dataclass
@@ -168,7 +175,8 @@ class TrainWorkspace:
         objective_cfg = objective_config(cfg)
         objective = make_objective(objective_cfg, policy, reader, windows, cfg.run.seed, start_policy is not None)
         params = [p for p in policy.parameters() if p.requires_grad]
-        if tc.channels_last:
+        channels_last_off = channels_last_hazard(policy, device) if tc.channels_last else None
+        if tc.channels_last and channels_last_off is None:
             to_channels_last(policy)
         optimizer = make_adamw(params, tc.fused_optimizer, lr=tc.lr * objective_cfg.lr_scale, betas=tuple(tc.betas),
                                weight_decay=tc.weight_decay)
@@ -215,7 +223,8 @@ class TrainWorkspace:
             variant = f" ({config.denoiser})" if getattr(config, "denoiser", "") else ""
             logger.print(f"policy {config.name}{variant}: {n_params / 1e6:.2f} M parameters; "
                          f"{len(windows)} training windows from {len(train_episodes)} episodes"
-                         f"{f' (frames cached in {windows.cache_place})' if windows.cached else ''}; device {device}, {precision}")
+                         f"{f' (frames cached in {windows.cache_place})' if windows.cached else ''}; device {device}, {precision}"
+                         f"{f'; {channels_last_off}' if channels_last_off else ''}")
         t_start = time.perf_counter()
         t_window, window_steps, loss_sum = time.perf_counter(), 0, 0.0
         start_step, paused = step, 0.0  # paused: seconds in evaluations and saves, kept out of steps/s

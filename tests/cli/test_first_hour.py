@@ -207,3 +207,24 @@ def test_a_missing_package_is_named_and_a_broken_own_module_is_not_hidden():
     assert "pip install hidapi" in missing_package(ModuleNotFoundError("No module named 'hid'", name="hid"))
     assert missing_package(ModuleNotFoundError("No module named 'robot_hf.nope'", name="robot_hf.nope")) is None
     assert missing_package(ImportError("cannot import name 'x' from 'numpy'")) is None
+
+
+def test_a_torch_older_than_the_libraries_beside_it_is_named_with_the_extra_that_fits_it(tmp_path, capsys, monkeypatch):
+    """torch 2.4 kept as installed, then the newest transformers (which disables it) beside it: one line naming both and
+    the torch24 extra, exit 1, nothing recorded. With the torch24 extra's releases, or torch 2.6, the command runs."""
+    import importlib.metadata
+
+    installed = {"torch": "2.4.1+cu121", "transformers": "5.25.0", "sentence-transformers": "6.3.0", "diffusers": "0.42.1"}
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: installed[name])
+    root = tmp_path / "demos"
+    assert main(["record", "task=lift", "dataset.num_episodes=1", f"dataset.root={root}"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "torch 2.4.1+cu121 is older than transformers 5.25.0" in err and "torch24" in err
+    assert not root.exists()
+
+    from robot_hf.cli.main import torch_too_old
+
+    installed.update({"transformers": "4.57.6", "sentence-transformers": "5.7.0", "diffusers": "0.39.0"})
+    assert torch_too_old() is None
+    installed.update({"torch": "2.6.0", "transformers": "5.25.0", "diffusers": "0.42.1"})
+    assert torch_too_old() is None

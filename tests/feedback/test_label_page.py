@@ -115,7 +115,7 @@ def request(url, body=None, headers=None):
     req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})},
                                  method="POST" if data is not None else "GET")
     try:
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=60) as r:  # generous: a loaded CI machine is slow, a hang still fails
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
@@ -168,8 +168,10 @@ def test_robot_hf_label_prints_its_address_serves_and_stops_on_ctrl_c(clips_data
 
     root = tmp_path / "data"
     shutil.copytree(clips_dataset, root)
-    proc = subprocess.Popen([sys.executable, "-m", "robot_hf.cli.main", "label", f"dataset.root={root}", "server.port=0",
-                             "labels=3", "query.segment=6", "annotator=ada"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # -X faulthandler: a process that does not stop is sent SIGABRT, which prints every thread's stack into the failure
+    proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "robot_hf.cli.main", "label", f"dataset.root={root}",
+                             "server.port=0", "labels=3", "query.segment=6", "annotator=ada"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
         assert line.startswith("labeling page: http://127.0.0.1:") and "3 of 3 answers to go" in line, line
@@ -177,9 +179,14 @@ def test_robot_hf_label_prints_its_address_serves_and_stops_on_ctrl_c(clips_data
         state = json.loads(request(url + "api/state")[1])
         assert request(url + "api/answer", {"query": state["query"]["id"], "choice": "right"})[0] == 200
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        try:
+            out, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            pytest.fail("robot-hf label did not stop within 120 s of Ctrl-C; its threads:\n" + proc.communicate(timeout=30)[1])
     finally:
         proc.kill()
+        proc.wait()
     assert proc.returncode == 0, err
     assert "stored 1 answers by 'ada'" in out
     stored = DatasetReader(root).preferences

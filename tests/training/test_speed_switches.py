@@ -2,6 +2,7 @@
 same optimizer and EMA updates, and a bad setting refused with one line."""
 
 import copy
+import shutil
 
 import pytest
 import torch
@@ -102,3 +103,32 @@ def test_the_cli_refuses_an_unknown_precision_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "train.precision" in err[0] and "bf16" in err[0]
     assert not (tmp_path / "run").exists()
+
+
+
+def test_a_model_whose_cpu_backward_would_crash_in_channels_last_is_named_and_left_alone():
+    from policies.encoders.resnet import ResNet
+    from robot_hf.training.speed import channels_last_hazard
+
+    hazard = channels_last_hazard(ResNet((8, 16)), "cpu")
+    assert hazard and "stages.2.skip.0" in hazard and "8 input channels" in hazard and "policy.vision.widths" in hazard
+    assert channels_last_hazard(ResNet((16, 32)), "cpu") is None
+    assert channels_last_hazard(ResNet((8, 16)), "cuda:0") is None
+
+
+def test_an_image_policy_with_small_widths_trains_in_fp32_with_channels_last_requested(lerobot_pusht, tmp_path):
+    """In a child process, since the failure is a segfault: ACT with 8- and 16-channel stages on 96 px images, fp32,
+    train.channels_last=true (the default): the run finishes and says channels-last is off for it."""
+    import subprocess
+    import sys
+
+    from tests.training.test_any_dataset import TINY_ACT
+
+    data = tmp_path / "pusht"
+    shutil.copytree(lerobot_pusht, data)
+    run = subprocess.run([sys.executable, "-m", "robot_hf.cli.main", "train", *TINY_ACT, f"dataset.root={data}",
+                          f"run.dir={tmp_path / 'run'}", "dataset.camera_keys={top: observation.image}",
+                          "train.precision=fp32", "train.channels_last=true"], capture_output=True, text=True, timeout=300,
+                         check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "channels-last off: " in run.stdout
