@@ -182,7 +182,8 @@ def prepare(task: str, args, seed: int) -> tuple[Path, Path]:
     if not (run / "checkpoints/last.txt").exists():
         assert cli(["train", *task_overrides(task), "policy=hierarchical", f"policy.low={args.low}", "policy.cameras=[]",
                     f"dataset.root={data}", f"train.steps={args.steps}", "train.eval_every=0", "train.eval_final=false",
-                    f"train.save_every={args.steps}", f"run.seed={seed}", f"run.dir={run}"]) == 0
+                    f"train.save_every={args.steps}", f"train.precision={args.precision}", f"run.seed={seed}",
+                    f"run.dir={run}"]) == 0
     return data, run / "checkpoints" / (run / "checkpoints/last.txt").read_text().strip()
 
 
@@ -223,6 +224,7 @@ def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict |
         n = len(result.saved)
         rows.append({"arm": arm, "success": result.success_rate, "episodes": n, "seed_range": seeds,
                      "outcomes": [bool(ep.get("success")) for ep in result.episodes],
+                     "corrections": [ep.get("corrections", 0) for ep in result.episodes],
                      "corrections_per_episode": sum(ep.get("corrections", 0) for ep in result.episodes) / n,
                      "person_s_per_episode": sum(ep.get("correction_seconds", 0.0) for ep in result.episodes) / n,
                      "watching_s_per_episode": result.watching_s / n})
@@ -231,6 +233,8 @@ def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict |
 
 def success_tables(args, console) -> None:
     """Per training seed, then pooled over (training seed, evaluation seed) pairs with paired tests against autonomy."""
+    import json
+
     import numpy as np
     from rich.table import Table
 
@@ -243,10 +247,14 @@ def success_tables(args, console) -> None:
                       title=f"{task}: weak hierarchical policy ({args.low} low level, {args.demos} demos), "
                             f"{args.episodes} seeds of the {args.final_seeds} range each")
         for seed in args.train_seeds:
-            _, policy = prepare(task, args, seed)
-            rows = success(task, policy, args.episodes, args.out / task / f"seed_{seed}", seed=seed, seeds=args.final_seeds,
-                           ledger=args.ledger)
-            write_results(args.out / task / f"seed_{seed}" / f"on_the_fly_{args.final_seeds}.json", rows)
+            cache = args.out / task / f"seed_{seed}" / f"on_the_fly_{args.final_seeds}_{args.episodes}.json"
+            if cache.exists():  # a finished seed is kept: a pooled rerun reads it rather than the seeds again
+                rows = json.loads(cache.read_text())
+            else:
+                _, policy = prepare(task, args, seed)
+                rows = success(task, policy, args.episodes, args.out / task / f"seed_{seed}", seed=seed,
+                               seeds=args.final_seeds, ledger=args.ledger)
+                write_results(cache, rows)
             for r in rows:
                 table.add_row(str(seed), r["arm"], f"{100 * r['success']:.0f}% of {r['episodes']}",
                               f"{r['corrections_per_episode']:.1f}", f"{r['person_s_per_episode']:.1f}",
@@ -265,7 +273,6 @@ def learning(args, console) -> None:
     import interventions
     from rich.table import Table
 
-    args.images, args.methods, args.no_baseline = False, ["corrections", "hg_dagger"], False
     interventions.NAMES.setdefault("corrections", "corrections")
     overrides = {"corrections": [f"feedback.corrector.input={args.input}"], "hg_dagger": []}
     for task in args.tasks:
@@ -286,12 +293,51 @@ def learning(args, console) -> None:
         console.print(table)
     if args.final_eval_episodes:
         interventions.final_table(args, console)
+        corrected_again(args, console)
 
 
-def main() -> None:
-    from rich.console import Console
+def corrected_again(args, console) -> None:
+    """The measure of learning from corrections: the start and the last checkpoint of the corrections arm, each run
+    with the hotkey corrector on the same `--episodes` seeds of the final range; corrections an episode (paired, the
+    ratio after/before) and success with them."""
+    import json
+
     from rich.table import Table
 
+    from robot_hf.evaluation.protocol import compare, paired_ratio, write_results
+
+    for task in args.tasks:
+        table = Table("training seed", "policy", "success with corrections", "corrections / episode", "person-s / episode",
+                      title=f"{task}: corrections needed before and after {args.rounds} rounds of learning from them "
+                            f"({args.episodes} seeds of the {args.final_seeds} range, hotkeys)")
+        pooled: dict[str, dict[str, list]] = {}
+        for seed in args.train_seeds:
+            here = args.out / task / f"seed_{seed}"
+            rounds = json.loads((here / "corrections" / "improve.json").read_text())["rounds"]
+            for name, checkpoint in (("start", rounds[0]["checkpoint"]), (f"after {len(rounds) - 1} rounds", rounds[-1]["checkpoint"])):
+                cache = here / f"corrected_again_{name.replace(' ', '_')}_{args.final_seeds}_{args.episodes}.json"
+                if cache.exists():
+                    row = json.loads(cache.read_text())[0]
+                else:
+                    row = success(task, Path(checkpoint), args.episodes, here / f"again_{name.replace(' ', '_')}",
+                                  arms={"hotkey corrections": ["feedback.corrector.input=keys"]}, seed=seed,
+                                  seeds=args.final_seeds, ledger=args.ledger)[0]
+                    write_results(cache, [row])
+                table.add_row(str(seed), name, f"{100 * row['success']:.0f}%", f"{row['corrections_per_episode']:.2f}",
+                              f"{row['person_s_per_episode']:.1f}")
+                arm = pooled.setdefault(name, {"corrections": [], "outcomes": []})
+                arm["corrections"] += row["corrections"]
+                arm["outcomes"] += row["outcomes"]
+        console.print(table)
+        (before, b), (after, a) = pooled.items()
+        ratio, lo, hi = paired_ratio(np.array(a["corrections"]), np.array(b["corrections"]))
+        label = f"{task} [{args.final_seeds} seeds, {len(args.train_seeds)} training seed(s)]"
+        print(f"{label} corrections an episode {after} / {before}: {ratio:.2f} (95% CI {lo:.2f} to {hi:.2f}), "
+              f"{np.mean(a['corrections']):.2f} vs {np.mean(b['corrections']):.2f} over {len(a['corrections'])} paired episodes")
+        print(f"{label} with corrections: " + compare(after, np.array(a["outcomes"]), before, np.array(b["outcomes"])))
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parts = ["mapping", "latency", "obedience", "success", "learning"]
     parser.add_argument("--parts", nargs="+", default=parts, choices=parts)
@@ -312,13 +358,25 @@ def main() -> None:
     parser.add_argument("--finetune-steps", type=int, default=1000)
     parser.add_argument("--finetune-lr", type=float, default=1e-4)
     parser.add_argument("--final-eval-episodes", type=int, default=0)
+    parser.add_argument("--precision", choices=["fp32", "auto", "bf16"], default="fp32",
+                        help="train.precision of the base and every fine-tune (fp32: what the development runs were tuned with)")
     parser.add_argument("--final-seeds", choices=["dev_final", "test"], default="dev_final",
                         help="the seeds of the on-the-fly success part and the final evaluation: dev_final (tuned on) or "
                              "the locked test range (each read counted in --ledger)")
     parser.add_argument("--ledger", type=Path, default=Path("benchmarks/results/test_seed_reads.json"))
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/corrections"))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     args.action_space = ACTION_SPACE
+    # What the interventions benchmark's rounds (which the learning part runs) read beyond the options above.
+    args.images, args.methods, args.no_baseline = False, ["corrections", "hg_dagger"], False
+    return args
+
+
+def main() -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    args = arguments()
     console = Console(width=200)
     if "mapping" in args.parts:
         table = Table("free text -> motion", "value", title="mapping")

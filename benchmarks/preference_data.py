@@ -4,7 +4,8 @@ r"""Datasets for the preference benchmark: scripted demos mixed with rollouts of
 
 Per task, each stage through the CLI a user would type, kept when finished (a rerun resumes after it):
 1. `robot-hf record teleop=scripted`: demos with images (the operators misjudge some grasps and wander at times);
-2. `robot-hf train policy=mlp`: a weak state-only policy on a few of them (short training);
+2. `robot-hf train policy=mlp`: a weak state-only policy on a few of them (short training, fp32: what the datasets
+   of the results were made with before bf16 became the CPU default);
 3. `robot-hf rollout feedback=none`: its rollouts, recorded with images, from the demos' seeded resets, so segment
    pairs can come from the same scene;
 4. `robot-hf dataset merge`: demos + rollouts in one dataset, split later into development and held-out episodes.
@@ -43,7 +44,7 @@ def build(task: str, out: Path) -> Path:
     if not (policy / "checkpoints").exists():
         run(["train", "policy=mlp", *common, "policy.cameras=[]", f"dataset.root={demos}",
              f"train.episodes=[{','.join(str(i) for i in range(plan['policy_demos']))}]", f"train.steps={plan['steps']}",
-             "train.eval_every=0", "train.eval_final=false", "train.save_every=400", f"run.dir={policy}"])
+             "train.eval_every=0", "train.eval_final=false", "train.save_every=400", "train.precision=fp32", f"run.dir={policy}"])
     if not (rollouts / "meta" / "info.json").exists():
         checkpoint = max((policy / "checkpoints").glob("step_*")) / "pretrained_model"
         run(["rollout", *common, f"policy.path={checkpoint}", "feedback=none",

@@ -69,7 +69,7 @@ def one_run(pool, task: str, teacher_name: str, method: str, seed: int, dev, tes
 
 def table(rows: list[dict]) -> str:
     lines = ["| task | teacher | queries | seeds | " + " | ".join(f"acc@{n}" for n in CHECKPOINTS) +
-             " | clear pairs acc@200 | rank corr.@400 | success AUC@400 | fit s / 100 labels |", "|" + "---|" * (10 + len(CHECKPOINTS) - 4)]
+             " | clear pairs acc@200 | rank corr.@400 | success AUC@400 | fit s / 100 labels |", "|" + "---|" * (4 + len(CHECKPOINTS) + 4)]
     keys = sorted({(r["task"], r["teacher"], r["method"]) for r in rows},
                   key=lambda k: (k[0], list(TEACHERS).index(k[1]), METHODS.index(k[2])))
     for task, teacher, method in keys:
@@ -122,13 +122,14 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--log", type=Path, default=Path("benchmarks/results/preferences_runs.jsonl"))
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (1 when other runs share the machine)")
     parser.add_argument("--timing", action="store_true",
                         help="only time fitting a fresh reward to 100 and 200 oracle labels (run it on an idle machine)")
     args = parser.parse_args()
 
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     from robot_hf.dataset import DatasetReader
     from robot_hf.feedback.reward.frames import FramePool
     from robot_hf.feedback.reward.labeling import teacher_answers

@@ -8,9 +8,11 @@ the gain's interval is a paired bootstrap over the common seeds.
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,10 +86,16 @@ class LockedReadLedger:
         outside = [s for s in seeds if s not in SEED_RANGES["test"]]
         if outside:
             raise ValueError(f"seeds {outside[:3]} are not in the test range; the ledger counts test reads only")
-        entries = [*self.reads(), {"purpose": purpose, "episodes": len(seeds), "first_seed": seeds[0] if seeds else None,
-                                   "time": time.strftime("%Y-%m-%d %H:%M:%S")}]
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(entries, indent=2))
+        # Benchmarks run one process per training seed side by side: the read, append and write happen under a lock,
+        # so no process overwrites another's read; the file is replaced whole, never left half written.
+        with open(self.path.with_name(self.path.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            entries = [*self.reads(), {"purpose": purpose, "episodes": len(seeds), "first_seed": seeds[0] if seeds else None,
+                                       "time": time.strftime("%Y-%m-%d %H:%M:%S")}]
+            staged = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+            staged.write_text(json.dumps(entries, indent=2))
+            os.replace(staged, self.path)
         return len(entries)
 
 
@@ -114,6 +122,18 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, samples: int = 10_000, seed: 
     rng = np.random.default_rng(seed)
     means = diff[rng.integers(0, len(diff), size=(samples, len(diff)))].mean(axis=1)
     return float(diff.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def paired_ratio(a: np.ndarray, b: np.ndarray, samples: int = 10_000, seed: int = 0) -> tuple[float, float, float]:
+    """mean(a) / mean(b) over common episodes (counts such as corrections an episode) and its 95% percentile interval,
+    resampling episodes."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.size == 0 or b.sum() <= 0:
+        raise ValueError("a paired ratio needs the same, non-empty set of episodes and a positive denominator")
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(a), size=(samples, len(a)))
+    ratios = a[pick].sum(axis=1) / np.maximum(b[pick].sum(axis=1), 1e-12)
+    return float(a.sum() / b.sum()), float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))
 
 
 def compare(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray, alpha: float = 0.05) -> str:

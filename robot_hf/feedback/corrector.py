@@ -1,9 +1,10 @@
 """A simulated person who corrects a hierarchical policy in words (built on the scripted expert).
 
-It watches the policy's motion in force against the motion the expert would take from the scene (what the expert's
-plan says: its next goal and gripper, seen as a displacement over one labelling window and named by the labeller's
-rule), and when they point different ways (an axis opposite, no axis in common, the gripper not as it should be) for
-longer than its reaction delay it says the expert's motion: typed, as a paraphrase held out from the resolver's
+It watches the policy's motion in force against the motion the expert would take from the scene (the path the expert's
+plan would drive over one labelling window, on a twin of the scene, named by the labeller's rule: so the expert's own
+demonstrations would draw no corrections), and when they point different ways (an axis opposite, no axis in common,
+the gripper not as it should be) for longer than its reaction delay it says the expert's motion: typed, as a
+paraphrase held out from the resolver's
 training, which reaches the robot only when the last character is typed (the robot goes on meanwhile, and nothing else
 is said until then); or with hotkeys (one key, or two for a two-axis move, then Enter). With probability `error_rate`
 it names a wrong motion instead. It sees what the intervener sees: the scene's ground truth, the expert's plan, and the motion
@@ -27,11 +28,13 @@ WHO = "simulated corrector"
 
 class SimulatedCorrector:
     def __init__(self, robot, policy, motions: MotionsConfig, config: CorrectorConfig, seed: int = 0, styles: list | None = None):
+        from sim.lookahead import Lookahead
         from sim.teleop import load_expert_class
 
         self.robot, self.policy, self.motions, self.cfg = robot, policy, motions, config
         self.vocab = Vocabulary.from_config(motions)
         self.expert_class = load_expert_class(robot.env.config.name)
+        self.lookahead = Lookahead(robot)
         self.styles, self.seed, self.episode = styles, seed, -1
         self.rng = np.random.default_rng(seed)
         self.start_episode()
@@ -68,24 +71,13 @@ class SimulatedCorrector:
 
     # ---- watching --------------------------------------------------------------------------------------------------
     def intended(self) -> str:
-        """The motion the expert would take now: its plan's next goal over one labelling window."""
-        info = self.robot.info
-        p = info["privileged"]
-        phase = self.expert.watch(info)
-        ee = np.append(p["ee_pos"], p["ee_yaw"])
-        reach = self.expert.speed_m_s * self.motions.window / self.robot.fps
-        move = phase.goal[:3] - ee[:3]
-        dist = float(np.linalg.norm(move))
-        if dist > reach:
-            move *= reach / dist
-        dyaw = float((phase.goal[3] - ee[3] + np.pi) % (2 * np.pi) - np.pi)
-        grip = float(p["joints"][-1])
-        closed, want_closed = grip < self.motions.holding_below, phase.gripper < self.motions.holding_below
-        # The gripper is named when it should change state (open while it should close on the part, or the reverse),
-        # not while it is still travelling to where it already should be.
-        gripper = 0.0 if closed == want_closed else (-1.0 if want_closed else 1.0) * 2 * self.motions.gripper
-        delta = np.array([*move, dyaw, gripper])
-        return describe(delta, closed, self.vocab, self.motions)
+        """The motion the expert would take now, named as the labeller names a demo: the path its plan drives over one
+        labelling window, on a twin of the scene."""
+        self.expert.watch(self.robot.info)  # keeps the plan's stage in step with the scene
+        path = self.lookahead.path(self.expert, self.motions.window)
+        delta = path[-1] - path[0]
+        delta[3] = (delta[3] + np.pi) % (2 * np.pi) - np.pi
+        return describe(delta, bool(path[0, 4] < self.motions.holding_below), self.vocab, self.motions)
 
     def get_events(self) -> dict[str, Any]:
         if self.robot.done or self.robot.info.get("success"):

@@ -9,6 +9,7 @@ pauses, detours): the simulated teleoperator.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,6 +171,19 @@ class Expert:
         Insertion take at the alignment: 10 of 32 takes succeeded, now 31 of 40.)
         """
         return gain / (1 + self.style.reaction_delay_steps)
+
+    def imagine(self, env, ik: DLSIK | None = None) -> Expert:
+        """This expert, mid-plan, as a clean driver of `env` (a twin of the scene it watches): a person picturing
+        their next moves knows where they would go, not the noise, pauses, wander-offs or lag of their own hand.
+        `ik`: one built on the twin's model (made here when missing)."""
+        twin = copy.copy(self)
+        for name, value in vars(self).items():  # the plan's own state, so driving the twin leaves this one as it was
+            if isinstance(value, (np.ndarray, list, dict, np.random.Generator)):
+                setattr(twin, name, copy.deepcopy(value))
+        twin.env, twin.style = env.unwrapped, OperatorStyle()
+        twin.ik = (ik or DLSIK(twin.env.model)) if self.ik is not None else None
+        twin.delayed, twin.pause, twin.play_left, twin.detour, twin.miss, twin.watching = [], 0, 0, None, None, False
+        return twin
 
     # ---- the shared motion layer ---------------------------------------------------------------------
     def reset(self) -> None:

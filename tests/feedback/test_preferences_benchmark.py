@@ -21,3 +21,5 @@ def test_table_reports_mean_and_spread_per_checkpoint():
     table = bench.table(rows)
     line = next(x for x in table.splitlines() if x.startswith("| lift"))
     assert "| 2 |" in line and "80.5% ±0.5" in line and "92.5% ±0.5" in line and "| 10 |" in line
+    header, rule = table.splitlines()[:2]
+    assert header.count("|") == rule.count("|") == line.count("|")  # a markdown table: one rule cell per column

@@ -131,6 +131,55 @@ def test_the_simulated_corrector_waits_its_reaction_delay_and_makes_its_errors()
     assert wrong.episode_info()["wrong_corrections"] == 1
 
 
+@pytest.mark.parametrize("action_space", ["joint", "ee_delta"])
+def test_the_simulated_corrector_would_not_correct_the_expert_and_leaves_the_scene_alone(vocab, action_space):
+    """It names what the expert would do as the labeller names the expert's recorded path, so a high level that says
+    exactly what the demos' labels say draws no corrections (naming the plan's goal direction instead disagreed with
+    the labels on 65% of Lift frames and corrected every demo); imagining that path never moves the scene."""
+    from robot_hf.feedback.config import CorrectorConfig
+    from robot_hf.feedback.corrector import SimulatedCorrector
+    from robot_hf.language.motions import compatible, label_path
+    from sim.lookahead import pose
+    from sim.robot import SimRobot
+    from sim.teleop import load_expert_class
+
+    class Labels:  # a high level that says the label of the path the expert is driving
+        current_motion = None
+        override = None
+
+    robot = SimRobot({"name": "lift", "object_state": True, "cameras": [], "action_space": action_space})
+    motions = motions_config(compose("dataset").motions)
+    labels = Labels()
+    corrector = SimulatedCorrector(robot, labels, motions, CorrectorConfig(), seed=0)
+    disagree = frames = 0
+    for seed in range(3):
+        poses, wants, said = [], [], None
+        for replay in (False, True):  # the expert's episode, then the same episode with the high level saying its labels
+            observation = robot.reset(seed=seed)
+            expert = load_expert_class("lift")(robot.env, seed=seed)
+            corrector.start_episode()
+            for t in range(150):
+                if robot.done or robot.success:
+                    break
+                if replay:
+                    labels.current_motion = said[t]
+                    corrector.get_events()
+                else:
+                    before = robot.env.get_state()
+                    wants.append(corrector.intended())
+                    np.testing.assert_array_equal(robot.env.get_state(), before)
+                    poses.append(pose(robot.info))
+                robot.send_action(expert.act(observation, robot.info))
+                observation = robot.get_observation()
+            assert robot.success
+            if not replay:
+                said = label_path(np.stack(poses), vocab, motions)
+                disagree += sum(not compatible(h, w, vocab) for h, w in zip(said, wants, strict=True))
+                frames += len(said)
+        assert corrector.corrections == 0
+    assert disagree / frames < 0.2
+
+
 def test_rollout_with_corrections_stores_them_and_one_tiny_improve_round(hierarchical, tmp_path):
     demos, checkpoint = hierarchical
     rollouts = tmp_path / "rollouts"
@@ -183,6 +232,25 @@ def test_the_benchmark_pairs_arms_on_the_same_seeds_and_counts_test_reads(hierar
     assert all(r["seed_range"] == "test" and r["episodes"] == 2 and len(r["outcomes"]) == 2 for r in rows)
     assert rows[0]["corrections_per_episode"] == 0 and rows[1]["person_s_per_episode"] >= 0
     assert len(json.loads(ledger.read_text())) == 2  # one counted read per arm
+
+
+def test_the_learning_part_gives_the_interventions_rounds_every_setting_they_read():
+    """The learning part runs the interventions benchmark's rounds with this benchmark's options: each `args.X` they
+    read must be one (a setting added there once broke this benchmark's learning part)."""
+    import ast
+    import inspect
+    import textwrap
+
+    from tests.benchmark_scripts import load
+
+    bench, interventions = load("corrections"), load("interventions")
+    args = bench.arguments([])
+    read = set()
+    for function in (interventions.improve, interventions.train_overrides, interventions.task_overrides,
+                     interventions.final_table, interventions.arm_columns, interventions.seed_summary):
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        read |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and getattr(n.value, "id", None) == "args"}
+    assert read and read <= set(vars(args)), sorted(read - set(vars(args)))
 
 
 def test_the_low_level_hears_the_motion_and_the_task(hierarchical):

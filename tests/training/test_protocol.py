@@ -1,5 +1,7 @@
 """The shared evaluation protocol: seed ranges that never overlap, counted test reads, paired claims only where supported."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,7 @@ from robot_hf.evaluation.protocol import (
     compare,
     mcnemar_p,
     paired_bootstrap,
+    paired_ratio,
     range_of,
 )
 from robot_hf.feedback.improve import BASELINE_SEED, ROLLOUT_SEED
@@ -47,6 +50,18 @@ def test_a_claim_is_printed_only_where_the_paired_test_supports_it():
     assert gain == pytest.approx(0.18) and lo < gain < hi
 
 
+def test_the_paired_ratio_of_counts_and_its_interval():
+    before = np.array([6, 4, 8, 2] * 25)
+    halved = before // 2  # every episode needs half as many
+    ratio, lo, hi = paired_ratio(halved, before)
+    assert ratio == lo == hi == pytest.approx(0.5)  # no spread when every pair has the same ratio
+    noisy = halved + np.array([1, -1, 0, 0] * 25)
+    ratio, lo, hi = paired_ratio(noisy, before)
+    assert ratio == pytest.approx(0.5) and lo < 0.5 < hi < 0.6
+    with pytest.raises(ValueError, match="positive denominator"):
+        paired_ratio(halved, np.zeros_like(before))
+
+
 def test_locked_range_reads_are_counted_and_only_test_seeds_go_in(tmp_path):
     ledger = LockedReadLedger(tmp_path / "reads.json")
     test = SEED_RANGES["test"]
@@ -55,6 +70,32 @@ def test_locked_range_reads_are_counted_and_only_test_seeds_go_in(tmp_path):
     assert [r["episodes"] for r in ledger.reads()] == [100, 100]
     with pytest.raises(ValueError, match="not in the test range"):
         ledger.record("tuning", SEED_RANGES["dev_final"].seeds(5))
+
+
+def _record_reads(path: str, worker: int, count: int, go) -> None:
+    ledger = LockedReadLedger(path)
+    go.wait(60)
+    for k in range(count):
+        ledger.record(f"worker {worker} read {k}", SEED_RANGES["test"].seeds(3))
+
+
+def test_reads_recorded_by_processes_side_by_side_are_all_kept(tmp_path):
+    """One benchmark process per training seed, each counting its test reads in the same ledger: none is lost (without
+    the lock, these processes overwrote each other's reads or read a half-written file)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    path, go = str(tmp_path / "reads.json"), context.Event()
+    workers = [context.Process(target=_record_reads, args=(path, w, 100, go)) for w in range(4)]
+    for w in workers:
+        w.start()
+    time.sleep(3)  # every worker imported and waiting: they all start at once
+    go.set()
+    for w in workers:
+        w.join(120)
+    assert [w.exitcode for w in workers] == [0] * 4
+    reads = LockedReadLedger(path).reads()
+    assert len(reads) == 400 and len({r["purpose"] for r in reads}) == 400
 
 
 def test_the_results_writer_refuses_a_number_without_its_seed_range(tmp_path):
