@@ -91,7 +91,7 @@ def improve(task: str, method: str, baseline: bool, data: Path, base: Path, out:
 
 
 def final_evaluation(task_dir: Path, task: str, episodes: int, images: bool, action_space: str, seeds: str = "dev_final",
-                     ledger: Path | None = None) -> list[dict]:
+                     ledger: Path | None = None, benchmark: str = "interventions") -> list[dict]:
     """The start (first row) and every arm's last checkpoint (ablations too), on the same seeds and policy noise.
 
     Each row keeps its per-episode outcomes (for paired comparisons) and the seed range they come from; every
@@ -126,7 +126,7 @@ def final_evaluation(task_dir: Path, task: str, episodes: int, images: bool, act
         if not isinstance(entry, dict) or "episodes" not in entry:  # not evaluated yet, or cached before outcomes were kept
             e = evaluate(Policy.from_pretrained(checkpoint), task_cfg, episodes, 2, seeds_used.start)
             if seeds == "test":
-                LockedReadLedger(ledger).record(f"interventions {task_dir.relative_to(task_dir.parents[1])}: {name}",
+                LockedReadLedger(ledger).record(f"{benchmark} {task_dir.relative_to(task_dir.parents[1])}: {name}",
                                                 seeds_used.seeds(episodes))
             entry = done[checkpoint] = {"success": e.success_rate, "ci95": list(e.ci95), "progress": e.mean_max_progress,
                                         "outcomes": [ep["success"] for ep in e.per_episode], "seed_range": seeds,
@@ -271,7 +271,7 @@ def final_table(args, console) -> None:
         pooled: dict[str, dict] = {}
         for seed in args.train_seeds:
             rows = final_evaluation(seed_dir(args.out, task, seed), task, args.final_eval_episodes, args.images,
-                                    args.action_space, args.final_seeds, args.ledger)
+                                    args.action_space, args.final_seeds, args.ledger, getattr(args, "benchmark", "interventions"))
             start = rows[0]["success"]
             table = Table(title=f"{task}, training seed {seed}: last checkpoints on {args.final_eval_episodes} seeds of the "
                                 f"{args.final_seeds} range, common policy noise")
