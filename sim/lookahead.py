@@ -42,6 +42,3 @@ class Lookahead:
             if terminated:
                 break
         return np.stack(poses)
-
-    def close(self) -> None:
-        self.twin.close()
