@@ -27,6 +27,7 @@ policy's motion in force (the corrector), or the task's true progress (the inter
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import threading
@@ -233,8 +234,6 @@ def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict |
 
 def success_tables(args, console) -> None:
     """Per training seed, then pooled over (training seed, evaluation seed) pairs with paired tests against autonomy."""
-    import json
-
     import numpy as np
     from rich.table import Table
 
@@ -300,8 +299,6 @@ def corrected_again(args, console) -> None:
     """The measure of learning from corrections: the start and the last checkpoint of the corrections arm, each run
     with the hotkey corrector on the same `--episodes` seeds of the final range; corrections an episode (paired, the
     ratio after/before) and success with them."""
-    import json
-
     from rich.table import Table
 
     from robot_hf.evaluation.protocol import compare, paired_ratio, write_results

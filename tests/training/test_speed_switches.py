@@ -105,7 +105,6 @@ def test_the_cli_refuses_an_unknown_precision_with_one_line(tmp_path, capsys):
     assert not (tmp_path / "run").exists()
 
 
-
 def test_a_model_whose_cpu_backward_would_crash_in_channels_last_is_named_and_left_alone():
     from policies.encoders.resnet import ResNet
     from robot_hf.training.speed import channels_last_hazard
