@@ -273,7 +273,8 @@ def learning(args, console) -> None:
     from rich.table import Table
 
     interventions.NAMES.setdefault("corrections", "corrections")
-    overrides = {"corrections": [f"feedback.corrector.input={args.input}"], "hg_dagger": []}
+    lead = [f"motions.lead_s={args.lead_s}"] if args.lead_s is not None else []
+    overrides = {"corrections": [f"feedback.corrector.input={args.input}", *lead], "hg_dagger": []}
     for task in args.tasks:
         table = Table("training seed", "arm", "round", "success (95% CI)", "corrections / rollout episode", "take-overs",
                       "human frames", "person-s", "attention-s",
@@ -349,6 +350,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--play-prob", type=float, default=0.05,
                         help="the demonstrators' chance per step to wander off a few steps and resume (teleop.play_prob)")
     parser.add_argument("--input", choices=["typed", "keys"], default="keys", help="how the corrector says it while learning")
+    parser.add_argument("--lead-s", type=float, default=None,
+                        help="motions.lead_s of the fine-tunes: how long before a correction arrived its motion is taught "
+                             "to the high level (default: the motions config's)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--episodes-per-round", type=int, default=20)
     parser.add_argument("--eval-episodes", type=int, default=50)

@@ -52,8 +52,8 @@ def prepare(task: str, out: Path, args, seed: int) -> tuple[Path, Path]:
     if not (run / "checkpoints/last.txt").exists():
         assert cli(["train", *task_overrides(task), "policy=diffusion_unet", "policy.cameras=[]", "policy.down_dims=[64,128,256]",
                     f"dataset.root={data}", f"train.steps={args.base_steps}", "train.lr=3e-4", "train.warmup_steps=200",
-                    "train.eval_every=0", "train.eval_final=false", f"train.save_every={args.base_steps}", f"run.seed={seed}",
-                    f"run.dir={run}"]) == 0
+                    "train.eval_every=0", "train.eval_final=false", f"train.save_every={args.base_steps}",
+                    f"train.precision={args.precision}", f"run.seed={seed}", f"run.dir={run}"]) == 0
     return data, run / "checkpoints" / (run / "checkpoints/last.txt").read_text().strip()
 
 
@@ -71,7 +71,8 @@ def improve(task: str, method: str, data: Path, base: Path, out: Path, args, see
                               f"policy.path={base}", f"dataset.root={data}", f"rounds={args.rounds}", f"episodes_per_round={args.episodes_per_round}",
                               f"eval_episodes={args.eval_episodes}", f"finetune_steps={args.finetune_steps}",
                               f"baseline={str(method == 'raft' and not args.no_baseline).lower()}", "eval.num_envs=2",
-                              "eval.videos=0", f"run.seed={seed}", f"run.dir={run_dir}", *args.overrides])
+                              "eval.videos=0", f"train.precision={args.precision}", f"run.seed={seed}", f"run.dir={run_dir}",
+                              *args.overrides])
     result = Improver(cfg).run().to_dict()
     result["wall_seconds"] = round(time.perf_counter() - t0, 1)
     result_file.write_text(json.dumps(result, indent=2))
@@ -209,6 +210,8 @@ def main() -> None:
     parser.add_argument("--eval-episodes", type=int, default=50)
     parser.add_argument("--final-episodes", type=int, default=100)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--precision", choices=["fp32", "auto", "bf16"], default="fp32",
+                        help="train.precision of the base and every fine-tune (the 2026-12-03 runs had auto: bf16 on this CPU)")
     parser.add_argument("--sources-ablation", action="store_true",
                         help="also DPO with pairs from take-overs only, from the labeler only, and both")
     parser.add_argument("--best-of", type=int, nargs="*", default=[4, 8, 16],

@@ -22,6 +22,9 @@ class HierarchicalConfig(PolicyConfig):
     # against the motions' embeddings (YAY Robot); the loss on it is weighted by high_weight.
     high_hidden: list[int] = field(default_factory=lambda: [256, 256])
     high_weight: float = 1.0
+    # How often the high level reconsiders its motion, in control steps: 0 when the low level's chunk runs out; k every
+    # k steps, dropping the queued actions when its pick changes (a motion can end mid-chunk: the cube is reached).
+    repick_steps: int = 0
     # Low-level loss weight of frames the high level has no target for is unchanged; the low level always trains.
 
     def __post_init__(self):

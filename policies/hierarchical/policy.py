@@ -46,6 +46,7 @@ class HierarchicalPolicy(Policy):
         self.override: str | None = None
         self.hold = 0
         self.current: list[str] | None = None
+        self.since_pick = 0
         # A correction that does not name the gripper leaves it as it was ("move left" is not "move left and let go"):
         # the gripper's action dimensions (a position target on every arm here) keep their value from before it.
         names = config.features.get("action_names", [])
@@ -93,7 +94,7 @@ class HierarchicalPolicy(Policy):
     def reset(self) -> None:
         super().reset()
         self.low.reset()
-        self.override, self.hold, self.current = None, 0, None
+        self.override, self.hold, self.current, self.since_pick = None, 0, None, 0
         self.last_action = self.kept_gripper = None
 
     def command(self, motion: str | None, hold_steps: int = 0) -> None:
@@ -114,10 +115,15 @@ class HierarchicalPolicy(Policy):
     def select_action(self, observation: dict[str, Any]) -> np.ndarray:
         batch, single = self._window(observation)
         self._last_batch = batch
-        if not self.low._action_queue:
+        self.since_pick += 1
+        repick = self.override is None and self.config.repick_steps > 0 and self.since_pick >= self.config.repick_steps
+        if not self.low._action_queue or repick:
             n = len(batch["task"])
-            self.current = [self.override] * n if self.override is not None else \
+            picks = [self.override] * n if self.override is not None else \
                 [self.texts[int(k)] for k in self.motion_logits(batch, batch["task"]).argmax(-1)]
+            if picks != self.current:
+                self.low._action_queue.clear()
+            self.current, self.since_pick = picks, 0
         language = self.low_language(list(self.current), list(batch["task"])).cpu().numpy()
         action = self.low.select_action({**observation, "task": self.current[0] if single else list(self.current),
                                          "language": language[0] if single else language})

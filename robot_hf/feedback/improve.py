@@ -153,6 +153,8 @@ class Improver:
         cfg = compose("train", overrides)
         if self.site.has_sim:
             cfg.task = self.cfg.task
+        if self.cfg.get("motions") is not None:  # how a hierarchy's targets are read (the correction lead) is the run's
+            cfg.motions = self.cfg.motions
         # The run's own train section (batch size, precision, speed switches) with the round's schedule on top.
         cfg.train = OmegaConf.merge(cfg.train, self.cfg.train, {
             "steps": self.imp.finetune_steps, "eval_every": 0, "eval_final": False, "save_every": self.imp.finetune_steps,

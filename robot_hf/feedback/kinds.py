@@ -102,14 +102,24 @@ class Corrections:
         return [CorrectionsChannel(self.resolver(cfg)), CorrectionPreferences(annotator=f"correction:{type(person).__name__}")]
 
     def weights(self, reader, cfg: DictConfig, round_index: int) -> tuple[np.ndarray, dict]:
-        """Demos (and take-overs) 1, frames that ran under a correction `correction_weight`, the policy's own 0.
-        The hierarchy's targets decide what each level learns there: the high level the spoken motion where it was
-        given, the low level nothing (`language/targets.py`)."""
+        """Demos (and take-overs) 1, frames that ran under a correction or that a correction named (from its lead on)
+        `correction_weight`, the policy's own 0. The hierarchy's targets decide what each level learns there: the high
+        level the spoken motion, the low level nothing (`language/targets.py`)."""
+        from robot_hf.language.motions import Vocabulary
+        from robot_hf.language.targets import spoken_motions
+
         source = reader.column("source")
         table = {"human": 1.0, "correction": float(cfg.feedback.correction_weight), "policy": 0.0}
         weights = np.array([table.get(s, 0.0) for s in source], dtype=np.float32)
-        frames = {k: int(np.sum(source == k)) for k in table}
-        return weights, {"learner": "corrections", "frames": frames, "class_weights": table}
+        motions = self.motions(cfg)
+        spoken = spoken_motions(reader, len(source), Vocabulary.from_config(motions), motions.window,
+                                round(motions.lead_s * reader.fps))
+        lead = (spoken >= 0) & (source == "policy")  # the policy's frames just before a correction named them
+        weights[lead] = table["correction"]
+        frames = {k: int(np.sum(source == k) - (lead.sum() if k == "policy" else 0)) for k in table}
+        frames["correction lead"] = int(lead.sum())
+        return weights, {"learner": "corrections", "frames": frames,
+                         "class_weights": {**table, "correction lead": table["correction"]}}
 
 
 class Preferences(NoFeedback):

@@ -76,6 +76,9 @@ class MotionsConfig:
     # A correction holds for this long (s) unless another one or "continue" comes first. On Lift with a person's
     # reaction and keying lag, 1 s gained more than 2 s (it overshoots) and 0.5 s (it ends before it has done its work).
     hold_s: float = 1.0
+    # A person saw the need for a correction this long (s) before it reached the robot (reaction and keying): the high
+    # level learns its motion from then on (language/targets.py). 0: from the frame it arrived.
+    lead_s: float = 0.0
 
 
 STOP = "stop"

@@ -6,8 +6,10 @@ low level does not imitate them (-1; YAY Robot fine-tunes the high level only; o
 over three rounds where leaving them out gained 14).
 `high_target`: what the high level should have picked: a person's motion where a person drove (demos, take-overs;
 their path's label) or spoke (the correction's motion, for one labelling window from the frame it was given: a
-correction names where to go from where the robot was then, not from where a held correction has since taken it);
--1 where the policy chose for itself (imitating its own picks teaches it nothing).
+correction names where to go from where the robot was then, not from where a held correction has since taken it;
+and from `lead_s` before it, when the person saw the need and was reacting and keying while the policy went on:
+taught only after the moment, the high level learns to switch as late as the person spoke, which is too late not to
+be corrected again); -1 where the policy chose for itself (imitating its own picks teaches it nothing).
 """
 
 from __future__ import annotations
@@ -28,22 +30,21 @@ def motion_targets(reader, motions: Any) -> dict[str, np.ndarray]:
     labels = motion_labels(reader, cfg)
     motion = np.array([vocab.index(t) for t in labels], dtype=np.int64)
     source = reader.column("source")
-    instruction = reader.column("instruction")
-    said = np.array([vocab.texts.index(t) if t in vocab.texts else -1 for t in reader.tasks], dtype=np.int64)
-    spoken = said[instruction] if len(instruction) else np.zeros(0, np.int64)
+    spoken = spoken_motions(reader, len(source), vocab, cfg.window, round(cfg.lead_s * reader.fps))
     high = np.where(source == "human", motion, -1)
-    high = np.where((source == CORRECTION) & (spoken >= 0) & correction_moments(reader, len(source), cfg.window), spoken, high)
-    low = np.where(source == CORRECTION, -1, motion)
+    high = np.where(spoken >= 0, spoken, high)
+    low = np.where((source == CORRECTION) | ((spoken >= 0) & (source != "human")), -1, motion)
     return {"motion": low.astype(np.int64), "high_target": high.astype(np.int64)}
 
 
-def correction_moments(reader, frames: int, window: int) -> np.ndarray:
-    """Per frame: whether it lies within `window` frames of the moment a correction was given."""
-    at = np.zeros(frames, dtype=bool)
+def spoken_motions(reader, frames: int, vocab: Vocabulary, window: int, lead: int) -> np.ndarray:
+    """Per frame: the motion a person's correction named for it (its vocabulary index; -1 none), from `lead` frames
+    before the frame it arrived to `window` frames after; a later correction overrides an earlier one."""
+    said = np.full(frames, -1, dtype=np.int64)
     spans = {int(ep["episode_index"]): (int(ep["dataset_from_index"]), int(ep["dataset_to_index"])) for ep in reader.meta.episodes}
-    for correction in reader.corrections:
-        if correction.motion and correction.episode_index in spans:
+    for correction in sorted(reader.corrections, key=lambda c: (c.episode_index, c.frame_index)):
+        if correction.motion in vocab.texts and correction.episode_index in spans:
             start, end = spans[correction.episode_index]
             frame = start + correction.frame_index
-            at[frame: min(frame + window, end)] = True
-    return at
+            said[max(start, frame - lead): min(frame + window, end)] = vocab.index(correction.motion)
+    return said

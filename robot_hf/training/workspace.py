@@ -124,6 +124,12 @@ class TrainWorkspace:
                     f"checkpoint {path} expects state {want['state_dim']} / action {want['action_dim']}, "
                     f"dataset {reader.root} has state {have['state_dim']} / action {have['action_dim']}"
                 )
+            if getattr(policy.config, "motions", None) and self.cfg.get("motions") is not None:
+                # The vocabulary stays the policy's (its high level scores those texts); how paths and corrections
+                # are read (thresholds, window, a correction's lead) is the command's.
+                given = OmegaConf.to_container(self.cfg.motions, resolve=True)
+                kept = {k: policy.config.motions[k] for k in ("vocabulary", "extra") if k in policy.config.motions}
+                policy.config.motions = {**given, **kept}
             return policy.config, policy
         config = policy_config_from(self.cfg.policy)
         config.features = dataset_features(reader, config.cameras, self.cfg.dataset.get("camera_keys"))

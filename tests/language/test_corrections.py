@@ -5,6 +5,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 from robot_hf.cli.main import main
 from robot_hf.config.compose import compose
@@ -101,6 +102,40 @@ def test_a_correction_overrides_the_high_level_at_once_and_flushes_the_queue(hie
     del stream
 
 
+@pytest.mark.parametrize("repick_steps", [0, 1, 3])
+def test_the_high_level_reconsiders_mid_chunk_only_when_asked(hierarchical, repick_steps):
+    """repick_steps=k: every k steps the high level picks again and a changed pick drops the chunk; 0: it waits for
+    the chunk to run out."""
+    from policies.base import Policy
+    from sim.robot import SimRobot
+
+    policy = Policy.from_pretrained(hierarchical[1] / "pretrained_model")
+    policy.config.repick_steps = repick_steps
+    robot = SimRobot({"name": "lift", "object_state": True, "cameras": []})
+    observation = robot.reset(seed=1)
+    policy.reset()
+    policy.select_action(observation)
+    first = policy.current_motion
+    other = next(t for t in policy.texts if t != first)
+    picks = []
+    policy.motion_logits = lambda batch, goals: torch.eye(len(policy.texts))[[policy.texts.index(other)]]
+    for _ in range(policy.config.n_action_steps - 1):
+        policy.select_action(observation)
+        picks.append(policy.current_motion)
+    if repick_steps == 0:
+        assert picks == [first] * len(picks)  # the chunk runs out first
+    else:
+        switched = repick_steps - 1  # the step at which the high level is asked again
+        assert picks[:switched] == [first] * switched and set(picks[switched:]) == {other}
+        # the old chunk was dropped at the switch: the queue holds a fresh chunk less the action just sent
+        steps_since = len(picks) - switched
+        assert len(policy.low._action_queue) == policy.config.n_action_steps - steps_since
+    policy.command("move up", 4)  # a correction is never second-guessed by the high level while it holds
+    for _ in range(3):
+        policy.select_action(observation)
+        assert policy.current_motion == "move up"
+
+
 def test_the_simulated_corrector_waits_its_reaction_delay_and_makes_its_errors():
     from robot_hf.feedback.config import CorrectorConfig
     from robot_hf.feedback.corrector import SimulatedCorrector
@@ -194,30 +229,43 @@ def test_rollout_with_corrections_stores_them_and_one_tiny_improve_round(hierarc
     assert instructions <= {c.motion for c in r.corrections}  # the motion in force on corrected frames is what was said
     assert r.preferences and validate(rollouts) == []
 
-    # What the hierarchy learns from them: the high level the spoken motion for one window from each correction's
-    # frame; the low level nothing from the frames that ran under a correction (the policy's own half-obeying actions).
+    # What the hierarchy learns from them: the high level the spoken motion from `lead_s` before each correction's
+    # frame to one window after; the low level nothing from the frames that ran under a correction or that one named
+    # (the policy's own, half-obeying or about to be corrected, actions).
     motions = compose("dataset").motions
-    targets = motion_targets(r, motions)
     window = motions_config(motions).window
-    assert (targets["motion"][sources == "correction"] == -1).all() and (targets["motion"][sources == "policy"] >= 0).all()
     vocab = Vocabulary.from_config(motions_config(motions))
-    starts = {int(ep["episode_index"]): int(ep["dataset_from_index"]) for ep in r.meta.episodes}
-    moments = set()
-    for c in r.corrections:
-        if c.motion:
-            frame = starts[c.episode_index] + c.frame_index
-            moments |= {(f, vocab.index(c.motion)) for f in range(frame, frame + window)}
-    chosen = np.flatnonzero(targets["high_target"] >= 0)
-    assert len(chosen) and all((int(f), int(targets["high_target"][f])) in moments for f in chosen)
-    assert (sources == "correction").sum() > len(chosen)  # the rest of a held correction is not a target
+    spans = {int(ep["episode_index"]): (int(ep["dataset_from_index"]), int(ep["dataset_to_index"])) for ep in r.meta.episodes}
+    for lead in (0, 3):
+        targets = motion_targets(r, OmegaConf.merge(motions, {"lead_s": lead / r.fps}))
+        moments = {}
+        for c in sorted(r.corrections, key=lambda c: (c.episode_index, c.frame_index)):
+            if c.motion:
+                start, end = spans[c.episode_index]
+                frame = start + c.frame_index
+                moments |= {f: vocab.index(c.motion) for f in range(max(frame - lead, start), min(frame + window, end))}
+        chosen = np.flatnonzero(targets["high_target"] >= 0)
+        assert len(chosen) and {int(f): int(targets["high_target"][f]) for f in chosen} == moments
+        assert (sources == "correction").sum() > len(chosen)  # the rest of a held correction is not a target
+        unnamed = np.ones(len(sources), bool)
+        unnamed[list(moments)] = False
+        assert (targets["motion"][sources == "correction"] == -1).all() and (targets["motion"][list(moments)] == -1).all()
+        assert (targets["motion"][(sources == "policy") & unnamed] >= 0).all()
 
     run = tmp_path / "improve"
     assert main(["improve", *LOW_DIM, "feedback=corrections", f"policy.path={checkpoint}", f"dataset.root={demos}", "rounds=1",
                  "episodes_per_round=2", "eval_episodes=2", "finetune_steps=5", "train.batch_size=8", "baseline=false",
-                 f"run.dir={run}"]) == 0
+                 "motions.lead_s=0.3", f"run.dir={run}"]) == 0
     result = json.loads((run / "improve.json").read_text())
     last = result["rounds"][1]
     assert last["corrections"] > 0 and last["person_seconds"] > 0 and last["classes"]["correction"] > 0
+    # The fine-tune reads corrections as the command says (the lead) and keeps the policy's own vocabulary.
+    from policies.base import Policy
+    from robot_hf.training.checkpoint import pretrained_dir
+
+    start, tuned = (Policy.from_pretrained(pretrained_dir(c)).config.motions
+                    for c in (checkpoint, last["checkpoint"]))
+    assert tuned["lead_s"] == 0.3 and start.get("lead_s", 0.0) == 0.0 and tuned["vocabulary"] == start["vocabulary"]
 
 
 def test_the_benchmark_pairs_arms_on_the_same_seeds_and_counts_test_reads(hierarchical, tmp_path):
@@ -277,3 +325,24 @@ def test_both_levels_see_the_cameras_and_crop_set_on_the_hierarchy():
     assert fit_crop(with_camera) and with_camera.low_config().vision.crop == with_camera.vision.crop == [56, 56]
     set_low = config_class("hierarchical").from_dict({"low": {**low, "cameras": [], "vision": {"crop": [40, 40]}}})
     assert set_low.cameras == [] and set_low.low_config().vision.crop == [40, 40]  # what is set on the low level holds too
+
+
+def test_the_probes_load_the_checkpoint_with_the_repick_asked_and_keep_what_they_measured(hierarchical, tmp_path, monkeypatch):
+    from argparse import Namespace
+
+    from policies.base import Policy
+    from tests.benchmark_scripts import load
+
+    probes = load("corrections_probes")
+    calls = []
+
+    def success(task, checkpoint, episodes, out, arms, seed, seeds):
+        calls.append((Policy.from_pretrained(checkpoint / "pretrained_model").config.repick_steps, seeds))
+        return [{"arm": arm, "success": 0.5, "outcomes": [True, False], "corrections": [1, 2]} for arm in arms]
+
+    monkeypatch.setattr(probes.corrections, "success", success)
+    args = Namespace(out=tmp_path, episodes=2)
+    first = probes.measured("start", hierarchical[1], 1, 0, args)
+    assert calls == [(1, "dev_final")] and set(first) == {"autonomous", "hotkey corrections"}
+    assert Policy.from_pretrained(hierarchical[1] / "pretrained_model").config.repick_steps == 0  # put back after
+    assert probes.measured("start", hierarchical[1], 1, 0, args) == first and len(calls) == 1  # kept, not run again

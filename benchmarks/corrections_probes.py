@@ -1,0 +1,110 @@
+"""Development probes for learning from corrections: do the corrections needed fall if the high level is taught a
+correction's motion from before it arrived (`motions.lead_s`), or may pick a new motion mid-chunk
+(`policy.repick_steps`)? Dev seeds only (the locked test range is never read here).
+
+Starts from the corrections benchmark's own bases and demos (`--from`, its --out), runs 3 rounds of learning from
+hotkey corrections with the lead for each training seed (kept under --out), then runs each checkpoint autonomously
+and with the hotkey corrector on `--episodes` dev_final seeds: the start and the benchmark's own after-3-rounds
+checkpoint (lead 0), each with repick 0 and `--repick`, and the lead run's after-3-rounds checkpoint. Prints the
+table and the paired comparisons (corrections: a paired ratio; success: McNemar).
+
+    MUJOCO_GL=egl python benchmarks/corrections_probes.py --train-seeds 0 1 2 --lead-s 0.5 --repick 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import corrections
+import interventions
+
+ARMS = {"autonomous": None, "hotkey corrections": ["feedback.corrector.input=keys"]}
+
+
+def measured(name: str, checkpoint: Path, repick: int, seed: int, args) -> dict[str, dict]:
+    """Both arms of one checkpoint on the dev_final seeds (kept in --out; the loaded policy picks every `repick` steps)."""
+    from policies.base import Policy
+
+    cache = args.out / "lift" / f"seed_{seed}" / f"probe_{name}_repick{repick}_{args.episodes}.json"
+    if cache.exists():
+        return json.loads(cache.read_text())
+    load = Policy.from_pretrained.__func__
+
+    def with_repick(cls, *a, **k):
+        policy = load(cls, *a, **k)
+        policy.config.repick_steps = repick
+        return policy
+
+    Policy.from_pretrained = classmethod(with_repick)
+    try:
+        rows = corrections.success("lift", checkpoint, args.episodes, cache.parent / f"probe_{name}_repick{repick}",
+                                   arms=ARMS, seed=seed, seeds="dev_final")
+    finally:
+        Policy.from_pretrained = classmethod(load)
+    result = {r["arm"]: r for r in rows}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(result))
+    return result
+
+
+def main() -> None:
+    from robot_hf.evaluation.protocol import compare, paired_ratio
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train-seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--lead-s", type=float, default=0.5)
+    parser.add_argument("--repick", type=int, default=1)
+    parser.add_argument("--episodes", type=int, default=50)
+    parser.add_argument("--from", dest="source", type=Path, default=Path("outputs/benchmarks/corrections"),
+                        help="the corrections benchmark's --out (its demos, bases and corrections arm are read)")
+    parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/corrections_probes"))
+    args = parser.parse_args()
+    interventions.NAMES.setdefault("corrections", "corrections")
+    results: dict[str, dict[int, dict]] = {}
+    for seed in args.train_seeds:
+        rounds = json.loads((args.source / "lift" / f"seed_{seed}" / "corrections" / "improve.json").read_text())["rounds"]
+        start, after = Path(rounds[0]["checkpoint"]), Path(rounds[-1]["checkpoint"])
+        bench = corrections.arguments(["--out", str(args.out), "--train-seeds", str(seed)])
+        here = args.out / "lift" / f"seed_{seed}"
+        here.mkdir(parents=True, exist_ok=True)
+        for link, target in ((args.out / "lift" / "demos", args.source / "lift" / "demos"),
+                             (here / "base", args.source / "lift" / f"seed_{seed}" / "base")):
+            if not link.exists():
+                link.symlink_to(target.resolve())
+        data, base = corrections.prepare("lift", bench, seed)
+        lead = interventions.improve("lift", "corrections", False, data, base, args.out, bench,
+                                     ["feedback.corrector.input=keys", f"motions.lead_s={args.lead_s}"], "", seed)
+        runs = {"start": (start, 0), f"start, repick {args.repick}": (start, args.repick), "after": (after, 0),
+                f"after, repick {args.repick}": (after, args.repick),
+                f"after, lead {args.lead_s}": (Path(lead["rounds"][-1]["checkpoint"]), 0)}
+        for name, (checkpoint, repick) in runs.items():
+            key = "start" if name.startswith("start") else ("lead" if "lead" in name else "after")
+            results.setdefault(name, {})[seed] = measured(key, checkpoint, repick, seed, args)
+    print(f"{'policy':22s} {'seed':>4s} {'autonomous':>10s} {'with hotkeys':>12s} {'corrections/ep':>14s}")
+    for name, per_seed in results.items():
+        for seed, arms in per_seed.items():
+            auto, fixed = arms["autonomous"], arms["hotkey corrections"]
+            print(f"{name:22s} {seed:4d} {100 * auto['success']:9.0f}% {100 * fixed['success']:11.0f}% "
+                  f"{fixed['corrections_per_episode']:14.2f}")
+
+    def pooled(name: str, arm: str, key: str) -> np.ndarray:
+        return np.concatenate([np.asarray(results[name][s][arm][key], dtype=float) for s in args.train_seeds])
+
+    for a, b in (("after", "start"), (f"after, lead {args.lead_s}", "after"), (f"start, repick {args.repick}", "start"),
+                 (f"after, repick {args.repick}", "after")):
+        ratio, lo, hi = paired_ratio(pooled(a, "hotkey corrections", "corrections"), pooled(b, "hotkey corrections", "corrections"))
+        print(f"corrections an episode, {a} / {b}: {ratio:.2f} (95% CI {lo:.2f} to {hi:.2f})")
+        for arm in ARMS:
+            outcomes = [pooled(x, arm, "outcomes").astype(bool) for x in (a, b)]
+            print(f"  {arm}: " + compare(a, outcomes[0], b, outcomes[1]))
+
+
+if __name__ == "__main__":
+    main()
