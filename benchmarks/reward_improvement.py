@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -221,9 +222,8 @@ def main() -> None:
     parser.add_argument("overrides", nargs="*", help="extra improve overrides, e.g. objective.beta=500")
     args = parser.parse_args()
 
-    command = (f"# MUJOCO_GL=egl python benchmarks/reward_improvement.py --tasks {' '.join(args.tasks)} --train-seeds "
-               f"{' '.join(map(str, args.train_seeds))} --methods {' '.join(args.methods)} --teacher {args.teacher} "
-               f"--labels-per-round {args.labels_per_round} {' '.join(args.overrides)}  ({time.strftime('%Y-%m-%d')}, 2-core CPU)")
+    command = (f"# MUJOCO_GL=egl python benchmarks/reward_improvement.py {' '.join(sys.argv[1:])}  "
+               f"({time.strftime('%Y-%m-%d')}, 2-core CPU)")
     lines = [command]
     for task in args.tasks:
         for seed in args.train_seeds:
