@@ -171,7 +171,10 @@ def test_robot_hf_label_prints_its_address_serves_and_stops_on_ctrl_c(clips_data
     # -X faulthandler: a process that does not stop is sent SIGABRT, which prints every thread's stack into the failure
     proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "robot_hf.cli.main", "label", f"dataset.root={root}",
                              "server.port=0", "labels=3", "query.segment=6", "annotator=ada"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # as from a terminal: a runner started in the background (`cmd &` without job control)
+                            # passes SIGINT on ignored, and Python then never raises KeyboardInterrupt
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = proc.stdout.readline()
         assert line.startswith("labeling page: http://127.0.0.1:") and "3 of 3 answers to go" in line, line
