@@ -168,13 +168,17 @@ def test_robot_hf_label_prints_its_address_serves_and_stops_on_ctrl_c(clips_data
 
     root = tmp_path / "data"
     shutil.copytree(clips_dataset, root)
-    # -X faulthandler: a process that does not stop is sent SIGABRT, which prints every thread's stack into the failure
-    proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "robot_hf.cli.main", "label", f"dataset.root={root}",
-                             "server.port=0", "labels=3", "query.segment=6", "annotator=ada"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            # as from a terminal: a runner started in the background (`cmd &` without job control)
-                            # passes SIGINT on ignored, and Python then never raises KeyboardInterrupt
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # -X faulthandler: a process that does not stop is sent SIGABRT, which prints every thread's stack into the failure.
+    # SIGINT is handled here while it starts, so it starts with SIGINT at its default as from a terminal: a runner started
+    # in the background (`cmd &` without job control) ignores SIGINT, a child would inherit that, and Python would then
+    # never raise KeyboardInterrupt.
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "robot_hf.cli.main", "label", f"dataset.root={root}",
+                                 "server.port=0", "labels=3", "query.segment=6", "annotator=ada"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, handler)
     try:
         line = proc.stdout.readline()
         assert line.startswith("labeling page: http://127.0.0.1:") and "3 of 3 answers to go" in line, line
