@@ -193,9 +193,10 @@ ARMS = {"autonomous": None, "typed corrections": ["feedback.corrector.input=type
 
 
 def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict | None = None, seed: int = 0,
-            seeds: str = "dev_final", ledger: Path | None = None) -> list[dict]:
+            seeds: str = "dev_final", ledger: Path | None = None, repick_steps: int | None = None) -> list[dict]:
     """Each arm on the same held-out seeds of range `seeds`: autonomous, and with the simulated corrector (people's
-    draws: `seed`); reads of the locked test range are counted in `ledger`."""
+    draws: `seed`); reads of the locked test range are counted in `ledger`. `repick_steps`: run the policy with that
+    `policy.repick_steps` instead of its own."""
     from policies.base import Policy
     from robot_hf.config.compose import compose
     from robot_hf.dataset import DatasetWriter, build_features
@@ -210,6 +211,8 @@ def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict |
         cfg = compose("rollout", [*task_overrides(task), "feedback=corrections", *(overrides or [])])
         robot = SimRobot(sim_task(task))
         policy = Policy.from_pretrained(pretrained(policy_path))
+        if repick_steps is not None:
+            policy.config.repick_steps = repick_steps
         kind = feedback_kind(cfg)
         person = kind.person(cfg, robot, policy, seed=seed) if overrides is not None else None
         actor = kind.actor(cfg, policy, person, robot) if person else PolicyActor(policy)

@@ -29,25 +29,12 @@ ARMS = {"autonomous": None, "hotkey corrections": ["feedback.corrector.input=key
 
 
 def measured(name: str, checkpoint: Path, repick: int, seed: int, args) -> dict[str, dict]:
-    """Both arms of one checkpoint on the dev_final seeds (kept in --out; the loaded policy picks every `repick` steps)."""
-    from policies.base import Policy
-
+    """Both arms of one checkpoint, run with `policy.repick_steps=repick`, on the dev_final seeds (kept in --out)."""
     cache = args.out / "lift" / f"seed_{seed}" / f"probe_{name}_repick{repick}_{args.episodes}.json"
     if cache.exists():
         return json.loads(cache.read_text())
-    load = Policy.from_pretrained.__func__
-
-    def with_repick(cls, *a, **k):
-        policy = load(cls, *a, **k)
-        policy.config.repick_steps = repick
-        return policy
-
-    Policy.from_pretrained = classmethod(with_repick)
-    try:
-        rows = corrections.success("lift", checkpoint, args.episodes, cache.parent / f"probe_{name}_repick{repick}",
-                                   arms=ARMS, seed=seed, seeds="dev_final")
-    finally:
-        Policy.from_pretrained = classmethod(load)
+    rows = corrections.success("lift", checkpoint, args.episodes, cache.parent / f"probe_{name}_repick{repick}",
+                               arms=ARMS, seed=seed, seeds="dev_final", repick_steps=repick)
     result = {r["arm"]: r for r in rows}
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps(result))
@@ -81,12 +68,11 @@ def main() -> None:
         data, base = corrections.prepare("lift", bench, seed)
         lead = interventions.improve("lift", "corrections", False, data, base, args.out, bench,
                                      ["feedback.corrector.input=keys", f"motions.lead_s={args.lead_s}"], "", seed)
-        runs = {"start": (start, 0), f"start, repick {args.repick}": (start, args.repick), "after": (after, 0),
-                f"after, repick {args.repick}": (after, args.repick),
-                f"after, lead {args.lead_s}": (Path(lead["rounds"][-1]["checkpoint"]), 0)}
-        for name, (checkpoint, repick) in runs.items():
-            key = "start" if name.startswith("start") else ("lead" if "lead" in name else "after")
-            results.setdefault(name, {})[seed] = measured(key, checkpoint, repick, seed, args)
+        runs = {"start": ("start", start, 0), f"start, repick {args.repick}": ("start", start, args.repick),
+                "after": ("after", after, 0), f"after, repick {args.repick}": ("after", after, args.repick),
+                f"after, lead {args.lead_s}": ("lead", Path(lead["rounds"][-1]["checkpoint"]), 0)}
+        for name, (checkpoint_name, checkpoint, repick) in runs.items():
+            results.setdefault(name, {})[seed] = measured(checkpoint_name, checkpoint, repick, seed, args)
     print(f"{'policy':22s} {'seed':>4s} {'autonomous':>10s} {'with hotkeys':>12s} {'corrections/ep':>14s}")
     for name, per_seed in results.items():
         for seed, arms in per_seed.items():

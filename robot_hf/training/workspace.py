@@ -128,8 +128,8 @@ class TrainWorkspace:
                 # The vocabulary stays the policy's (its high level scores those texts); how paths and corrections
                 # are read (thresholds, window, a correction's lead) is the command's.
                 given = OmegaConf.to_container(self.cfg.motions, resolve=True)
-                kept = {k: policy.config.motions[k] for k in ("vocabulary", "extra") if k in policy.config.motions}
-                policy.config.motions = {**given, **kept}
+                own = policy.config.motions
+                policy.config.motions = {**given, "vocabulary": own.get("vocabulary", []), "extra": own.get("extra", [])}
             return policy.config, policy
         config = policy_config_from(self.cfg.policy)
         config.features = dataset_features(reader, config.cameras, self.cfg.dataset.get("camera_keys"))

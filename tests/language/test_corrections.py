@@ -327,22 +327,41 @@ def test_both_levels_see_the_cameras_and_crop_set_on_the_hierarchy():
     assert set_low.cameras == [] and set_low.low_config().vision.crop == [40, 40]  # what is set on the low level holds too
 
 
-def test_the_probes_load_the_checkpoint_with_the_repick_asked_and_keep_what_they_measured(hierarchical, tmp_path, monkeypatch):
+def test_the_probes_run_a_checkpoint_with_the_repick_asked_and_keep_what_they_measured(hierarchical, tmp_path, monkeypatch):
     from argparse import Namespace
 
-    from policies.base import Policy
     from tests.benchmark_scripts import load
 
     probes = load("corrections_probes")
     calls = []
 
-    def success(task, checkpoint, episodes, out, arms, seed, seeds):
-        calls.append((Policy.from_pretrained(checkpoint / "pretrained_model").config.repick_steps, seeds))
+    def success(task, checkpoint, episodes, out, arms, seed, seeds, repick_steps):
+        calls.append((checkpoint, repick_steps, seeds))
         return [{"arm": arm, "success": 0.5, "outcomes": [True, False], "corrections": [1, 2]} for arm in arms]
 
     monkeypatch.setattr(probes.corrections, "success", success)
     args = Namespace(out=tmp_path, episodes=2)
     first = probes.measured("start", hierarchical[1], 1, 0, args)
-    assert calls == [(1, "dev_final")] and set(first) == {"autonomous", "hotkey corrections"}
-    assert Policy.from_pretrained(hierarchical[1] / "pretrained_model").config.repick_steps == 0  # put back after
+    assert calls == [(hierarchical[1], 1, "dev_final")] and set(first) == {"autonomous", "hotkey corrections"}
     assert probes.measured("start", hierarchical[1], 1, 0, args) == first and len(calls) == 1  # kept, not run again
+
+
+def test_the_benchmark_runs_the_policy_with_the_repick_asked(hierarchical, tmp_path, monkeypatch):
+    from robot_hf.feedback import kinds
+    from tests.benchmark_scripts import load
+
+    bench = load("corrections")
+    bench.ACTION_SPACE = "joint"  # the tiny policy's actions
+    seen = []
+
+    class Enough(Exception):
+        pass
+
+    def person(self, cfg, robot, policy, seed, styles=None):  # the arm's person is made from the policy as run
+        seen.append(policy.config.repick_steps)
+        raise Enough
+
+    monkeypatch.setattr(kinds.Corrections, "person", person)
+    with pytest.raises(Enough):
+        bench.success("lift", hierarchical[1], 1, tmp_path, arms={"keys": ["feedback.corrector.input=keys"]}, repick_steps=3)
+    assert seen == [3]
