@@ -32,6 +32,8 @@ class Phase:
     speed_m_s: float | None = None
 
 
+PICK_STAGES = ("approach", "descend", "close")
+
 # A person steadies their hand for fine work (aligning, closing on a part): hand noise is scaled by this there.
 PRECISE_NOISE_SCALE = 0.25
 
@@ -123,7 +125,7 @@ class Expert:
         """Stages approach -> descend -> close on an object; None once the fingers have closed.
 
         `self.stage` holds the stage (start at "approach"); after closing it becomes `then`. Starting
-        mid-task (a take-over), it resumes where the scene is: an object already held is not grasped
+        mid-task (a take-over) or watching, it follows the scene: an object already held is not grasped
         again, and a gripper already over the object goes straight down rather than up and back.
         """
         ee = np.asarray(privileged["ee_pos"])
@@ -134,11 +136,13 @@ class Expert:
             obj = obj + self.miss * across
         above = np.append(obj + [0, 0, above_dz], self.yaw)
         grasp = np.append(obj + [0, 0, grasp_dz], self.yaw)
+        if held and self.stage in PICK_STAGES and (self.watching or self.steps == 0):
+            # Someone else's grasp (the policy's, watched, or the one a take-over starts from) is a grasp: a person
+            # sees the part in the fingers, whatever stage their own plan had reached.
+            self.stage, self.miss = then, None
+            return None
         if self.stage == "approach":
             aligned = np.linalg.norm(ee[:2] - obj[:2]) < xy_tol
-            if held and self.steps == 0:
-                self.stage = then
-                return None
             if aligned and grasp[2] - 0.005 < ee[2] < above[2] + 0.015:
                 self.stage = "descend"
             elif ee[2] < above[2] - 0.015 and np.linalg.norm(ee[:2] - obj[:2]) > 2 * xy_tol:

@@ -101,6 +101,23 @@ def test_lift_refuses_a_cube_tossed_up_but_not_held():
     env.close()
 
 
+@pytest.mark.parametrize("stage", ["approach", "descend", "close"])
+def test_a_watching_expert_sees_a_cube_the_policy_grasped_whatever_its_own_stage(stage):
+    """After a take-over it has driven (steps > 0); the policy then grasped higher than the expert would, so its own
+    plan never reached the grasp. A person sees the cube in the fingers and wants it lifted, not the gripper opened."""
+    env = make_env({"name": "lift"}, cameras=[])
+    _, info = env.reset(seed=0)
+    expert = load_expert_class("lift")(env, seed=0)
+    expert.steps, expert.stage = 12, stage
+    p = dict(info["privileged"], cube_held=True, ee_pos=np.asarray(info["privileged"]["cube_pos"]) + [0, 0, 0.012])
+    phase = expert.watch({**info, "privileged": p})
+    assert phase.name == "lift" and phase.gripper < 0.5 and expert.stage == "lift"
+    driving = load_expert_class("lift")(env, seed=0)  # its own grasp, driving: the fingers get their time to close
+    driving.steps, driving.stage, driving.closing = 12, "close", 0
+    assert driving.plan({**info, "privileged": p}).name == "close"
+    env.close()
+
+
 def test_simulated_operators_differ_and_implement_the_teleoperator_interface():
     from robot_hf.interfaces import Teleoperator
 
