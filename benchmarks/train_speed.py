@@ -47,8 +47,9 @@ VARIANTS = {
 }
 
 
-def train_rate(row: str, variant: str, repeat: int, data: Path, out: Path) -> dict:
-    """Steps/s of one short run and its final loss (cached under --out by row, variant and repeat)."""
+def train_rate(row: str, variant: str, repeat: int, data: Path, out: Path, measure=None) -> dict:
+    """Steps/s of one short run and its final loss (cached under --out by row, variant and repeat). `measure(run_dir)`:
+    more numbers taken from the trained run before its checkpoints are deleted (a dict merged into the result)."""
     from robot_hf.cli.main import main as cli
 
     policy, batch, steps, log_every = ROWS[row]
@@ -65,7 +66,7 @@ def train_rate(row: str, variant: str, repeat: int, data: Path, out: Path) -> di
     rate, seconds = imitation.logged_training_rate(run, after_step=log_every)
     with open(run / "train_log.csv") as f:
         final_loss = float([row for row in csv.DictReader(f) if row.get("loss")][-1]["loss"])
-    result = {"steps_per_s": rate, "seconds": seconds, "final_loss": final_loss}
+    result = {"steps_per_s": rate, "seconds": seconds, "final_loss": final_loss, **(measure(run) if measure else {})}
     result_file.write_text(json.dumps(result))
     shutil.rmtree(run / "checkpoints")  # only the rate is kept: the LeRobot-size rows' weights and optimizer state are GBs
     return result

@@ -131,3 +131,20 @@ def test_an_image_policy_with_small_widths_trains_in_fp32_with_channels_last_req
                          check=False)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "channels-last off: " in run.stdout
+
+
+def test_lerobots_side_of_the_comparison_runs_without_robot_hf():
+    """benchmarks/lerobot_side.py runs under another Python (the one with LeRobot): it may import only the standard
+    library, torch and lerobot, and it must not download pretrained weights (nothing is fetched at run time)."""
+    import ast
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[2] / "benchmarks" / "lerobot_side.py").read_text()
+    roots = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            roots.add(node.module.split(".")[0])
+    assert roots <= {"__future__", "argparse", "json", "statistics", "time", "torch", "lerobot"}, roots
+    assert "pretrained_backbone_weights=None" in source
