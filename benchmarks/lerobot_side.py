@@ -85,12 +85,13 @@ def main() -> None:
             t0 = time.perf_counter()
             policy.select_action(dict(observation))  # an empty queue: the first call predicts a whole chunk
             chunk_s.append(time.perf_counter() - t0)
+    diffusion = args.policy == "diffusion"  # its sampler runs num_inference_steps, or every train timestep when unset
+    sampler = f"{cfg.noise_scheduler_type}-{cfg.num_inference_steps or cfg.num_train_timesteps}" if diffusion else "one pass"
     print(json.dumps({
         "lerobot": lerobot.__version__, "torch": torch.__version__, "policy": args.policy,
         "parameters": sum(p.numel() for p in policy.parameters()), "batch": args.batch, "steps": args.steps,
         "steps_per_s": steps_per_s, "loader_samples_per_s": samples_per_s, "chunk_s": statistics.median(chunk_s),
-        "sampler": f"{getattr(cfg, 'noise_scheduler_type', 'one pass')}-{getattr(cfg, 'num_inference_steps', None) or getattr(cfg, 'num_train_timesteps', '')}"
-        if args.policy == "diffusion" else "one pass",
+        "sampler": sampler,
     }))
 
 

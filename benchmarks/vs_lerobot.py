@@ -65,7 +65,8 @@ def chunk_and_loader(run: Path, data: Path, chunks: int = 3) -> dict:
             policy.select_action(observation)
             seconds.append(time.perf_counter() - t0)
     _, warm = dataset_io.windows_per_second(data, "auto", 2000, 0)
-    return {"chunk_s": statistics.median(seconds), "loader_samples_per_s": warm, "parameters": sum(p.numel() for p in policy.parameters())}
+    return {"chunk_s": statistics.median(seconds), "loader_samples_per_s": warm,
+            "parameters": sum(p.numel() for p in policy.parameters())}
 
 
 def main() -> None:
@@ -91,7 +92,8 @@ def main() -> None:
             _, _, steps, log_every = train_speed.ROWS[row]
             if python:
                 results.setdefault((policy, "lerobot"), []).append(lerobot_run(python, data, policy, steps, log_every))
-            ours = train_speed.train_rate(row, "defaults (auto)", repeat, data, args.out, measure=functools.partial(chunk_and_loader, data=data))
+            measure = functools.partial(chunk_and_loader, data=data)
+            ours = train_speed.train_rate(row, "defaults (auto)", repeat, data, args.out, measure=measure)
             results.setdefault((policy, "robot-hf"), []).append(ours)
     table = Table(title=f"robot-hf (torch {torch.__version__}) against LeRobot on this CPU ({os.cpu_count()} cores), "
                         f"PushT 96x96, batch 16, {args.repeats} interleaved repeats")
