@@ -6,6 +6,7 @@ import itertools
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -21,9 +22,28 @@ class SinusoidalPosEmb(nn.Module):
         return torch.cat([args.sin(), args.cos()], dim=-1)
 
 
+class Conv1d(nn.Conv1d):
+    """nn.Conv1d (same weights and state dict) that runs a large layer as one matrix product over unfolded windows on
+    CPUs: oneDNN's 1-D convolution is slow there, its backward most of all (batch 16, bf16, forward and backward of a
+    2048-channel kernel-5 layer: 2.5x faster as a product; benchmarks/results/train_speed.txt). Below a million weights
+    (the CPU-size U-Nets) the product was 10-15% slower, and on CUDA the convolution kernels are kept."""
+
+    GEMM_MIN_WEIGHTS = 1_000_000
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if (x.device.type != "cpu" or self.weight.numel() < self.GEMM_MIN_WEIGHTS or self.groups != 1 or self.dilation != (1,) or self.padding_mode != "zeros"
+                or isinstance(self.padding, str)):
+            return super().forward(x)
+        (k,), (stride,), (pad,) = self.kernel_size, self.stride, self.padding
+        windows = F.pad(x, (pad, pad)).unfold(2, k, stride)  # (B, C, L', k)
+        b, c, length, _ = windows.shape
+        y = F.linear(windows.transpose(1, 2).reshape(b, length, c * k), self.weight.reshape(self.out_channels, c * k), self.bias)
+        return y.transpose(1, 2)
+
+
 class Conv1dBlock(nn.Sequential):
     def __init__(self, c_in: int, c_out: int, kernel: int, groups: int):
-        super().__init__(nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2), nn.GroupNorm(groups, c_out), nn.Mish())
+        super().__init__(Conv1d(c_in, c_out, kernel, padding=kernel // 2), nn.GroupNorm(groups, c_out), nn.Mish())
 
 
 class ConditionalResidualBlock1D(nn.Module):
@@ -34,7 +54,7 @@ class ConditionalResidualBlock1D(nn.Module):
         self.block1 = Conv1dBlock(c_in, c_out, kernel, groups)
         self.block2 = Conv1dBlock(c_out, c_out, kernel, groups)
         self.film = nn.Sequential(nn.Mish(), nn.Linear(cond_dim, 2 * c_out))
-        self.skip = nn.Conv1d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
+        self.skip = Conv1d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         scale, bias = self.film(cond).unsqueeze(-1).chunk(2, dim=1)
@@ -59,7 +79,7 @@ class ConditionalUnet1D(nn.Module):
             self.down.append(nn.ModuleList([
                 ConditionalResidualBlock1D(a, b, cond, kernel, groups),
                 ConditionalResidualBlock1D(b, b, cond, kernel, groups),
-                nn.Conv1d(b, b, 3, 2, 1) if not last else nn.Identity(),
+                Conv1d(b, b, 3, 2, 1) if not last else nn.Identity(),
             ]))
         mid = down_dims[-1]
         self.mid = nn.ModuleList([ConditionalResidualBlock1D(mid, mid, cond, kernel, groups) for _ in range(2)])
@@ -71,7 +91,7 @@ class ConditionalUnet1D(nn.Module):
                 ConditionalResidualBlock1D(a, a, cond, kernel, groups),
                 nn.ConvTranspose1d(a, a, 4, 2, 1),
             ]))
-        self.final = nn.Sequential(Conv1dBlock(down_dims[0], down_dims[0], kernel, groups), nn.Conv1d(down_dims[0], action_dim, 1))
+        self.final = nn.Sequential(Conv1dBlock(down_dims[0], down_dims[0], kernel, groups), Conv1d(down_dims[0], action_dim, 1))
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, global_cond: torch.Tensor) -> torch.Tensor:
         cond = torch.cat([self.step_encoder(timesteps), global_cond], dim=-1)

@@ -148,3 +148,23 @@ def test_lerobots_side_of_the_comparison_runs_without_robot_hf():
             roots.add(node.module.split(".")[0])
     assert roots <= {"__future__", "argparse", "json", "statistics", "time", "torch", "lerobot"}, roots
     assert "pretrained_backbone_weights=None" in source
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [(5, 1, 2), (1, 1, 0), (3, 2, 1)])
+def test_the_unets_matrix_product_convolution_gives_the_convolutions_outputs_and_gradients(monkeypatch, kernel, stride, padding):
+    from policies.diffusion.unet import Conv1d
+
+    torch.manual_seed(0)
+    layer = Conv1d(12, 8, kernel, stride, padding)
+    x = torch.randn(3, 12, 16, requires_grad=True)
+    expected = torch.nn.functional.conv1d(x, layer.weight, layer.bias, stride, padding)
+    expected_grads = torch.autograd.grad(expected.square().sum(), [x, layer.weight, layer.bias])
+    monkeypatch.setattr(Conv1d, "GEMM_MIN_WEIGHTS", 0)  # this small layer takes the product path too
+    seen = []
+    monkeypatch.setattr(torch.nn.functional, "conv1d", lambda *a, **k: seen.append(a))  # and never the convolution
+    out = layer(x)
+    assert not seen
+    assert out.shape == expected.shape
+    torch.testing.assert_close(out, expected)
+    for got, want in zip(torch.autograd.grad(out.square().sum(), [x, layer.weight, layer.bias]), expected_grads, strict=True):
+        torch.testing.assert_close(got, want)
