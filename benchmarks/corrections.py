@@ -189,7 +189,11 @@ def prepare(task: str, args, seed: int) -> tuple[Path, Path]:
 
 
 ARMS = {"autonomous": None, "typed corrections": ["feedback.corrector.input=typed"],
-        "hotkey corrections": ["feedback.corrector.input=keys"]}
+        "hotkey corrections": ["feedback.corrector.input=keys"],
+        "hotkeys, exact person": ["feedback.corrector.input=keys", "feedback.corrector.agree=exact"]}
+# Besides each arm against autonomy: a person who corrects any motion not the expert's against one who lets a motion
+# on the way pass.
+PAIRS = [("hotkeys, exact person", "hotkey corrections")]
 
 
 def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict | None = None, seed: int = 0,
@@ -250,12 +254,13 @@ def success_tables(args, console) -> None:
                             f"{args.episodes} seeds of the {args.final_seeds} range each")
         for seed in args.train_seeds:
             cache = args.out / task / f"seed_{seed}" / f"on_the_fly_{args.final_seeds}_{args.episodes}.json"
-            if cache.exists():  # a finished seed is kept: a pooled rerun reads it rather than the seeds again
-                rows = json.loads(cache.read_text())
-            else:
+            # A finished arm is kept: a pooled rerun reads it, and runs only the arms it lacks.
+            rows = json.loads(cache.read_text()) if cache.exists() else []
+            missing = {arm: o for arm, o in ARMS.items() if arm not in {r["arm"] for r in rows}}
+            if missing:
                 _, policy = prepare(task, args, seed)
-                rows = success(task, policy, args.episodes, args.out / task / f"seed_{seed}", seed=seed,
-                               seeds=args.final_seeds, ledger=args.ledger)
+                rows += success(task, policy, args.episodes, args.out / task / f"seed_{seed}", arms=missing, seed=seed,
+                                seeds=args.final_seeds, ledger=args.ledger)
                 write_results(cache, rows)
             for r in rows:
                 table.add_row(str(seed), r["arm"], f"{100 * r['success']:.0f}% of {r['episodes']}",
@@ -263,10 +268,12 @@ def success_tables(args, console) -> None:
                               f"{r['watching_s_per_episode']:.1f}")
                 pooled.setdefault(r["arm"], []).extend(r["outcomes"])
         console.print(table)
-        auto = np.array(pooled.pop("autonomous"))
+        where = f"{task} [{args.final_seeds} seeds, {len(args.train_seeds)} training seed(s)] "
         for arm, outcomes in pooled.items():
-            print(f"{task} [{args.final_seeds} seeds, {len(args.train_seeds)} training seed(s)] "
-                  + compare(arm, np.array(outcomes), "autonomous", auto))
+            if arm != "autonomous":
+                print(where + compare(arm, np.array(outcomes), "autonomous", np.array(pooled["autonomous"])))
+        for a, b in PAIRS:
+            print(where + compare(a, np.array(pooled[a]), b, np.array(pooled[b])))
 
 
 def learning(args, console) -> None:

@@ -66,6 +66,10 @@ class CorrectorConfig:
     # The chance a correction names a wrong motion.
     error_rate: float = 0.0
     max_corrections: int = 12
+    # When the person finds the policy's motion wrong: "direction" when it points another way than the expert's (an
+    # axis opposite, no axis in common, the gripper not as it should be: "move down" passes while the expert would go
+    # "move left and down"), "exact" whenever it is not the expert's motion.
+    agree: str = "direction"
     # How the person says it: "typed" (a held-out paraphrase, which reaches the robot only once typed, at chars_per_s,
     # while the robot goes on) or "keys" (the motion's hotkeys, "wa" + Enter for "move forward and left"; key_s a stroke).
     input: str = "typed"
@@ -75,6 +79,8 @@ class CorrectorConfig:
     def __post_init__(self):
         if self.input not in ("typed", "keys"):
             raise ValueError(f"feedback.corrector.input must be typed or keys, got {self.input!r}")
+        if self.agree not in ("direction", "exact"):
+            raise ValueError(f"feedback.corrector.agree must be direction or exact, got {self.agree!r}")
 
 
 @dataclass

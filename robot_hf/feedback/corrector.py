@@ -3,7 +3,7 @@
 It watches the policy's motion in force against the motion the expert would take from the scene (the path the expert's
 plan would drive over one labelling window, on a twin of the scene, named by the labeller's rule: so the expert's own
 demonstrations would draw no corrections), and when they point different ways (an axis opposite, no axis in common,
-the gripper not as it should be) for longer than its reaction delay it says the expert's motion: typed, as a
+the gripper not as it should be; with `agree: exact`, whenever they differ) for longer than its reaction delay it says the expert's motion: typed, as a
 paraphrase held out from the resolver's
 training, which reaches the robot only when the last character is typed (the robot goes on meanwhile, and nothing else
 is said until then); or with hotkeys (one key, or two for a two-axis move, then Enter). With probability `error_rate`
@@ -90,7 +90,8 @@ class SimulatedCorrector:
             return {}
         want = self.intended()
         have = self.policy.current_motion
-        if have is None or compatible(have, want, self.vocab):  # on the way: a person lets it be
+        agrees = have == want if self.cfg.agree == "exact" else have is not None and compatible(have, want, self.vocab)
+        if have is None or agrees:  # on the way: a person lets it be
             self.disagree, self.seen = 0, None
             return {}
         # A person reacts to what stays wrong for their reaction time, not to a motion that flickers past.

@@ -166,6 +166,28 @@ def test_the_simulated_corrector_waits_its_reaction_delay_and_makes_its_errors()
     assert wrong.episode_info()["wrong_corrections"] == 1
 
 
+@pytest.mark.parametrize("agree, corrects", [("direction", False), ("exact", True)])
+def test_an_exact_corrector_also_corrects_a_motion_that_is_on_the_way(agree, corrects):
+    from robot_hf.feedback.config import CorrectorConfig
+    from robot_hf.feedback.corrector import SimulatedCorrector
+    from sim.robot import SimRobot
+
+    class OnTheWay:  # a policy going down while the expert goes down and right first: the same way, not the same motion
+        current_motion = "move down"
+        override = None
+
+    robot = SimRobot({"name": "lift", "object_state": True, "cameras": []})
+    robot.reset(seed=2)
+    corrector = SimulatedCorrector(robot, OnTheWay(), motions_config(compose("dataset").motions),
+                                   CorrectorConfig(reaction_delay_steps=1, input="keys", key_s=0, agree=agree), seed=0)
+    assert corrector.intended() == "move right and down"
+    events = [corrector.get_events() for _ in range(3)]
+    said = [e["correction"] for e in events if e]
+    assert said == (["move right and down"] if corrects else [])
+    with pytest.raises(ValueError, match="feedback.corrector.agree"):
+        CorrectorConfig(agree="roughly")
+
+
 @pytest.mark.parametrize("action_space", ["joint", "ee_delta"])
 def test_the_simulated_corrector_would_not_correct_the_expert_and_leaves_the_scene_alone(vocab, action_space):
     """It names what the expert would do as the labeller names the expert's recorded path, so a high level that says
@@ -280,6 +302,36 @@ def test_the_benchmark_pairs_arms_on_the_same_seeds_and_counts_test_reads(hierar
     assert all(r["seed_range"] == "test" and r["episodes"] == 2 and len(r["outcomes"]) == 2 for r in rows)
     assert rows[0]["corrections_per_episode"] == 0 and rows[1]["person_s_per_episode"] >= 0
     assert len(json.loads(ledger.read_text())) == 2  # one counted read per arm
+
+
+def test_a_rerun_of_the_on_the_fly_part_runs_only_the_arms_a_seed_lacks(tmp_path, monkeypatch, capsys):
+    from rich.console import Console
+
+    from tests.benchmark_scripts import load
+
+    bench = load("corrections")
+    args = bench.arguments(["--parts", "success", "--train-seeds", "0", "--episodes", "2", "--out", str(tmp_path)])
+    kept = [{"arm": arm, "success": 0.5, "episodes": 2, "seed_range": "dev_final", "outcomes": [True, False],
+             "corrections_per_episode": 1.0, "person_s_per_episode": 1.0, "watching_s_per_episode": 1.0}
+            for arm in ("autonomous", "hotkey corrections")]
+    cache = tmp_path / "lift" / "seed_0" / "on_the_fly_dev_final_2.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_text(json.dumps(kept))
+    asked = []
+
+    def success(task, policy, episodes, out, arms, **kw):
+        asked.append(list(arms))
+        return [{**kept[0], "arm": arm, "outcomes": [True, True]} for arm in arms]
+
+    monkeypatch.setattr(bench, "prepare", lambda task, args, seed: (None, tmp_path / "policy"))
+    monkeypatch.setattr(bench, "success", success)
+    bench.success_tables(args, Console())
+    assert asked == [["typed corrections", "hotkeys, exact person"]]
+    assert [r["arm"] for r in json.loads(cache.read_text())] == ["autonomous", "hotkey corrections", "typed corrections",
+                                                                 "hotkeys, exact person"]
+    assert "hotkeys, exact person vs hotkey corrections" in capsys.readouterr().out
+    bench.success_tables(args, Console())
+    assert len(asked) == 1  # every arm is kept now
 
 
 def test_the_learning_part_gives_the_interventions_rounds_every_setting_they_read():
