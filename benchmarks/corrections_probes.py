@@ -9,6 +9,12 @@ checkpoint (lead 0), each with repick 0 and `--repick`, and the lead run's after
 table and the paired comparisons (corrections: a paired ratio; success: McNemar).
 
     MUJOCO_GL=egl python benchmarks/corrections_probes.py --train-seeds 0 1 2 --lead-s 0.5 --repick 1
+
+`--oracle`: instead, the floor learning the high level could reach. Each training seed's start runs with the hotkey
+corrector, its high level as trained and replaced by an oracle (the corrector's own wanted motion), re-picking every
+chunk and every k steps of `--oracle-repicks`: how many corrections would a perfect high level still draw?
+
+    MUJOCO_GL=egl python benchmarks/corrections_probes.py --oracle --train-seeds 0 --oracle-repicks 0 4 2 1
 """
 
 from __future__ import annotations
@@ -41,6 +47,50 @@ def measured(name: str, checkpoint: Path, repick: int, seed: int, args) -> dict[
     return result
 
 
+class OracleHighLevel:
+    """While active, a hierarchical policy's high level picks what the live simulated corrector wants."""
+
+    def __init__(self):
+        import torch
+
+        from policies.hierarchical.policy import HierarchicalPolicy
+        from robot_hf.feedback import corrector
+
+        self.torch, self.active, self.corrector = torch, False, None
+        self.learned = HierarchicalPolicy.motion_logits
+        person_init, oracle = corrector.SimulatedCorrector.__init__, self
+
+        def register(person, *args, **kwargs):
+            person_init(person, *args, **kwargs)
+            oracle.corrector = person
+
+        def picks(policy, batch, goals):
+            if not oracle.active or oracle.corrector is None:
+                return oracle.learned(policy, batch, goals)
+            wanted = policy.texts.index(oracle.corrector.intended())
+            return 10 * torch.nn.functional.one_hot(torch.tensor([wanted]), len(policy.texts)).float()
+
+        corrector.SimulatedCorrector.__init__ = register
+        HierarchicalPolicy.motion_logits = picks
+
+
+def oracle_floor(args) -> None:
+    oracle = OracleHighLevel()
+    print(f"{'high level':10s} {'seed':>4s} {'repick':>6s} {'with hotkeys':>12s} {'corrections/ep':>14s}")
+    for seed in args.train_seeds:
+        base = args.source / "lift" / f"seed_{seed}" / "base" / "checkpoints"
+        start = base / (base / "last.txt").read_text().strip()
+        for high in ("learned", "oracle"):
+            oracle.active = high == "oracle"
+            for repick in args.oracle_repicks:
+                rows = corrections.success("lift", start, args.episodes, args.out / "lift" / f"seed_{seed}" / f"{high}_repick{repick}",
+                                           arms={"hotkey corrections": ARMS["hotkey corrections"]}, seed=seed,
+                                           seeds="dev_final", repick_steps=repick)
+                row = rows[0]
+                print(f"{high:10s} {seed:4d} {repick:6d} {100 * row['success']:11.0f}% {row['corrections_per_episode']:14.2f}",
+                      flush=True)
+
+
 def main() -> None:
     from robot_hf.evaluation.protocol import compare, paired_ratio
 
@@ -52,7 +102,12 @@ def main() -> None:
     parser.add_argument("--from", dest="source", type=Path, default=Path("outputs/benchmarks/corrections"),
                         help="the corrections benchmark's --out (its demos, bases and corrections arm are read)")
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/corrections_probes"))
+    parser.add_argument("--oracle", action="store_true", help="the corrections a perfect high level would still draw")
+    parser.add_argument("--oracle-repicks", type=int, nargs="+", default=[0, 4, 2, 1])
     args = parser.parse_args()
+    if args.oracle:
+        oracle_floor(args)
+        return
     interventions.NAMES.setdefault("corrections", "corrections")
     results: dict[str, dict[int, dict]] = {}
     for seed in args.train_seeds:

@@ -398,6 +398,36 @@ def test_the_probes_run_a_checkpoint_with_the_repick_asked_and_keep_what_they_me
     assert probes.measured("start", hierarchical[1], 1, 0, args) == first and len(calls) == 1  # kept, not run again
 
 
+def test_the_oracle_probe_gives_the_high_level_the_correctors_wanted_motion(hierarchical, monkeypatch):
+    from policies.base import Policy
+    from policies.hierarchical.policy import HierarchicalPolicy
+    from robot_hf.feedback import corrector
+    from robot_hf.feedback.config import CorrectorConfig
+    from sim.robot import SimRobot
+    from tests.benchmark_scripts import load
+
+    monkeypatch.setattr(HierarchicalPolicy, "motion_logits", HierarchicalPolicy.motion_logits)  # restored afterwards
+    monkeypatch.setattr(corrector.SimulatedCorrector, "__init__", corrector.SimulatedCorrector.__init__)
+    oracle = load("corrections_probes").OracleHighLevel()
+    policy = Policy.from_pretrained(hierarchical[1] / "pretrained_model")
+    robot = SimRobot({"name": "lift", "object_state": True, "cameras": []})
+    observation = robot.reset(seed=2)
+    person = corrector.SimulatedCorrector(robot, policy, motions_config(compose("dataset").motions), CorrectorConfig(), seed=0)
+    assert oracle.corrector is person
+    wanted = person.intended()
+    learned = "move up"  # the high level as trained, stood in for by one that never picks what the person wants
+    oracle.learned = lambda p, batch, goals: torch.eye(len(p.texts))[[p.texts.index(learned)]]
+    assert learned != wanted
+    oracle.active = True
+    policy.reset()
+    policy.select_action(observation)
+    assert policy.current_motion == wanted
+    oracle.active = False
+    policy.reset()
+    policy.select_action(observation)
+    assert policy.current_motion == learned
+
+
 def test_the_benchmark_runs_the_policy_with_the_repick_asked(hierarchical, tmp_path, monkeypatch):
     from robot_hf.feedback import kinds
     from tests.benchmark_scripts import load
