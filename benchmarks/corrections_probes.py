@@ -56,7 +56,7 @@ class OracleHighLevel:
         from policies.hierarchical.policy import HierarchicalPolicy
         from robot_hf.feedback import corrector
 
-        self.torch, self.active, self.corrector = torch, False, None
+        self.active, self.corrector = False, None
         self.learned = HierarchicalPolicy.motion_logits
         person_init, oracle = corrector.SimulatedCorrector.__init__, self
 
