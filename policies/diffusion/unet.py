@@ -24,21 +24,24 @@ class SinusoidalPosEmb(nn.Module):
 
 class Conv1d(nn.Conv1d):
     """nn.Conv1d (same weights and state dict) that runs a large layer as one matrix product over unfolded windows on
-    CPUs: oneDNN's 1-D convolution is slow there, its backward most of all (batch 16, bf16, forward and backward of a
-    2048-channel kernel-5 layer: 2.5x faster as a product; benchmarks/results/train_speed.txt). Below a million weights
-    (the CPU-size U-Nets) the product was 10-15% slower, and on CUDA the convolution kernels are kept."""
+    CPUs: oneDNN's 1-D convolution is slow there, its backward most of all (LeRobot's U-Net, batch 16: forward and
+    backward 2.1-2.4x faster as products; benchmarks/unet_conv.py, table in benchmarks/results/vs_lerobot.txt). At the
+    CPU-size U-Nets it is a wash, so layers under a million weights keep the convolution, as does CUDA."""
 
     GEMM_MIN_WEIGHTS = 1_000_000
 
+    def _as_product(self, x: torch.Tensor) -> bool:
+        return (x.device.type == "cpu" and self.weight.numel() >= self.GEMM_MIN_WEIGHTS and self.groups == 1
+                and self.dilation == (1,) and self.padding_mode == "zeros" and not isinstance(self.padding, str))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if (x.device.type != "cpu" or self.weight.numel() < self.GEMM_MIN_WEIGHTS or self.groups != 1 or self.dilation != (1,) or self.padding_mode != "zeros"
-                or isinstance(self.padding, str)):
+        if not self._as_product(x):
             return super().forward(x)
         (k,), (stride,), (pad,) = self.kernel_size, self.stride, self.padding
         windows = F.pad(x, (pad, pad)).unfold(2, k, stride)  # (B, C, L', k)
         b, c, length, _ = windows.shape
-        y = F.linear(windows.transpose(1, 2).reshape(b, length, c * k), self.weight.reshape(self.out_channels, c * k), self.bias)
-        return y.transpose(1, 2)
+        weight = self.weight.reshape(self.out_channels, c * k)
+        return F.linear(windows.transpose(1, 2).reshape(b, length, c * k), weight, self.bias).transpose(1, 2)
 
 
 class Conv1dBlock(nn.Sequential):

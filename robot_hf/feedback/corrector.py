@@ -3,12 +3,11 @@
 It watches the policy's motion in force against the motion the expert would take from the scene (the path the expert's
 plan would drive over one labelling window, on a twin of the scene, named by the labeller's rule: so the expert's own
 demonstrations would draw no corrections), and when they point different ways (an axis opposite, no axis in common,
-the gripper not as it should be; with `agree: exact`, whenever they differ) for longer than its reaction delay it says the expert's motion: typed, as a
-paraphrase held out from the resolver's
-training, which reaches the robot only when the last character is typed (the robot goes on meanwhile, and nothing else
-is said until then); or with hotkeys (one key, or two for a two-axis move, then Enter). With probability `error_rate`
-it names a wrong motion instead. It sees what the intervener sees: the scene's ground truth, the expert's plan, and the motion
-the policy is on. Effort: each correction costs the reaction delay plus the typing (or keying) time.
+the gripper not as it should be; with `agree: exact`, whenever they differ) for longer than its reaction delay it says
+the expert's motion: typed, as a paraphrase held out from the resolver's training, which reaches the robot only when
+the last character is typed (the robot goes on meanwhile, and nothing else is said until then); or with hotkeys (one
+key, or two for a two-axis move, then Enter). With probability `error_rate` it names a wrong motion instead. It sees
+what the intervener sees: the scene's ground truth, the expert's plan, and the motion the policy is on. Effort: each correction costs the reaction delay plus the typing (or keying) time.
 """
 
 from __future__ import annotations
@@ -79,6 +78,10 @@ class SimulatedCorrector:
         delta[3] = (delta[3] + np.pi) % (2 * np.pi) - np.pi
         return describe(delta, bool(path[0, 4] < self.motions.holding_below), self.vocab, self.motions)
 
+    def lets_pass(self, have: str, want: str) -> bool:
+        """Whether the person lets the policy's motion be: on the way to the wanted one, or (agree: exact) the same."""
+        return have == want if self.cfg.agree == "exact" else compatible(have, want, self.vocab)
+
     def get_events(self) -> dict[str, Any]:
         if self.robot.done or self.robot.info.get("success"):
             return {}
@@ -90,8 +93,7 @@ class SimulatedCorrector:
             return {}
         want = self.intended()
         have = self.policy.current_motion
-        agrees = have == want if self.cfg.agree == "exact" else have is not None and compatible(have, want, self.vocab)
-        if have is None or agrees:  # on the way: a person lets it be
+        if have is None or self.lets_pass(have, want):
             self.disagree, self.seen = 0, None
             return {}
         # A person reacts to what stays wrong for their reaction time, not to a motion that flickers past.

@@ -159,6 +159,7 @@ def test_the_unets_matrix_product_convolution_gives_the_convolutions_outputs_and
     x = torch.randn(3, 12, 16, requires_grad=True)
     expected = torch.nn.functional.conv1d(x, layer.weight, layer.bias, stride, padding)
     expected_grads = torch.autograd.grad(expected.square().sum(), [x, layer.weight, layer.bias])
+    assert not layer._as_product(x)  # a layer under the threshold keeps the convolution
     monkeypatch.setattr(Conv1d, "GEMM_MIN_WEIGHTS", 0)  # this small layer takes the product path too
     seen = []
     monkeypatch.setattr(torch.nn.functional, "conv1d", lambda *a, **k: seen.append(a))  # and never the convolution
