@@ -1,0 +1,207 @@
+"""Diffusion within a CPU budget: which settings let the U-Net learn Lift and PushT from images in 15 minutes.
+
+    MUJOCO_GL=egl python benchmarks/diffusion_budget.py --probe-only           # time every row's step, machine quiet
+    MUJOCO_GL=egl python benchmarks/diffusion_budget.py --rows lift:baseline lift:obs1 --equal-steps 3000
+    MUJOCO_GL=egl python benchmarks/diffusion_budget.py --table
+
+Each row is imitation.py's CPU U-Net row (64x64 images, 100 simulated-teleoperator demos, the same encoder and
+denoiser sizes) with the variant's overrides on top; variants combine with '+' ("obs1+sample"). A row trains for
+the steps its settings get in --budget-min minutes of this whole CPU (timed by a probe with --probe-threads threads,
+so rows may then train side by side on one thread each without changing what the budget buys), and is evaluated
+on 50 held-out seeds at the end and, when it trains past them, every --equal-steps steps (pick it so that rows
+train past it once): the table compares at equal minutes and at equal steps, so a busy machine does not decide the
+ranking. At equal steps a longer row is mid-schedule (its learning rate has not decayed yet), which favours the shorter. Results are kept under --out and rows resume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from imitation import (
+    CPU_IMAGE,
+    POLICIES,
+    logged_training_rate,
+    probe_seconds_per_step,
+    record,
+    task_overrides,
+    vision_overrides,
+)
+
+# The baseline: the reference's noise regression and two observation frames (the U-Net's defaults until this ablation
+# chose obs1+sample). Each variant changes one thing the literature or the reference code varies for short runs.
+REFERENCE = ["policy.prediction_type=epsilon", "policy.n_obs_steps=2"]
+VARIANTS: dict[str, list[str]] = {
+    "baseline": [],
+    "obs1": ["policy.n_obs_steps=1"],  # one observation frame: half the image encoding per sample
+    "sample": ["policy.prediction_type=sample"],  # regress the clean chunk instead of the noise
+    "lr1e-3": ["train.lr=1e-3"],
+    "batch32": ["train.batch_size=32"],  # more, noisier steps in the same minutes
+    "t16": ["policy.num_train_timesteps=16", "policy.num_inference_steps=8"],  # fewer noise levels to learn
+    "shared": ["policy.vision.shared=true"],  # one encoder for both cameras
+}
+# Variants that leave a step's compute as it is take the step count of the row without them (one probe, equal steps).
+SAME_STEP_COST = {"sample", "lr1e-3", "t16"}
+ROWS = [f"lift:{v}" for v in VARIANTS]
+
+
+def row_overrides(task: str, variant: str, data: Path, args) -> list[str]:
+    extra = [o for name in variant.split("+") for o in VARIANTS[name]]
+    return [*task_overrides(task, CPU_IMAGE), f"dataset.root={data}", *POLICIES["diffusion_unet"],
+            *vision_overrides(CPU_IMAGE, full=False), f"train.batch_size={args.batch_size}", "train.lr=3e-4", *REFERENCE, *extra]
+
+
+def probe(task: str, variant: str, args) -> float:
+    """Steps/s of this row on --probe-threads threads, timed once and kept."""
+    import torch
+
+    variant = "+".join(v for v in variant.split("+") if v not in SAME_STEP_COST) or "baseline"
+    path = args.out / "probe" / f"{task}_{variant}.json"
+    if path.exists():
+        return json.loads(path.read_text())["steps_per_s"]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.probe_threads)
+    try:
+        sec = probe_seconds_per_step(row_overrides(task, variant, args.out / "data" / task, args), args.out / "probe" / f"{task}_{variant}")
+    finally:
+        torch.set_num_threads(threads)
+    path.write_text(json.dumps({"steps_per_s": 1 / sec, "threads": args.probe_threads}))
+    return 1 / sec
+
+
+def run_row(task: str, variant: str, args) -> dict:
+    from robot_hf.config.compose import compose
+    from robot_hf.training.workspace import TrainWorkspace
+
+    data = args.out / "data" / task
+    record(task, data, args.episodes, CPU_IMAGE)
+    rate = probe(task, variant, args)
+    steps = max(200, int(args.budget_min * 60 * rate))
+    equal = args.equal_steps if args.equal_steps and args.equal_steps < steps else 0
+    print(f"[{task} / {variant}] {rate:.2f} steps/s on {args.probe_threads} threads -> {steps} steps in {args.budget_min} min"
+          f"{f'; also evaluated at {equal}' if equal else ''}", flush=True)
+    run_dir = args.out / "runs" / run_name(task, variant, args.seed)
+    cfg = compose("train", [*row_overrides(task, variant, data, args), f"train.steps={steps}",
+                            f"train.warmup_steps={min(500, steps // 10)}", f"train.save_every={steps}", f"train.eval_every={equal}",
+                            "train.eval_final=false", f"eval.episodes={args.eval_episodes}", "eval.num_envs=2", f"eval.seed={EVAL_SEED}",
+                            "eval.videos=0", f"train.log_every={max(10, steps // 50)}", f"run.dir={run_dir}", f"run.seed={args.seed}",
+                            f"train.resume={str(any((run_dir / 'checkpoints').glob('step_*'))).lower()}"])
+    result = TrainWorkspace(cfg).run()
+    evals = {int(e["step"]): e for e in result.evals}
+    row = {"task": task, "variant": variant, "seed": args.seed, "probe_steps_per_s": rate, "budget_min": args.budget_min, "steps": result.steps,
+           "final": final_evaluation(run_dir, task, args.eval_episodes), "equal_steps": equal,
+           "at_equal": _score(evals[equal]) if equal else None, "final_loss": result.final_loss}
+    (run_dir / "row.json").write_text(json.dumps(row, indent=2))
+    return row
+
+
+def final_evaluation(run_dir: Path, task: str, episodes: int) -> dict:
+    """The last checkpoint on the held-out seeds, with each episode's outcome (for paired tests between rows)."""
+    from policies.base import Policy
+    from robot_hf.evaluation.rollout import evaluate
+    from robot_hf.training.checkpoint import Checkpoints
+
+    policy = Policy.from_pretrained(Checkpoints(run_dir).last() / "pretrained_model")
+    result = evaluate(policy, {"name": task, "image_height": CPU_IMAGE, "image_width": CPU_IMAGE}, episodes, 2, EVAL_SEED)
+    print(f"[{run_dir.name}] final: {result.line()}", flush=True)
+    return {**_score(result.summary()), "successes": [bool(e["success"]) for e in result.per_episode]}
+
+
+def paired_lines(out: Path, pairs: list[tuple[str, str]]) -> list[str]:
+    """Row a against row b on the same held-out seeds. Rows from before the outcomes were kept are evaluated once more
+    from their saved checkpoint, as later rows are; the in-training evaluation they had is kept beside it (the two can
+    differ in an episode or two: the same seeds, but a model loaded afresh rather than the training copy)."""
+    from robot_hf.evaluation.protocol import compare
+
+    def outcomes(name: str) -> np.ndarray:
+        path = out / "runs" / name / "row.json"
+        row = json.loads(path.read_text())
+        if "successes" not in row["final"]:
+            row["final_in_training"] = row["final"]
+            row["final"] = final_evaluation(path.parent, row["task"], row["final"]["episodes"])
+            path.write_text(json.dumps(row, indent=2))
+        return np.array(row["final"]["successes"])
+
+    return [compare(a, outcomes(a), b, outcomes(b)) for a, b in pairs]
+
+
+def run_name(task: str, variant: str, seed: int) -> str:
+    return f"{task}_{variant}" + (f"_seed{seed}" if seed else "")
+
+
+EVAL_SEED = 100_000
+
+
+def _score(e: dict) -> dict:
+    return {k: e[k] for k in ("success_rate", "ci95", "mean_max_reward", "mean_max_progress", "episodes")}
+
+
+def print_table(out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"diffusion U-Net in a CPU budget ({out}): 100 demos, 64x64 images, success over 50 held-out seeds")
+    for c in ("task", "variant", "training seed", "steps/s (probe)", "steps", "minutes at probe rate", "trained min (this run)",
+              "success (95% CI)", "in-training eval", "mean max reward", "mean max progress", "at equal steps: steps", "success", "mean max reward ",
+              "final loss"):
+        table.add_column(c)
+    for path in sorted((out / "runs").glob("*/row.json")):
+        r = json.loads(path.read_text())
+        f, e = r["final"], r["at_equal"]
+        _, seconds = logged_training_rate(path.parent)
+        lo, hi = f["ci95"]
+        table.add_row(r["task"], r["variant"], str(r.get("seed", 0)), f"{r['probe_steps_per_s']:.2f}", str(r["steps"]),
+                      f"{r['steps'] / r['probe_steps_per_s'] / 60:.1f}", f"{seconds / 60:.1f}",
+                      f"{100 * f['success_rate']:.0f}% ({100 * lo:.0f}-{100 * hi:.0f})",
+                      f"{100 * r['final_in_training']['success_rate']:.0f}%" if "final_in_training" in r else "-", f"{f['mean_max_reward']:.3f}",
+                      f"{f['mean_max_progress']:.2f}", str(r["equal_steps"] or "-"),
+                      f"{100 * e['success_rate']:.0f}%" if e else "-", f"{e['mean_max_reward']:.3f}" if e else "-",
+                      f"{r['final_loss']:.4f}")
+    Console(width=220).print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", nargs="*", default=ROWS, help="task:variant, variants joined by '+'")
+    parser.add_argument("--budget-min", type=float, default=15.0)
+    parser.add_argument("--equal-steps", type=int, default=0, help="also evaluate rows that train past this many steps every this many steps")
+    parser.add_argument("--probe-threads", type=int, default=2, help="threads the budget is timed with (the whole CPU)")
+    parser.add_argument("--probe-only", action="store_true", help="time every row's step and stop")
+    parser.add_argument("--seed", type=int, default=0, help="training seed (run.seed): the initial weights and batches")
+    parser.add_argument("--episodes", type=int, default=100)
+    parser.add_argument("--eval-episodes", type=int, default=50)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/diffusion_budget"))
+    parser.add_argument("--table", action="store_true", help="only print the table of finished rows")
+    parser.add_argument("--compare", nargs="*", default=[], metavar="RUN:RUN",
+                        help="paired tests of finished runs on the same seeds, e.g. lift_baseline:lift_obs1+sample")
+    args = parser.parse_args()
+    rows = [r.split(":") for r in args.rows]
+    for task, variant in rows:
+        unknown = [v for v in variant.split("+") if v not in VARIANTS]
+        if unknown:
+            parser.error(f"--rows: unknown variant(s) {unknown} in {task}:{variant}; known: {sorted(VARIANTS)}")
+    if not args.table:
+        (args.out / "probe").mkdir(parents=True, exist_ok=True)
+        for task, variant in rows:
+            if args.probe_only:
+                record(task, args.out / "data" / task, args.episodes, CPU_IMAGE)
+                print(f"{task}:{variant} {probe(task, variant, args):.2f} steps/s", flush=True)
+            elif not (args.out / "runs" / run_name(task, variant, args.seed) / "row.json").exists():
+                run_row(task, variant, args)
+    if not args.probe_only:
+        print_table(args.out)
+        for line in paired_lines(args.out, [tuple(c.split(":")) for c in args.compare]):
+            print(line)
+
+
+if __name__ == "__main__":
+    main()
