@@ -51,6 +51,7 @@ VARIANTS: dict[str, list[str]] = {
 # Variants that leave a step's compute as it is take the step count of the row without them (one probe, equal steps).
 SAME_STEP_COST = {"sample", "lr1e-3", "t16"}
 ROWS = [f"lift:{v}" for v in VARIANTS]
+EVAL_SEED = 100_000  # the held-out seeds every row is evaluated on (imitation.py's)
 
 
 def row_overrides(task: str, variant: str, data: Path, args) -> list[str]:
@@ -137,9 +138,6 @@ def run_name(task: str, variant: str, seed: int) -> str:
     return f"{task}_{variant}" + (f"_seed{seed}" if seed else "")
 
 
-EVAL_SEED = 100_000
-
-
 def _score(e: dict) -> dict:
     return {k: e[k] for k in ("success_rate", "ci95", "mean_max_reward", "mean_max_progress", "episodes")}
 
@@ -189,6 +187,11 @@ def main() -> None:
         unknown = [v for v in variant.split("+") if v not in VARIANTS]
         if unknown:
             parser.error(f"--rows: unknown variant(s) {unknown} in {task}:{variant}; known: {sorted(VARIANTS)}")
+    pairs = [tuple(c.split(":")) for c in args.compare]
+    missing = [name for pair in pairs for name in pair if not (args.out / "runs" / name / "row.json").exists()]
+    if any(len(p) != 2 for p in pairs) or missing:
+        parser.error(f"--compare: give finished runs as a:b (missing {missing}); finished: "
+                     f"{sorted(p.parent.name for p in (args.out / 'runs').glob('*/row.json'))}")
     if not args.table:
         (args.out / "probe").mkdir(parents=True, exist_ok=True)
         for task, variant in rows:
@@ -199,7 +202,7 @@ def main() -> None:
                 run_row(task, variant, args)
     if not args.probe_only:
         print_table(args.out)
-        for line in paired_lines(args.out, [tuple(c.split(":")) for c in args.compare]):
+        for line in paired_lines(args.out, pairs):
             print(line)
 
 
