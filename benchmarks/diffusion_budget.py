@@ -2,15 +2,18 @@
 
     MUJOCO_GL=egl python benchmarks/diffusion_budget.py --probe-only           # time every row's step, machine quiet
     MUJOCO_GL=egl python benchmarks/diffusion_budget.py --rows lift:baseline lift:obs1 --equal-steps 3000
-    MUJOCO_GL=egl python benchmarks/diffusion_budget.py --table
+    MUJOCO_GL=egl python benchmarks/diffusion_budget.py --table --compare lift_sample:lift_baseline   # paired tests
 
 Each row is imitation.py's CPU U-Net row (64x64 images, 100 simulated-teleoperator demos, the same encoder and
-denoiser sizes) with the variant's overrides on top; variants combine with '+' ("obs1+sample"). A row trains for
-the steps its settings get in --budget-min minutes of this whole CPU (timed by a probe with --probe-threads threads,
-so rows may then train side by side on one thread each without changing what the budget buys), and is evaluated
-on 50 held-out seeds at the end and, when it trains past them, every --equal-steps steps (pick it so that rows
-train past it once): the table compares at equal minutes and at equal steps, so a busy machine does not decide the
-ranking. At equal steps a longer row is mid-schedule (its learning rate has not decayed yet), which favours the shorter. Results are kept under --out and rows resume.
+denoiser sizes) set to the reference's epsilon prediction and two observation frames (the baseline), with the
+variant's overrides on top; variants combine with '+' ("obs1+sample", the U-Net's defaults since this ablation).
+A row trains for the steps its settings get in --budget-min minutes of this whole CPU (timed by a probe with
+--probe-threads threads, so rows may then train side by side on one thread each without changing what the budget
+buys), and is evaluated on 50 held-out seeds at the end (the last checkpoint loaded afresh, each episode's outcome
+kept) and, when it trains past them, every --equal-steps steps (pick it so that rows train past it once): the table
+compares at equal minutes and at equal steps, so a busy machine does not decide the ranking. At equal steps a
+longer row is mid-schedule (its learning rate has not decayed yet), which favours the shorter. Results are kept
+under --out and rows resume.
 """
 
 from __future__ import annotations

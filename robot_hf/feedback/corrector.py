@@ -7,7 +7,8 @@ the gripper not as it should be; with `agree: exact`, whenever they differ) for 
 the expert's motion: typed, as a paraphrase held out from the resolver's training, which reaches the robot only when
 the last character is typed (the robot goes on meanwhile, and nothing else is said until then); or with hotkeys (one
 key, or two for a two-axis move, then Enter). With probability `error_rate` it names a wrong motion instead. It sees
-what the intervener sees: the scene's ground truth, the expert's plan, and the motion the policy is on. Effort: each correction costs the reaction delay plus the typing (or keying) time.
+what the intervener sees: the scene's ground truth, the expert's plan, and the motion the policy is on. Effort: each
+correction costs the reaction delay plus the typing (or keying) time.
 """
 
 from __future__ import annotations
