@@ -6,7 +6,8 @@
 
 Each row is imitation.py's CPU U-Net row (64x64 images, 100 simulated-teleoperator demos, the same encoder and
 denoiser sizes) set to the reference's epsilon prediction and two observation frames (the baseline), with the
-variant's overrides on top; variants combine with '+' ("obs1+sample", the U-Net's defaults since this ablation).
+variant's overrides on top; variants combine with '+' ("obs1+sample", the U-Net's defaults since this ablation;
+"transformer" swaps the denoiser, so "transformer+obs1+sample" is the transformer with the U-Net's defaults).
 A row trains for the steps its settings get in --budget-min minutes of this whole CPU (timed by a probe with
 --probe-threads threads, so rows may then train side by side on one thread each without changing what the budget
 buys), and is evaluated on 50 held-out seeds at the end (the last checkpoint loaded afresh, each episode's outcome
@@ -50,6 +51,9 @@ VARIANTS: dict[str, list[str]] = {
     "batch32": ["train.batch_size=32"],  # more, noisier steps in the same minutes
     "t16": ["policy.num_train_timesteps=16", "policy.num_inference_steps=8"],  # fewer noise levels to learn
     "shared": ["policy.vision.shared=true"],  # one encoder for both cameras
+    # The causal transformer denoiser at imitation.py's CPU size instead of the U-Net (the same encoder and schedule).
+    "transformer": ["policy.denoiser=transformer", "policy.n_layer=4", "policy.n_head=4", "policy.n_emb=128",
+                    "policy.p_drop_attn=0.3"],
 }
 # Variants that leave a step's compute as it is take the step count of the row without them (one probe, equal steps).
 SAME_STEP_COST = {"sample", "lr1e-3", "t16"}
@@ -116,25 +120,38 @@ def final_evaluation(run_dir: Path, task: str, episodes: int) -> dict:
     policy = Policy.from_pretrained(Checkpoints(run_dir).last() / "pretrained_model")
     result = evaluate(policy, {"name": task, "image_height": CPU_IMAGE, "image_width": CPU_IMAGE}, episodes, 2, EVAL_SEED)
     print(f"[{run_dir.name}] final: {result.line()}", flush=True)
-    return {**_score(result.summary()), "successes": [bool(e["success"]) for e in result.per_episode]}
+    return {**_score(result.summary()), "successes": [bool(e["success"]) for e in result.per_episode],
+            "max_rewards": [float(e["max_reward"]) for e in result.per_episode]}
 
 
 def paired_lines(out: Path, pairs: list[tuple[str, str]]) -> list[str]:
-    """Row a against row b on the same held-out seeds. Rows from before the outcomes were kept are evaluated once more
-    from their saved checkpoint, as later rows are; the in-training evaluation they had is kept beside it (the two can
-    differ in an episode or two: the same seeds, but a model loaded afresh rather than the training copy)."""
-    from robot_hf.evaluation.protocol import compare
+    """Row a against row b on the same held-out seeds: success (McNemar), and where the reward says more than success
+    (PushT's coverage) the mean max reward's paired difference. Rows from before the outcomes were kept are evaluated
+    once more from their saved checkpoint, as later rows are; the in-training evaluation they had is kept beside it
+    (the two can differ in an episode or two: the same seeds and weights, but the training copy is channels-last and
+    ran on the row's one thread, and kernels that sum in another order flip close episodes)."""
+    from robot_hf.evaluation.protocol import compare, paired_bootstrap
 
-    def outcomes(name: str) -> np.ndarray:
+    def final(name: str) -> dict:
         path = out / "runs" / name / "row.json"
         row = json.loads(path.read_text())
-        if "successes" not in row["final"]:
-            row["final_in_training"] = row["final"]
+        graded = row["final"]["mean_max_reward"] != row["final"]["success_rate"]
+        if "successes" not in row["final"] or graded and "max_rewards" not in row["final"]:
+            if "successes" not in row["final"]:  # the old row's only evaluation was the training loop's
+                row["final_in_training"] = row["final"]
             row["final"] = final_evaluation(path.parent, row["task"], row["final"]["episodes"])
             path.write_text(json.dumps(row, indent=2))
-        return np.array(row["final"]["successes"])
+        return row["final"]
 
-    return [compare(a, outcomes(a), b, outcomes(b)) for a, b in pairs]
+    lines = []
+    for a, b in pairs:
+        fa, fb = final(a), final(b)
+        lines.append(compare(a, np.array(fa["successes"]), b, np.array(fb["successes"])))
+        if "max_rewards" in fa and "max_rewards" in fb and fa["max_rewards"] != [float(x) for x in fa["successes"]]:
+            gain, lo, hi = paired_bootstrap(np.array(fa["max_rewards"]), np.array(fb["max_rewards"]))
+            lines.append(f"  mean max reward {a} - {b}: {gain:+.3f} (95% CI {lo:+.3f} to {hi:+.3f}), "
+                         f"{len(fa['max_rewards'])} paired episodes")
+    return lines
 
 
 def run_name(task: str, variant: str, seed: int) -> str:
@@ -149,11 +166,11 @@ def print_table(out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"diffusion U-Net in a CPU budget ({out}): 100 demos, 64x64 images, success over 50 held-out seeds")
+    table = Table(title=f"diffusion policy in a CPU budget ({out}): 100 demos, 64x64 images, success over 50 held-out seeds")
     for c in ("task", "variant", "training seed", "steps/s (probe)", "steps", "minutes at probe rate", "trained min (this run)",
               "success (95% CI)", "in-training eval", "mean max reward", "mean max progress", "at equal steps: steps", "success", "mean max reward ",
               "final loss"):
-        table.add_column(c)
+        table.add_column(c, no_wrap=c == "variant")
     for path in sorted((out / "runs").glob("*/row.json")):
         r = json.loads(path.read_text())
         f, e = r["final"], r["at_equal"]
@@ -166,7 +183,7 @@ def print_table(out: Path) -> None:
                       f"{f['mean_max_progress']:.2f}", str(r["equal_steps"] or "-"),
                       f"{100 * e['success_rate']:.0f}%" if e else "-", f"{e['mean_max_reward']:.3f}" if e else "-",
                       f"{r['final_loss']:.4f}")
-    Console(width=220).print(table)
+    Console(width=250).print(table)
 
 
 def main() -> None:

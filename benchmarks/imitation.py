@@ -37,7 +37,7 @@ POLICIES = {
 FULL_POLICIES = {
     "diffusion_unet": ["policy=diffusion_unet", "policy.down_dims=[512,1024,2048]", "policy.prediction_type=epsilon",
                        "policy.n_obs_steps=2"],
-    "diffusion_transformer": ["policy=diffusion_transformer"],
+    "diffusion_transformer": ["policy=diffusion_transformer", "policy.prediction_type=epsilon", "policy.n_obs_steps=2"],
     "act": ["policy=act", "policy.d_model=512", "policy.dim_feedforward=3200"],
     "mlp": ["policy=mlp"],
 }

@@ -136,11 +136,18 @@ def best_of_n_arms(raft_run: Path, start: Path, ns: list[int]) -> tuple[dict[str
     return {f"best-of-{n}": (str(start), {"n": n, "reward": str(reward)}) for n in ns}, latency
 
 
-SOURCES = {"dpo: interventions only": "[intervention]", "dpo: labeler only": "[teacher]", "dpo: both": "[intervention,teacher]"}
+# Each arm's objective; the anchor alone (behaviour cloning on the same frames at the DPO arms' learning rate, no pairs)
+# is the control that tells what the pairs add.
+ANCHOR = "anchor only (no pairs)"
+SOURCES = {"dpo: interventions only": ["objective=dpo", "objective.sources=[intervention]"],
+           "dpo: labeler only": ["objective=dpo", "objective.sources=[teacher]"],
+           "dpo: both": ["objective=dpo", "objective.sources=[intervention,teacher]"],
+           ANCHOR: ["objective=bc", "objective.lr_scale=0.1"]}
 
 
 def sources_ablation(task: str, out: Path, args, seed: int, data: Path, base: Path) -> dict[str, tuple[str, None]]:
-    """The same DPO fine-tune from the start policy with pairs from take-overs only, from the labeler only, and both:
+    """The same DPO fine-tune from the start policy with pairs from take-overs only, from the labeler only, and both,
+    beside its anchor alone:
     one dataset of the demos, 20 rollouts of the start policy with the simulated intervener (each take-over a pair:
     the person's segment over the policy's before it), and 2 x labels-per-round teacher answers about its clips; the BC
     anchor is HG-DAgger's frames (demos and take-overs)."""
@@ -162,13 +169,14 @@ def sources_ablation(task: str, out: Path, args, seed: int, data: Path, base: Pa
                     f"run.dir={root / 'label'}"]) == 0
         (root / "labels.done").write_text("")
     arms = {}
-    for name, sources in SOURCES.items():
-        run = root / name.split(": ")[1].replace(" ", "_")
+    for name, objective in SOURCES.items():
+        run = root / name.split(": ")[-1].split(" (")[0].replace(" ", "_")
         if not (run / "checkpoints/last.txt").exists():
-            assert cli(["train", *task_overrides(task), "objective=dpo", f"objective.sources={sources}", "feedback=hg_dagger",
+            assert cli(["train", *task_overrides(task), *objective, "feedback=hg_dagger",
                         f"policy.path={base}", f"dataset.root={dataset}", f"train.steps={args.finetune_steps}", "train.lr=1e-4",
                         "train.warmup_steps=100", "train.eval_every=0", "train.eval_final=false",
-                        f"train.save_every={args.finetune_steps}", f"run.seed={seed}", f"run.dir={run}", *[o for o in args.overrides if o.startswith("objective.")]]) == 0
+                        f"train.save_every={args.finetune_steps}", f"train.precision={args.precision}", f"run.seed={seed}",
+                        f"run.dir={run}", *[o for o in args.overrides if o.startswith("objective.")]]) == 0
         last = run / "checkpoints" / (run / "checkpoints/last.txt").read_text().strip() / "pretrained_model"
         arms[name] = (str(last), None)
     return arms
@@ -200,7 +208,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", nargs="+", default=["lift"])
     parser.add_argument("--train-seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    parser.add_argument("--methods", nargs="*", choices=METHODS, default=list(METHODS),
+                        help="none with --sources-ablation runs the ablation alone")
     parser.add_argument("--teacher", default="oracle")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--labels-per-round", type=int, default=100)
@@ -247,9 +256,10 @@ def main() -> None:
                          "where best-of-N is timed)")
             lines += [f"  {name:<12} {100 * row['success']:.0f}% ({100 * row['ci95'][0]:.0f}-{100 * row['ci95'][1]:.0f})"
                       + (f"  {1000 * latency[name]:.1f} ms/chunk" if name in latency else "") for name, row in final.items()]
+            references = ("start", "more demos", ANCHOR)
             for method in [a for a in final if a not in ("start", "more demos")]:
-                for other in ("start", "more demos"):
-                    if other in final:
+                for other in references:
+                    if other in final and other != method:
                         lines.append("  " + compare(method, np.array(final[method]["outcomes"]), other,
                                                     np.array(final[other]["outcomes"])))
             print("\n".join(lines), flush=True)

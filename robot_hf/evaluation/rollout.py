@@ -111,7 +111,10 @@ def evaluate(
 
     The policy's own sampling (diffusion noise) is seeded per wave too, inside a forked RNG so the caller's
     stream (a training run) is untouched: the same checkpoint evaluated twice gives the same result, and
-    two checkpoints are compared on common random numbers.
+    two checkpoints are compared on common random numbers. Bit-for-bit only at the same thread count and weight layout:
+    torch's kernels sum in another order on more threads or in channels-last, and in a closed loop that can flip an
+    episode or two (a Lift checkpoint: 80% of 50 seeds channels-last on one thread as the training loop evaluates it,
+    76% on two threads or in the default layout; benchmarks/results/diffusion_budget.txt).
     """
     num_envs = max(1, min(num_envs, episodes))
     reads = getattr(policy, "cameras", None)

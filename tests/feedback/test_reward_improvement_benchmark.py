@@ -17,3 +17,16 @@ def test_round_table_puts_true_success_beside_the_learned_reward():
     assert "50 (40-60)" in raft and " 100 " in raft and "+0.120" in raft and "35%" in raft and raft.endswith("600")
     demos = next(x for x in lines if x.startswith("more demos") and x.split()[2] == "1")
     assert "60 (50-70)" in demos and " 400 " in demos
+
+
+def test_the_sources_ablation_arms_compose_and_the_anchor_alone_learns_at_the_dpo_arms_rate():
+    from robot_hf.config.compose import compose
+    from robot_hf.training.objectives.config import ObjectiveConfig
+
+    bench = load("reward_improvement")
+    rates = {}
+    for name, objective in bench.SOURCES.items():
+        cfg = compose("train", [*bench.task_overrides("lift"), *objective, "feedback=hg_dagger"])
+        rates[name] = cfg.train.lr * ObjectiveConfig(**cfg.objective).lr_scale
+        assert cfg.objective.name == ("bc" if name == bench.ANCHOR else "dpo")
+    assert len(set(rates.values())) == 1, rates

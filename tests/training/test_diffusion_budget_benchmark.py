@@ -20,7 +20,8 @@ def test_every_variant_composes_and_carries_its_overrides(tmp_path, variant):
     bench = load("diffusion_budget")
     overrides = bench.row_overrides("lift", variant, tmp_path / "data", _args(tmp_path))
     cfg = compose("train", overrides)
-    assert cfg.policy.name == "diffusion" and cfg.policy.denoiser == "unet"
+    assert cfg.policy.name == "diffusion"
+    assert cfg.policy.denoiser == ("transformer" if "transformer" in variant.split("+") else "unet")
     assert list(cfg.task.cameras) and cfg.task.image_height == 64
     for name in variant.split("+"):
         for override in bench.VARIANTS[name]:
@@ -43,3 +44,38 @@ def test_variants_of_equal_step_cost_reuse_the_baselines_probe(tmp_path):
     assert bench.probe("lift", "sample", args) == 4.0
     assert bench.probe("lift", "lr1e-3+t16", args) == 4.0
     assert bench.probe("lift", "obs1+sample", args) == 5.0
+
+
+def _row(out: Path, name: str, successes: list[bool], rewards: list[float]) -> None:
+    final = {"success_rate": sum(successes) / len(successes), "ci95": [0.0, 1.0], "mean_max_reward": sum(rewards) / len(rewards),
+             "mean_max_progress": 0.0, "episodes": len(successes), "successes": successes, "max_rewards": rewards}
+    (out / "runs" / name).mkdir(parents=True)
+    (out / "runs" / name / "row.json").write_text(json.dumps({"task": "pusht", "final": final}))
+
+
+def test_paired_lines_add_the_rewards_difference_only_where_it_says_more_than_success(tmp_path, monkeypatch):
+    bench = load("diffusion_budget")
+    monkeypatch.setattr(bench, "final_evaluation", lambda *a: pytest.fail("a row with its outcomes is not evaluated again"))
+    _row(tmp_path, "graded_a", [False] * 4, [0.6, 0.5, 0.7, 0.6])
+    _row(tmp_path, "graded_b", [False] * 4, [0.4, 0.5, 0.5, 0.4])
+    _row(tmp_path, "binary_a", [True, True, False, True], [1.0, 1.0, 0.0, 1.0])
+    _row(tmp_path, "binary_b", [True, False, False, True], [1.0, 0.0, 0.0, 1.0])
+    graded = bench.paired_lines(tmp_path, [("graded_a", "graded_b")])
+    assert len(graded) == 2 and "mean max reward graded_a - graded_b: +0.150" in graded[1]
+    assert len(bench.paired_lines(tmp_path, [("binary_a", "binary_b")])) == 1
+
+
+def test_a_graded_row_without_its_rewards_is_evaluated_again_and_keeps_its_result(tmp_path, monkeypatch):
+    bench = load("diffusion_budget")
+    _row(tmp_path, "graded_a", [False] * 2, [0.6, 0.5])
+    _row(tmp_path, "old", [False] * 2, [0.4, 0.5])
+    path = tmp_path / "runs" / "old" / "row.json"
+    row = json.loads(path.read_text())
+    del row["final"]["max_rewards"]
+    path.write_text(json.dumps(row))
+    fresh = {**row["final"], "max_rewards": [0.4, 0.5]}
+    calls = []
+    monkeypatch.setattr(bench, "final_evaluation", lambda run_dir, task, episodes: calls.append(run_dir.name) or fresh)
+    assert "+0.100" in bench.paired_lines(tmp_path, [("graded_a", "old")])[1]
+    assert calls == ["old"] and json.loads(path.read_text())["final"]["max_rewards"] == [0.4, 0.5]
+    assert "final_in_training" not in json.loads(path.read_text())  # it had been loaded afresh already

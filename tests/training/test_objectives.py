@@ -157,3 +157,32 @@ def test_dpo_trains_at_a_tenth_of_the_learning_rate(paired, tmp_path):
     with open(tmp_path / "run" / "train_log.csv") as f:
         rows = list(csv.DictReader(f))
     assert rows and all(float(r["lr"]) == pytest.approx(1e-4) for r in rows) and "preferred" in rows[0]
+
+
+def test_ipo_holds_the_margin_at_its_target_where_the_sigmoid_keeps_pushing(paired):
+    """IPO's squared loss is 1 at the reference and drives the margin to 1 / beta, then stops; the sigmoid loss goes on
+    widening it (pushing the rejected chunk's error up) for as long as it trains."""
+    margins = {}
+    for loss in ("sigmoid", "ipo"):
+        reader, windows, policy = build("mlp", paired, **SIZES["mlp"])
+        objective = make_objective(ObjectiveConfig(name="dpo", bc_weight=0.0, beta=20.0, dpo_loss=loss), policy, reader,
+                                   windows, seed=0, fine_tuning=True)
+        if loss == "ipo":
+            policy.eval()  # no dropout: the policy is its reference
+            assert float(objective.loss(policy, {}, 0)["loss"].detach()) == pytest.approx(1.0, abs=1e-5)
+            policy.train()
+        optimizer = torch.optim.Adam(policy.parameters(), lr=3e-3)
+        for step in range(300):
+            optimizer.zero_grad()
+            objective.loss(policy, {}, step)["loss"].backward()
+            optimizer.step()
+        policy.eval()
+        with torch.no_grad():
+            margins[loss] = float(np.mean([float(objective.loss(policy, {}, 1000 + k)["margin"]) for k in range(10)]))
+    assert margins["ipo"] == pytest.approx(1 / 20.0, rel=0.3), margins
+    assert margins["sigmoid"] > 2 * margins["ipo"], margins
+
+
+def test_an_unknown_dpo_loss_is_refused():
+    with pytest.raises(ValueError, match="objective.dpo_loss"):
+        ObjectiveConfig(name="dpo", dpo_loss="hinge").check()

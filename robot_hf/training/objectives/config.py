@@ -25,6 +25,11 @@ class ObjectiveConfig:
     # DPO: the inverse temperature on the difference of log-likelihood ratios (Diffusion-DPO's beta); it must suit the
     # scale of the policy's action error (per action dimension, normalised).
     beta: float = 200.0
+    # DPO's loss on the margin: "sigmoid" (Diffusion-DPO: -log sigmoid(beta x margin), which keeps pushing the
+    # rejected chunk's error up for as long as the pair is not saturated), or "ipo" ((beta x margin - 1)^2, IPO's
+    # squared loss: the margin is driven to 1 / beta and held there, so the policy stops moving once a pair is
+    # explained).
+    dpo_loss: str = "sigmoid"
     # CPL: temperature alpha on the log-likelihood, conservative factor lambda <= 1 on the rejected segment, and the
     # discount over a segment's frames.
     alpha: float = 1.0
@@ -39,6 +44,8 @@ class ObjectiveConfig:
         unknown = [s for s in self.sources if s not in SOURCES]
         if unknown:
             raise ValueError(f"objective.sources: {unknown} are not preference sources; use some of {SOURCES}")
+        if self.dpo_loss not in ("sigmoid", "ipo"):
+            raise ValueError(f"objective.dpo_loss must be sigmoid or ipo, got {self.dpo_loss!r}")
         if self.pairs_per_step < 1 or self.frames_per_segment < 1:
             raise ValueError("objective.pairs_per_step and objective.frames_per_segment must be >= 1")
         if self.bc_weight < 0 or self.beta <= 0 or self.alpha <= 0 or self.lr_scale <= 0:

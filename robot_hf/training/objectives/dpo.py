@@ -3,8 +3,9 @@
 For a chosen (w) and a rejected (l) chunk at their own observations, on one shared draw (noise and timestep for
 diffusion): loss = -log sigmoid(beta * [(e_ref(w) - e(w)) - (e_ref(l) - e(l))]), where e is the policy's action
 error (minus its log-likelihood up to scale: the denoising error for diffusion, MSE for the MLP, L1 for ACT) and
-e_ref that of a frozen copy of the start policy. Averaged over a segment's sampled frames. Plus bc_weight x the BC
-loss on the batch of weighted frames (the demos), which keeps the policy near its demonstrations.
+e_ref that of a frozen copy of the start policy. Averaged over a segment's sampled frames. With `dpo_loss: ipo` the
+loss is IPO's (beta * margin - 1)^2 instead: bounded, it stops pushing once the margin reaches 1 / beta. Plus
+bc_weight x the BC loss on the batch of weighted frames (the demos), which keeps the policy near its demonstrations.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class DiffusionDPO:
             reference = self.scoring.errors(self.reference, both, draw).mean(-1)
         # The implicit reward of each chunk: how much better than the reference the policy explains it.
         margin = (reference[0] - errors[0]) - (reference[1] - errors[1])
-        dpo = -F.logsigmoid(self.config.beta * margin).mean()
+        scaled = self.config.beta * margin
+        dpo = ((scaled - 1) ** 2).mean() if self.config.dpo_loss == "ipo" else -F.logsigmoid(scaled).mean()
         out = {"dpo": dpo.detach(), "preferred": (margin > 0).float().mean(), "margin": margin.mean().detach()}
         loss = dpo
         if self.config.bc_weight > 0:
