@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from robot_hf.config.compose import ConfigError
 from robot_hf.training.config import PRECISIONS
+from robot_hf.training.objectives.config import DPO_LOSSES, SOURCES
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ RULES = (
     Rule("eval_episodes", _positive, "a positive number of evaluation episodes"),
     Rule("finetune_steps", _positive, "a positive number of fine-tuning steps per round"),
     Rule("finetune_lr", _positive, "a positive fine-tuning learning rate"),
+    Rule("objective.sources", lambda v: isinstance(v, list) and set(v) <= set(SOURCES),
+         f"a list of preference sources from {', '.join(SOURCES)}, e.g. objective.sources=[teacher]"),
+    Rule("objective.dpo_loss", lambda v: v in DPO_LOSSES, "sigmoid (Diffusion-DPO's) or ipo (IPO's squared loss)"),
     Rule("feedback.corrector.input", lambda v: v in ("typed", "keys"), "typed (paraphrases, at chars_per_s) or keys (the motions' hotkeys)"),
     Rule("demos", _positive, "a positive number of demonstrations"),
     Rule("episode", _at_least_zero, "the index of a recorded episode, 0 or more"),

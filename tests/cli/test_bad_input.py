@@ -13,6 +13,7 @@ CASES = [
     ("train", ["train.val_fraction=1"]), ("train", ["train.save_every=0"]), ("train", ["train.log_every=-1"]),
     ("train", ["train.keep_last=0"]), ("train", ["dataset.root={file}"]), ("train", ["dataset.root="]),
     ("train", ["+train.stepz=10"]), ("train", ["eval.episodes=0"]),
+    ("train", ["objective=dpo", "objective.sources=[teachers]"]), ("train", ["objective=dpo", "objective.dpo_loss=hinge"]),
     ("eval", []), ("eval", ["policy.path={dir}", "eval.episodes=0"]), ("eval", ["policy.path={dir}", "eval.num_envs=0"]),
     ("eval", ["policy.path={dir}", "eval.max_steps=0"]), ("eval", ["policy.path={dir}", "eval.videos=-1"]),
     ("rollout", []), ("rollout", ["policy.path={dir}", "dataset.num_episodes=0"]),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 NAMES = ("bc", "dpo", "cpl")
 SOURCES = ("teacher", "person", "intervention", "correction")
+DPO_LOSSES = ("sigmoid", "ipo")
 
 
 @dataclass
@@ -44,7 +45,7 @@ class ObjectiveConfig:
         unknown = [s for s in self.sources if s not in SOURCES]
         if unknown:
             raise ValueError(f"objective.sources: {unknown} are not preference sources; use some of {SOURCES}")
-        if self.dpo_loss not in ("sigmoid", "ipo"):
+        if self.dpo_loss not in DPO_LOSSES:
             raise ValueError(f"objective.dpo_loss must be sigmoid or ipo, got {self.dpo_loss!r}")
         if self.pairs_per_step < 1 or self.frames_per_segment < 1:
             raise ValueError("objective.pairs_per_step and objective.frames_per_segment must be >= 1")
