@@ -87,3 +87,6 @@ def test_improve_uses_the_methods_objective_preset_under_the_users_keys():
     objective = _method_objective(cfg, "dpo")
     assert objective["name"] == "dpo" and objective["lr_scale"] == 0.1 and objective["beta"] == 50
     assert _method_objective(cfg, "cpl")["lr_scale"] == 1.0
+    assert objective["dpo_loss"] == "ipo"
+    sigmoid = compose("improve", ["feedback=preferences", "feedback.method=dpo", "objective.dpo_loss=sigmoid"])
+    assert _method_objective(sigmoid, "dpo")["dpo_loss"] == "sigmoid"

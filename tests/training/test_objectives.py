@@ -83,7 +83,8 @@ def test_dpo_at_the_reference(paired, kind):
     the log-likelihood gap, which is what moves the policy.)"""
     reader, windows, policy = build(kind, paired, **SIZES[kind])
     policy.eval()
-    dpo = make_objective(ObjectiveConfig(name="dpo", bc_weight=0.0), policy, reader, windows, seed=0, fine_tuning=True)
+    dpo = make_objective(ObjectiveConfig(name="dpo", bc_weight=0.0, dpo_loss="sigmoid"), policy, reader, windows, seed=0,
+                         fine_tuning=True)
     out = dpo.loss(policy, {}, step=0)
     assert abs(float(out["margin"])) < 1e-6 and abs(float(out["loss"].detach()) - np.log(2)) < 1e-5
 
@@ -119,7 +120,7 @@ def test_the_bc_anchor_keeps_the_policy_near_its_demos(paired):
     for anchor in (0.0, 5.0):
         reader, windows, policy = build("mlp", paired, **SIZES["mlp"])
         bc_batch = windows.at_frames(np.flatnonzero(np.isin(reader.column("episode_index"), [2, 3])))
-        objective = make_objective(ObjectiveConfig(name="dpo", bc_weight=anchor, beta=50.0), policy, reader, windows,
+        objective = make_objective(ObjectiveConfig(name="dpo", bc_weight=anchor, beta=50.0, dpo_loss="sigmoid"), policy, reader, windows,
                                    seed=0, fine_tuning=True)
         optimizer = torch.optim.Adam(policy.parameters(), lr=3e-3)
         for step in range(150):
