@@ -51,20 +51,35 @@ VARIANTS: dict[str, list[str]] = {
     "batch32": ["train.batch_size=32"],  # more, noisier steps in the same minutes
     "t16": ["policy.num_train_timesteps=16", "policy.num_inference_steps=8"],  # fewer noise levels to learn
     "shared": ["policy.vision.shared=true"],  # one encoder for both cameras
+    "nocrop": ["policy.vision.crop=null"],  # the whole image, no random-crop augmentation (imitation.py crops 7/8)
+    "wide": ["policy.vision.widths=[32,64,128,256]"],  # the image encoder twice as wide (imitation.py: 16-128)
+    "noema": ["train.ema.enable=false"],  # the trained weights themselves, not their moving average
+    "img96": [],  # 96x96 images (the reference's size; crop 84), recorded apart: IMAGES
     # The causal transformer denoiser at imitation.py's CPU size instead of the U-Net (the same encoder and schedule).
     "transformer": ["policy.denoiser=transformer", "policy.n_layer=4", "policy.n_head=4", "policy.n_emb=128",
                     "policy.p_drop_attn=0.3"],
 }
 # Variants that leave a step's compute as it is take the step count of the row without them (one probe, equal steps).
-SAME_STEP_COST = {"sample", "lr1e-3", "t16"}
+SAME_STEP_COST = {"sample", "lr1e-3", "t16", "noema"}
+# Variants with their own image size (and so their own recording of the demos).
+IMAGES = {"img96": 96}
 ROWS = [f"lift:{v}" for v in VARIANTS]
 EVAL_SEED = 100_000  # the held-out seeds every row is evaluated on (imitation.py's)
 
 
+def row_image(variant: str) -> int:
+    return next((IMAGES[v] for v in variant.split("+") if v in IMAGES), CPU_IMAGE)
+
+
+def data_dir(out: Path, task: str, image: int) -> Path:
+    return out / "data" / (task if image == CPU_IMAGE else f"{task}_{image}px")
+
+
 def row_overrides(task: str, variant: str, data: Path, args) -> list[str]:
     extra = [o for name in variant.split("+") for o in VARIANTS[name]]
-    return [*task_overrides(task, CPU_IMAGE), f"dataset.root={data}", *POLICIES["diffusion_unet"],
-            *vision_overrides(CPU_IMAGE, full=False), f"train.batch_size={args.batch_size}", "train.lr=3e-4", *REFERENCE, *extra]
+    image = row_image(variant)
+    return [*task_overrides(task, image), f"dataset.root={data}", *POLICIES["diffusion_unet"],
+            *vision_overrides(image, full=False), f"train.batch_size={args.batch_size}", "train.lr=3e-4", *REFERENCE, *extra]
 
 
 def probe(task: str, variant: str, args) -> float:
@@ -78,7 +93,8 @@ def probe(task: str, variant: str, args) -> float:
     threads = torch.get_num_threads()
     torch.set_num_threads(args.probe_threads)
     try:
-        sec = probe_seconds_per_step(row_overrides(task, variant, args.out / "data" / task, args), args.out / "probe" / f"{task}_{variant}")
+        data = data_dir(args.out, task, row_image(variant))
+        sec = probe_seconds_per_step(row_overrides(task, variant, data, args), args.out / "probe" / f"{task}_{variant}")
     finally:
         torch.set_num_threads(threads)
     path.write_text(json.dumps({"steps_per_s": 1 / sec, "threads": args.probe_threads}))
@@ -89,8 +105,9 @@ def run_row(task: str, variant: str, args) -> dict:
     from robot_hf.config.compose import compose
     from robot_hf.training.workspace import TrainWorkspace
 
-    data = args.out / "data" / task
-    record(task, data, args.episodes, CPU_IMAGE)
+    image = row_image(variant)
+    data = data_dir(args.out, task, image)
+    record(task, data, args.episodes, image)
     rate = probe(task, variant, args)
     steps = max(200, int(args.budget_min * 60 * rate))
     equal = args.equal_steps if args.equal_steps and args.equal_steps < steps else 0
@@ -105,20 +122,20 @@ def run_row(task: str, variant: str, args) -> dict:
     result = TrainWorkspace(cfg).run()
     evals = {int(e["step"]): e for e in result.evals}
     row = {"task": task, "variant": variant, "seed": args.seed, "probe_steps_per_s": rate, "budget_min": args.budget_min, "steps": result.steps,
-           "final": final_evaluation(run_dir, task, args.eval_episodes), "equal_steps": equal,
+           "final": final_evaluation(run_dir, task, args.eval_episodes, image), "equal_steps": equal,
            "at_equal": _score(evals[equal]) if equal else None, "final_loss": result.final_loss}
     (run_dir / "row.json").write_text(json.dumps(row, indent=2))
     return row
 
 
-def final_evaluation(run_dir: Path, task: str, episodes: int) -> dict:
+def final_evaluation(run_dir: Path, task: str, episodes: int, image: int = CPU_IMAGE) -> dict:
     """The last checkpoint on the held-out seeds, with each episode's outcome (for paired tests between rows)."""
     from policies.base import Policy
     from robot_hf.evaluation.rollout import evaluate
     from robot_hf.training.checkpoint import Checkpoints
 
     policy = Policy.from_pretrained(Checkpoints(run_dir).last() / "pretrained_model")
-    result = evaluate(policy, {"name": task, "image_height": CPU_IMAGE, "image_width": CPU_IMAGE}, episodes, 2, EVAL_SEED)
+    result = evaluate(policy, {"name": task, "image_height": image, "image_width": image}, episodes, 2, EVAL_SEED)
     print(f"[{run_dir.name}] final: {result.line()}", flush=True)
     return {**_score(result.summary()), "successes": [bool(e["success"]) for e in result.per_episode],
             "max_rewards": [float(e["max_reward"]) for e in result.per_episode]}
@@ -138,7 +155,7 @@ def paired_lines(out: Path, pairs: list[tuple[str, str]]) -> list[str]:
         if "successes" not in row["final"] or _graded(row["final"]) and "max_rewards" not in row["final"]:
             if "successes" not in row["final"]:  # the old row's only evaluation was the training loop's
                 row["final_in_training"] = row["final"]
-            row["final"] = final_evaluation(path.parent, row["task"], row["final"]["episodes"])
+            row["final"] = final_evaluation(path.parent, row["task"], row["final"]["episodes"], row_image(row.get("variant", "")))
             path.write_text(json.dumps(row, indent=2))
         return row["final"]
 
@@ -220,7 +237,7 @@ def main() -> None:
         (args.out / "probe").mkdir(parents=True, exist_ok=True)
         for task, variant in rows:
             if args.probe_only:
-                record(task, args.out / "data" / task, args.episodes, CPU_IMAGE)
+                record(task, data_dir(args.out, task, row_image(variant)), args.episodes, row_image(variant))
                 print(f"{task}:{variant} {probe(task, variant, args):.2f} steps/s", flush=True)
             elif not (args.out / "runs" / run_name(task, variant, args.seed) / "row.json").exists():
                 run_row(task, variant, args)

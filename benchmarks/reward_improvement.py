@@ -145,6 +145,47 @@ SOURCES = {"dpo: interventions only": ["objective=dpo", "objective.sources=[inte
            ANCHOR: ["objective=bc", "objective.lr_scale=0.1"]}
 
 
+BRANCHES = "dpo: branches only"
+
+
+def branch_dataset(task: str, root: Path, dataset: Path, base: Path, args, seed: int) -> Path:
+    """The ablation's dataset plus on-policy pairs: the start policy's --branch-k continuations (--branch-steps long)
+    from --branch-states states of its rollouts, ranked by the labeler's learned reward (the labels' own model)."""
+    import shutil
+
+    from omegaconf import OmegaConf
+
+    from policies.base import Policy
+    from policies.reward import RewardModel
+    from robot_hf.config.compose import compose
+    from robot_hf.dataset import DatasetReader, DatasetWriter
+    from robot_hf.feedback.config import BranchConfig
+    from robot_hf.feedback.reward.branches import branch_pairs, record_branches
+    from robot_hf.feedback.reward.frames import FramePool
+    from sim.robot import SimRobot
+
+    out = root / f"data_branches_{args.branch_states}x{args.branch_k}_s{args.branch_steps}"
+    if (out / "branches.done").exists():
+        return out
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(dataset, out)
+    rollouts = list(range(args.demos, len(DatasetReader(out).meta.episodes)))  # the demos come first
+    robot = SimRobot(OmegaConf.to_container(compose("train", task_overrides(task)).task, resolve=True))
+    try:
+        record_branches(robot, Policy.from_pretrained(base / "pretrained_model"), out, rollouts,
+                        BranchConfig(states=args.branch_states, k=args.branch_k), args.branch_steps, seed=seed)
+    finally:
+        robot.disconnect()
+    reader = DatasetReader(out)
+    model = RewardModel.from_pretrained(root / "label" / "reward_model")
+    pool = FramePool.load(reader, model.config.image_size, model.config.cameras)
+    pairs = branch_pairs(reader, model.rewards(pool.pixels, pool.state if model.state_dim else None).mean(axis=0), 0.0)
+    with DatasetWriter.open(out) as writer:
+        writer.add_preferences(pairs)
+    (out / "branches.done").write_text(f"{len(pairs)} pairs\n")
+    return out
+
+
 def sources_ablation(task: str, out: Path, args, seed: int, data: Path, base: Path) -> dict[str, tuple[str, None]]:
     """The same DPO fine-tune from the start policy with pairs from take-overs only, from the labeler only, and both,
     beside its anchor alone:
@@ -169,11 +210,18 @@ def sources_ablation(task: str, out: Path, args, seed: int, data: Path, base: Pa
                     f"run.dir={root / 'label'}"]) == 0
         (root / "labels.done").write_text("")
     arms = {}
-    for name, objective in SOURCES.items():
+    sources = dict(SOURCES)
+    if args.branch_states:
+        sources[BRANCHES] = ["objective=dpo", "objective.sources=[branch]"]
+    for name, objective in sources.items():
         run = root / name.split(": ")[-1].split(" (")[0].replace(" ", "_")
+        data_root = dataset
+        if name == BRANCHES:
+            data_root = branch_dataset(task, root, dataset, base, args, seed)
+            run = root / data_root.name.replace("data_", "")
         if not (run / "checkpoints/last.txt").exists():
             assert cli(["train", *task_overrides(task), *objective, "feedback=hg_dagger",
-                        f"policy.path={base}", f"dataset.root={dataset}", f"train.steps={args.finetune_steps}", "train.lr=1e-4",
+                        f"policy.path={base}", f"dataset.root={data_root}", f"train.steps={args.finetune_steps}", "train.lr=1e-4",
                         "train.warmup_steps=100", "train.eval_every=0", "train.eval_final=false",
                         f"train.save_every={args.finetune_steps}", f"train.precision={args.precision}", f"run.seed={seed}",
                         f"run.dir={run}", *[o for o in args.overrides if o.startswith("objective.")]]) == 0
@@ -224,6 +272,10 @@ def main() -> None:
                         help="train.precision of the base and every fine-tune (the 2026-12-03 runs had auto: bf16 on this CPU)")
     parser.add_argument("--sources-ablation", action="store_true",
                         help="also DPO with pairs from take-overs only, from the labeler only, and both")
+    parser.add_argument("--branch-states", type=int, default=0,
+                        help="with --sources-ablation: also DPO on on-policy pairs from this many branch points")
+    parser.add_argument("--branch-k", type=int, default=4, help="continuations per branch point")
+    parser.add_argument("--branch-steps", type=int, default=16, help="steps each continuation runs")
     parser.add_argument("--best-of", type=int, nargs="*", default=[4, 8, 16],
                         help="best-of-N from the start policy with a value head on RAFT's last reward (no retraining)")
     parser.add_argument("--out", type=Path, default=Path("/work/bench-out/reward_improvement"))

@@ -84,6 +84,20 @@ class CorrectorConfig:
 
 
 @dataclass
+class BranchConfig:
+    """On-policy pairs in simulation (robot_hf/feedback/reward/branches.py): k continuations of the policy from each of
+    `states` states its rollouts visited, ranked by the learned reward; the best over the worst is a pair."""
+
+    # Branch points per round (0: none).
+    states: int = 0
+    k: int = 4
+    # Steps each continuation runs: the diffusion policies' horizon, the action chunk a pair's window trains on.
+    steps: int = 16
+    # A pair only where the best and the worst continuation's mean learned reward differ by more than this.
+    min_gap: float = 0.0
+
+
+@dataclass
 class FeedbackConfig:
     # none | intervention (rollouts with take-over) | hg_dagger | sirius (learners used by `improve`)
     type: str = "intervention"
@@ -113,3 +127,6 @@ class FeedbackConfig:
     # A label's cost to the person: both clips play side by side once (query.segment frames at the dataset's rate),
     # then this long to decide and answer.
     decide_s: float = 2.0
+    # In simulation: also pairs of the policy's own continuations from one restored state, ranked by the learned
+    # reward (objective.sources' `branch`; for dpo and cpl).
+    branches: BranchConfig = field(default_factory=BranchConfig)

@@ -235,7 +235,7 @@ class Improver:
                                         status=self.status, label="rollout", on_abort=self.site.release)
             finally:
                 self.site.close_round(robot, person)
-            weights, learned = self.kind.weights(DatasetReader(data), cfg, r)
+            weights, learned = self.kind.weights(DatasetReader(data), cfg, r, site=self.site, policy=policy)
             per_class = learned["class_weights"]
             self.status.update(f"round {r}: learning with {self.method}: "
                                f"{learned.get('describe') or describe_classes(learned['frames'], per_class)}", force=True)

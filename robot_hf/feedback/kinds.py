@@ -1,6 +1,7 @@
 """Feedback kinds as plug-ins of the one episode loop: who the person is, who acts, what listens, how it is learned.
 
-`rollout` and `improve` ask the kind named by `feedback.type`; neither has a branch for a kind.
+`rollout` and `improve` ask the kind named by `feedback.type`; neither has a branch for a kind. A learner's `weights`
+gets the round's site and policy too, for what it may record after the rollouts (preference branches in sim).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Interventions:
 
         return [TakeoverPreferences(annotator=f"intervention:{type(person).__name__}")]
 
-    def weights(self, reader, cfg: DictConfig, round_index: int) -> tuple[np.ndarray, dict]:
+    def weights(self, reader, cfg: DictConfig, round_index: int, site=None, policy=None) -> tuple[np.ndarray, dict]:
         from robot_hf.feedback.learners import dataset_weights
 
         return dataset_weights(reader, cfg.feedback.type, cfg.feedback, current_round=round_index)
@@ -101,7 +102,7 @@ class Corrections:
 
         return [CorrectionsChannel(self.resolver(cfg)), CorrectionPreferences(annotator=f"correction:{type(person).__name__}")]
 
-    def weights(self, reader, cfg: DictConfig, round_index: int) -> tuple[np.ndarray, dict]:
+    def weights(self, reader, cfg: DictConfig, round_index: int, site=None, policy=None) -> tuple[np.ndarray, dict]:
         """Demos (and take-overs) 1, frames that ran under a correction or that a correction named (from its lead on)
         `correction_weight`, the policy's own 0. The hierarchy's targets decide what each level learns there: the high
         level the spoken motion, the low level nothing (`language/targets.py`)."""
@@ -126,10 +127,10 @@ class Preferences(NoFeedback):
     """The policy runs alone; a scripted teacher compares clips of the recordings; a reward learned from the answers
     picks the rollouts to imitate (RAFT), or the answers train the policy directly (DPO, CPL)."""
 
-    def weights(self, reader, cfg: DictConfig, round_index: int) -> tuple[np.ndarray, dict]:
+    def weights(self, reader, cfg: DictConfig, round_index: int, site=None, policy=None) -> tuple[np.ndarray, dict]:
         from robot_hf.feedback.reward.improvement import learn_from_preferences
 
-        return learn_from_preferences(reader, cfg, round_index)
+        return learn_from_preferences(reader, cfg, round_index, site, policy)
 
 
 KINDS: dict[str, Any] = {"none": NoFeedback, "intervention": Interventions, "hg_dagger": Interventions,

@@ -52,6 +52,29 @@ def test_one_tiny_round_per_method(weak_policy, tmp_path, method):
     assert "learned reward of its rollouts" in report and "true success" in report
 
 
+def test_a_dpo_round_in_sim_adds_pairs_of_the_policys_own_continuations(weak_policy, tmp_path):
+    demos, _ = weak_policy
+    base, run = tmp_path / "diffusion", tmp_path / "branches"  # a sampling policy: its continuations differ
+    assert main(["train", *TASK, "policy=diffusion_unet", "policy.cameras=[]", "policy.down_dims=[16,32]",
+                 f"dataset.root={demos}", "train=tiny", "train.steps=4", "train.save_every=4", f"run.dir={base}"]) == 0
+    checkpoint = base / "checkpoints" / "step_0000004"
+    assert main(["improve", *TASK, "feedback=preferences", "feedback.method=dpo", "feedback.labels_per_round=4",
+                 "feedback.branches.states=3", "feedback.branches.k=2", "feedback.branches.steps=4", *TINY_REWARD,
+                 f"policy.path={checkpoint}", f"dataset.root={demos}", "rounds=1", "episodes_per_round=2", "eval_episodes=2",
+                 "finetune_steps=4", "train.batch_size=8", "eval.videos=0", "eval.max_steps=30", "objective.pairs_per_step=2",
+                 "objective.frames_per_segment=1", "baseline=false", f"run.dir={run}"]) == 0
+    round_1 = json.loads((run / "improve.json").read_text())["rounds"][1]
+    data = DatasetReader(run / "data" / "preferences")
+    branches = [ep for ep in data.meta.episodes if ep.get("branch_of") is not None]
+    assert len(branches) == 6 and all(ep["round"] == 1 and ep["replay_error"] == 0.0 for ep in branches)
+    assert {ep["branch_of"] for ep in branches} <= {3, 4}  # the round's two rollouts (episodes 0-2 are the demos)
+    pairs = [p for p in data.preferences if p.annotator == "branch:round_1"]
+    assert round_1["classes"]["branch pairs"] == len(pairs) == 3  # one a branch point: its two continuations differ
+    assert all(data.meta.episodes[p.a_episode_index].get("branch_of") is not None for p in pairs)
+    columns = (run / "rounds" / "preferences_1" / "train_log.csv").read_text().splitlines()[0].split(",")
+    assert "preferred" in columns
+
+
 def test_raft_keeps_the_best_scored_rollouts_and_the_demos():
     bounds = np.array([[0, 4], [4, 8], [8, 12], [12, 16]])
     rewards = np.concatenate([np.zeros(4), np.full(4, 0.9), np.full(4, 0.1), np.r_[0, 0, 0.8, 0.8]])

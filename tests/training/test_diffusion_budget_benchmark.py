@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
+from omegaconf import OmegaConf
 
 from robot_hf.config.compose import compose
 from tests.benchmark_scripts import load
@@ -22,17 +24,23 @@ def test_every_variant_composes_and_carries_its_overrides(tmp_path, variant):
     cfg = compose("train", overrides)
     assert cfg.policy.name == "diffusion"
     assert cfg.policy.denoiser == ("transformer" if "transformer" in variant.split("+") else "unet")
-    assert list(cfg.task.cameras) and cfg.task.image_height == 64
+    image = bench.row_image(variant)
+    assert list(cfg.task.cameras) and cfg.task.image_height == image and cfg.task.image_width == image
     for name in variant.split("+"):
         for override in bench.VARIANTS[name]:
             key, value = override.split("=")
-            node = cfg
-            for part in key.split("."):
-                node = node[part]
-            try:
-                assert float(node) == float(value), override
-            except ValueError:
-                assert str(node).lower() == value.lower(), override
+            node = OmegaConf.select(cfg, key)
+            node = OmegaConf.to_container(node) if OmegaConf.is_config(node) else node
+            expected = yaml.safe_load(value)
+            assert node == (float(expected) if isinstance(node, float) else expected), override
+
+
+def test_an_image_size_variant_records_and_evaluates_at_its_own_size(tmp_path):
+    bench = load("diffusion_budget")
+    assert bench.row_image("obs1+img96") == 96 and bench.row_image("obs1") == bench.CPU_IMAGE
+    assert bench.data_dir(tmp_path, "pusht", 96) != bench.data_dir(tmp_path, "pusht", bench.CPU_IMAGE)
+    cfg = compose("train", bench.row_overrides("pusht", "obs1+img96", tmp_path / "d", _args(tmp_path)))
+    assert list(cfg.policy.vision.crop) == [84, 84]
 
 
 def test_variants_of_equal_step_cost_reuse_the_baselines_probe(tmp_path):
@@ -75,7 +83,7 @@ def test_a_graded_row_without_its_rewards_is_evaluated_again_and_keeps_its_resul
     path.write_text(json.dumps(row))
     fresh = {**row["final"], "max_rewards": [0.4, 0.5]}
     calls = []
-    monkeypatch.setattr(bench, "final_evaluation", lambda run_dir, task, episodes: calls.append(run_dir.name) or fresh)
+    monkeypatch.setattr(bench, "final_evaluation", lambda run_dir, task, episodes, image: calls.append(run_dir.name) or fresh)
     assert "+0.100" in bench.paired_lines(tmp_path, [("graded_a", "old")])[1]
     assert calls == ["old"] and json.loads(path.read_text())["final"]["max_rewards"] == [0.4, 0.5]
     assert "final_in_training" not in json.loads(path.read_text())  # it had been loaded afresh already

@@ -78,15 +78,15 @@ def test_pairs_keep_decided_answers_from_chosen_sources(paired):
 
 @pytest.mark.parametrize("kind", ["mlp", "diffusion"])
 def test_dpo_at_the_reference(paired, kind):
-    """At the reference the implicit margin is 0 and the loss log 2; a pair whose two segments are the same frames
-    gives no gradient. (DPO's gradient at the reference is not zero for a real pair: it is -beta/2 times the gradient of
+    """At the reference the implicit margin is 0 and the loss log 2 / beta; a pair whose two segments are the same frames
+    gives no gradient. (DPO's gradient at the reference is not zero for a real pair: it is -1/2 times the gradient of
     the log-likelihood gap, which is what moves the policy.)"""
     reader, windows, policy = build(kind, paired, **SIZES[kind])
     policy.eval()
     dpo = make_objective(ObjectiveConfig(name="dpo", bc_weight=0.0, dpo_loss="sigmoid"), policy, reader, windows, seed=0,
                          fine_tuning=True)
     out = dpo.loss(policy, {}, step=0)
-    assert abs(float(out["margin"])) < 1e-6 and abs(float(out["loss"].detach()) - np.log(2)) < 1e-5
+    assert abs(float(out["margin"])) < 1e-6 and float(out["loss"].detach()) == pytest.approx(np.log(2) / 200, abs=1e-7)
 
     def largest_gradient() -> float:
         policy.zero_grad()
@@ -98,6 +98,22 @@ def test_dpo_at_the_reference(paired, kind):
     assert largest_gradient() < 1e-3 * real  # float rounding only
 
 
+def test_the_preference_term_is_in_the_action_errors_units_whatever_beta(paired):
+    """At the reference the sigmoid term's gradient is half the log-likelihood gap's, for any beta: the BC anchor's
+    weight means the same at beta 20 as at 2000 (written as -log sigmoid(beta x margin), it grew with beta)."""
+    reader, windows, policy = build("mlp", paired, **SIZES["mlp"])
+    policy.eval()
+    grads = {}
+    for beta in (20.0, 2000.0):
+        dpo = make_objective(ObjectiveConfig(name="dpo", bc_weight=0.0, beta=beta, dpo_loss="sigmoid"), policy, reader,
+                             windows, seed=0, fine_tuning=True)
+        policy.zero_grad()
+        dpo.loss(policy, {}, step=0)["loss"].backward()
+        grads[beta] = torch.cat([p.grad.flatten() for p in policy.parameters() if p.grad is not None])
+    assert float(grads[20.0].abs().max()) > 0
+    torch.testing.assert_close(grads[20.0], grads[2000.0], rtol=1e-4, atol=1e-9)
+
+
 @pytest.mark.parametrize("name", ["dpo", "cpl"])
 @pytest.mark.parametrize("kind", ["mlp", "diffusion"])
 def test_a_step_prefers_the_chosen_chunk(paired, kind, name):
@@ -105,7 +121,7 @@ def test_a_step_prefers_the_chosen_chunk(paired, kind, name):
     objective = make_objective(ObjectiveConfig(name=name, bc_weight=0.0, beta=10.0), policy, reader, windows, seed=0,
                                fine_tuning=True)
     gap_before = error_on(policy, windows, 1) - error_on(policy, windows, 0)
-    optimizer = torch.optim.SGD(policy.parameters(), lr=0.05 if kind == "mlp" else 0.02)
+    optimizer = torch.optim.SGD(policy.parameters(), lr=(0.05 if kind == "mlp" else 0.02) * (10.0 if name == "dpo" else 1.0))
     for step in range(5):
         optimizer.zero_grad()
         objective.loss(policy, {}, step)["loss"].backward()
@@ -161,7 +177,7 @@ def test_dpo_trains_at_a_tenth_of_the_learning_rate(paired, tmp_path):
 
 
 def test_ipo_holds_the_margin_at_its_target_where_the_sigmoid_keeps_pushing(paired):
-    """IPO's squared loss is 1 at the reference and drives the margin to 1 / beta, then stops; the sigmoid loss goes on
+    """IPO's squared loss is 1 / beta^2 at the reference and drives the margin to 1 / beta, then stops; the sigmoid loss goes on
     widening it (pushing the rejected chunk's error up) for as long as it trains."""
     margins = {}
     for loss in ("sigmoid", "ipo"):
@@ -170,7 +186,7 @@ def test_ipo_holds_the_margin_at_its_target_where_the_sigmoid_keeps_pushing(pair
                                    windows, seed=0, fine_tuning=True)
         if loss == "ipo":
             policy.eval()  # no dropout: the policy is its reference
-            assert float(objective.loss(policy, {}, 0)["loss"].detach()) == pytest.approx(1.0, abs=1e-5)
+            assert float(objective.loss(policy, {}, 0)["loss"].detach()) == pytest.approx(1 / 20.0**2, abs=1e-7)
             policy.train()
         optimizer = torch.optim.Adam(policy.parameters(), lr=3e-3)
         for step in range(300):

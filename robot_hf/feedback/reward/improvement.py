@@ -18,6 +18,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from policies.reward import RewardConfig, RewardModel
 from robot_hf.dataset import DatasetReader, DatasetWriter
+from robot_hf.feedback.config import BranchConfig
+from robot_hf.feedback.reward.branches import ANNOTATOR, branch_episodes, branch_pairs, record_branches
 from robot_hf.feedback.reward.frames import FramePool
 from robot_hf.feedback.reward.labeling import label_rounds, teacher_answers
 from robot_hf.feedback.reward.queries import QueryConfig
@@ -60,7 +62,26 @@ def _method_objective(cfg: DictConfig, method: str) -> dict[str, Any]:
     return {**preset, **{k: v for k, v in given.items() if k != "name" and v != defaults.get(k)}, "name": method}
 
 
-def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: int) -> tuple[np.ndarray, dict[str, Any]]:
+def _record_branches(reader: DatasetReader, config: BranchConfig, cfg: DictConfig, round_index: int, site,
+                     policy) -> DatasetReader:
+    """The policy's continuations from states of this round's rollouts (feedback.branches; in simulation only): the
+    dataset with them."""
+    if config.states <= 0 or site is None or policy is None or not site.has_sim:
+        return reader
+    rounds = np.asarray([int(ep.get("round") or 0) for ep in reader.meta.episodes])
+    rollouts = np.flatnonzero((rounds == round_index) & ~branch_episodes(reader))
+    robot = site.robot()
+    try:
+        record_branches(robot, policy, reader.root, rollouts.tolist(), config, config.steps,
+                        seed=int(cfg.run.seed) * 1000 + round_index, episode_meta={"round": round_index})
+    finally:
+        robot.disconnect()
+    return DatasetReader(reader.root)
+
+
+def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: int, site=None,
+                           policy=None) -> tuple[np.ndarray, dict[str, Any]]:
+    """`site` and `policy` (the round's): where feedback.branches records the policy's continuations (sim only)."""
     fb = cfg.feedback
     if fb.method not in METHODS:
         raise ValueError(f"feedback.method={fb.method!r} is not a preference method; use one of {METHODS}")
@@ -87,10 +108,17 @@ def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: 
                                 existing=existing, model=start)
     model.save_pretrained(already)
     asked = len(prefs) - len(existing)
+    branches = _section(fb, "branches", BranchConfig)
+    reader = _record_branches(reader, branches, cfg, round_index, site, policy)
+    if reader.num_frames != pool.num_frames:  # the branches just recorded
+        pool = FramePool.load(reader, reward_cfg.image_size, reward_cfg.cameras)
     rewards = model.rewards(pool.pixels, pool.state if model.state_dim else None).mean(axis=0)
+    branch = branch_pairs(reader, rewards, branches.min_gap, round_index, annotator=f"{ANNOTATOR}:round_{round_index}")
+    if branch:
+        store(branch)
     scores = episode_scores(rewards, pool.bounds, query.segment)
     rounds = np.asarray([int(ep.get("round") or 0) for ep in reader.meta.episodes])
-    rollouts = np.flatnonzero(rounds > 0)
+    rollouts = np.flatnonzero((rounds > 0) & ~branch_episodes(reader))
     demo_frames = reader.column("source") == "human"
     summary: dict[str, Any] = {
         "learner": fb.method, "labels": len(prefs), "labels_asked": asked,
@@ -119,8 +147,8 @@ def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: 
     else:
         weights = demo_frames.astype(np.float32)
         objective = _method_objective(cfg, fb.method)
-        pairs = sum(p.choice in ("a", "b") for p in prefs)
-        summary.update(frames={"demos": int(demo_frames.sum()), "pairs": pairs},
+        pairs = sum(p.choice in ("a", "b") for p in prefs) + len(branch)
+        summary.update(frames={"demos": int(demo_frames.sum()), "pairs": pairs, "branch pairs": len(branch)},
                        class_weights={"demos": float(objective["bc_weight"])}, objective=objective,
                        describe=f"{fb.method} on {pairs} preference pairs, behaviour cloning on {int(demo_frames.sum())} demo "
                                 f"frames as the anchor (weight {float(objective['bc_weight']):g})")

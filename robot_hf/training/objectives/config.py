@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 NAMES = ("bc", "dpo", "cpl")
-SOURCES = ("teacher", "person", "intervention", "correction")
+SOURCES = ("teacher", "person", "intervention", "correction", "branch")
 DPO_LOSSES = ("sigmoid", "ipo")
 
 
@@ -15,7 +15,8 @@ class ObjectiveConfig:
     # with a BC anchor (RPO); cpl: contrastive preference learning on the policy's log-likelihood (no reference).
     name: str = "bc"
     # Preference pairs are read from the dataset's preferences table, from answers whose annotator starts with one of
-    # these: teacher (scripted teachers), person (the labeling page), intervention (take-overs), correction.
+    # these: teacher (scripted teachers), person (the labeling page), intervention (take-overs), correction, branch
+    # (the policy's own continuations from one restored sim state, ranked by the learned reward: feedback.branches).
     sources: list[str] = field(default_factory=lambda: list(SOURCES))
     # Pairs per step, and frames scored per segment (the same offsets in both segments of a pair).
     pairs_per_step: int = 16
@@ -24,14 +25,16 @@ class ObjectiveConfig:
     # preference loss. 0: none.
     bc_weight: float = 1.0
     # DPO: the inverse temperature on the difference of log-likelihood ratios (Diffusion-DPO's beta); it must suit the
-    # scale of the policy's action error (per action dimension, normalised).
+    # scale of the policy's action error (per action dimension, normalised). The preference term is in the action
+    # error's units whatever beta (robot_hf/training/objectives/dpo.py), so bc_weight is a like-for-like ratio.
     beta: float = 200.0
-    # DPO's loss on the margin: "sigmoid" (Diffusion-DPO: -log sigmoid(beta x margin), which keeps pushing the
-    # rejected chunk's error up for as long as the pair is not saturated), or "ipo" ((beta x margin - 1)^2, IPO's
+    # DPO's loss on the margin: "sigmoid" (Diffusion-DPO: -log sigmoid(beta x margin) / beta, which keeps pushing the
+    # rejected chunk's error up for as long as the pair is not saturated), or "ipo" ((margin - 1 / beta)^2, IPO's
     # squared loss: the margin is driven to 1 / beta and held there, so the policy stops moving once a pair is
     # explained). ipo: on Lift with the U-Net's defaults the sigmoid loss dragged the policy off its demos (the anchor's
     # BC loss 0.017 -> 0.07) and success from 54% to 1% on 100 development seeds (labeler pairs only, 1000 steps; at
-    # beta 20, 0%); IPO kept it at 45%, still 21 points under the anchor alone (benchmarks/results/reward_improvement.txt).
+    # beta 20, 0%); IPO kept it at 45%, still 21 points under the anchor alone (benchmarks/results/reward_improvement.txt;
+    # both measured before the preference term was put in the action error's units).
     dpo_loss: str = "ipo"
     # CPL: temperature alpha on the log-likelihood, conservative factor lambda <= 1 on the rejected segment, and the
     # discount over a segment's frames.
