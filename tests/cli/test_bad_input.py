@@ -19,6 +19,8 @@ CASES = [
     ("rollout", []), ("rollout", ["policy.path={dir}", "dataset.num_episodes=0"]),
     ("improve", ["policy.path={dir}", "rounds=0"]), ("improve", ["policy.path={dir}", "episodes_per_round=-2"]),
     ("improve", ["policy.path={dir}", "finetune_steps=0"]), ("improve", ["policy.path={dir}", "eval_episodes=0"]),
+    ("improve", ["policy.path={dir}", "feedback=preferences", "feedback.branches.k=1"]),
+    ("improve", ["policy.path={dir}", "feedback=preferences", "feedback.branches.states=-1"]),
     ("quickstart", ["demos=0"]), ("replay", ["episode=-1"]),
 ]
 

@@ -32,7 +32,8 @@ REPLAY_TOLERANCE = 1e-4
 
 class BranchActor:
     """Replays `prefix` (the rollout's recorded actions up to the branch point), then lets the policy drive with its
-    own sampling noise from `seed`."""
+    own sampling noise from `seed`. The policy starts afresh at the branch point: a policy that reads several
+    observation frames sees the first one repeated there, as at an episode's start."""
 
     def __init__(self, policy, prefix: np.ndarray, expected_state: np.ndarray, seed: int):
         self.policy, self.prefix, self.expected, self.seed = PolicyActor(policy), prefix, expected_state, seed
