@@ -145,7 +145,8 @@ SOURCES = {"dpo: interventions only": ["objective=dpo", "objective.sources=[inte
            ANCHOR: ["objective=bc", "objective.lr_scale=0.1"]}
 
 
-BRANCHES = "dpo: branches only"
+BRANCHES = "dpo: branches only"  # with --branch-states: its pairs are recorded into a copy of the ablation's data
+BRANCH_ARM = ["objective=dpo", "objective.sources=[branch]"]
 
 
 def branch_dataset(task: str, root: Path, dataset: Path, base: Path, args, seed: int) -> Path:
@@ -161,7 +162,7 @@ def branch_dataset(task: str, root: Path, dataset: Path, base: Path, args, seed:
     from robot_hf.dataset import DatasetReader, DatasetWriter
     from robot_hf.feedback.config import BranchConfig
     from robot_hf.feedback.reward.branches import branch_pairs, record_branches
-    from robot_hf.feedback.reward.frames import FramePool
+    from robot_hf.feedback.reward.value import frame_rewards
     from sim.robot import SimRobot
 
     out = root / f"data_branches_{args.branch_states}x{args.branch_k}_s{args.branch_steps}"
@@ -177,9 +178,7 @@ def branch_dataset(task: str, root: Path, dataset: Path, base: Path, args, seed:
     finally:
         robot.disconnect()
     reader = DatasetReader(out)
-    model = RewardModel.from_pretrained(root / "label" / "reward_model")
-    pool = FramePool.load(reader, model.config.image_size, model.config.cameras)
-    pairs = branch_pairs(reader, model.rewards(pool.pixels, pool.state if model.state_dim else None).mean(axis=0), 0.0)
+    pairs = branch_pairs(reader, frame_rewards(RewardModel.from_pretrained(root / "label" / "reward_model"), reader), 0.0)
     with DatasetWriter.open(out) as writer:
         writer.add_preferences(pairs)
     (out / "branches.done").write_text(f"{len(pairs)} pairs\n")
@@ -212,7 +211,7 @@ def sources_ablation(task: str, out: Path, args, seed: int, data: Path, base: Pa
     arms = {}
     sources = dict(SOURCES)
     if args.branch_states:
-        sources[BRANCHES] = ["objective=dpo", "objective.sources=[branch]"]
+        sources[BRANCHES] = BRANCH_ARM
     for name, objective in sources.items():
         run = root / name.split(": ")[-1].split(" (")[0].replace(" ", "_")
         data_root = dataset

@@ -25,8 +25,9 @@ def test_the_sources_ablation_arms_compose_and_the_anchor_alone_learns_at_the_dp
 
     bench = load("reward_improvement")
     rates = {}
-    for name, objective in bench.SOURCES.items():
+    for name, objective in {**bench.SOURCES, bench.BRANCHES: bench.BRANCH_ARM}.items():
         cfg = compose("train", [*bench.task_overrides("lift"), *objective, "feedback=hg_dagger"])
         rates[name] = cfg.train.lr * ObjectiveConfig(**cfg.objective).lr_scale
         assert cfg.objective.name == ("bc" if name == bench.ANCHOR else "dpo")
+        assert (list(cfg.objective.sources) == ["branch"]) == (name == bench.BRANCHES)
     assert len(set(rates.values())) == 1, rates
