@@ -161,7 +161,7 @@ def branch_dataset(task: str, root: Path, dataset: Path, base: Path, args, seed:
     from robot_hf.config.compose import compose
     from robot_hf.dataset import DatasetReader, DatasetWriter
     from robot_hf.feedback.config import BranchConfig
-    from robot_hf.feedback.reward.branches import branch_pairs, record_branches
+    from robot_hf.feedback.reward.branches import branch_episodes, branch_pairs, record_branches
     from robot_hf.feedback.reward.value import frame_rewards
     from sim.robot import SimRobot
 
@@ -170,7 +170,8 @@ def branch_dataset(task: str, root: Path, dataset: Path, base: Path, args, seed:
         return out
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(dataset, out)
-    rollouts = list(range(args.demos, len(DatasetReader(out).meta.episodes)))  # the demos come first
+    is_branch = branch_episodes(DatasetReader(out))
+    rollouts = [e for e in range(args.demos, len(is_branch)) if not is_branch[e]]  # the demos come first
     robot = SimRobot(OmegaConf.to_container(compose("train", task_overrides(task)).task, resolve=True))
     try:
         record_branches(robot, Policy.from_pretrained(base / "pretrained_model"), out, rollouts,

@@ -106,7 +106,30 @@ def check_config(command: str, cfg: DictConfig, overrides: Sequence[str] = ()) -
     if command in NEEDS_POLICY and OmegaConf.select(cfg, "policy.path", default=None, throw_on_missing=False) in (None, "???"):
         raise ConfigError("policy.path is not set: point it at a trained checkpoint, e.g. "
                           "policy.path=outputs/train/<run> (its best checkpoint)")
+    _check_objective_of_method(cfg)
+    _check_branches_in_sim(cfg)
     check_added_keys(cfg, overrides)
+
+
+def _check_objective_of_method(cfg: DictConfig) -> None:
+    """feedback.method=dpo trains with objective dpo (compose picks its preset); a different objective= contradicts it."""
+    from robot_hf.config.compose import config_dir
+
+    method = OmegaConf.select(cfg, "feedback.method", default=None, throw_on_missing=False)
+    name = OmegaConf.select(cfg, "objective.name", default=None, throw_on_missing=False)
+    if isinstance(method, str) and name is not None and name != method and (config_dir() / "objective" / f"{method}.yaml").is_file():
+        raise ConfigError(f"objective={name} contradicts feedback.method={method}: leave objective= out (the method "
+                          f"trains with configs/objective/{method}.yaml) or set objective={method}")
+
+
+def _check_branches_in_sim(cfg: DictConfig) -> None:
+    """Branches restore a state by replaying a rollout from its seeded reset: only a simulated robot can."""
+    states = OmegaConf.select(cfg, "feedback.branches.states", default=0, throw_on_missing=False)
+    robot = OmegaConf.select(cfg, "robot.type", default="sim", throw_on_missing=False)
+    if _positive(states) and robot != "sim":
+        raise ConfigError(f"feedback.branches.states={states} needs a simulated robot (a branch restores a state by "
+                          f"replaying a rollout from its seeded reset), not robot.type={robot}: set "
+                          "feedback.branches.states=0 on a real arm")
 
 
 def check_added_keys(cfg: DictConfig, overrides: Sequence[str]) -> None:

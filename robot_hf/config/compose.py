@@ -65,6 +65,9 @@ def compose(command: str, overrides: Sequence[str] = ()) -> DictConfig:
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
         try:
             cfg = hydra_compose(config_name=command, overrides=overrides)
+            with_objective = _objective_of_method(cfg, overrides)
+            if with_objective != overrides:
+                overrides, cfg = with_objective, hydra_compose(config_name=command, overrides=with_objective)
             return _after_experiment(cfg, command, overrides, hydra_compose)
         except Exception as e:  # noqa: BLE001 - every hydra/omegaconf error becomes a ConfigError
             text = _error_text(e)
@@ -81,6 +84,18 @@ def compose(command: str, overrides: Sequence[str] = ()) -> DictConfig:
                                       f"'+{next(o for o in overrides if o.startswith(key + '='))}'") from None
                 raise ConfigError(_unknown_key(key, base, command)) from None
             raise ConfigError(text) from None
+
+
+def _objective_of_method(cfg: DictConfig, overrides: list[str]) -> list[str]:
+    """A `feedback.method` with an objective preset of its name (configs/objective/dpo.yaml) trains with that preset
+    unless the overrides choose `objective=...`: the overrides with that choice first, so the user's objective.* keys
+    still apply on top of it (and `--cfg job` prints the objective that runs)."""
+    method = OmegaConf.select(cfg, "feedback.method", default=None, throw_on_missing=False)
+    chosen = any(o.lstrip("+").split("=")[0] == "objective" for o in overrides)
+    if (chosen or "objective" not in cfg or not isinstance(method, str) or cfg.objective.get("name") == method
+            or not (config_dir() / "objective" / f"{method}.yaml").is_file()):
+        return overrides
+    return [f"objective={method}", *overrides]
 
 
 def _after_experiment(cfg: DictConfig, command: str, overrides: Sequence[str], hydra_compose) -> DictConfig:

@@ -145,8 +145,7 @@ class Improver:
             return RoundResult(0, known.success, known.ci95, 0, 0, progress=known.progress, checkpoint=str(checkpoint))
         return _evaluated(0, self._evaluate(checkpoint, "round_0"), 0, 0, checkpoint=str(checkpoint))
 
-    def _finetune(self, checkpoint: Path, dataset: Path, weights: np.ndarray, out: Path,
-                  objective: dict[str, Any] | None = None) -> Path:
+    def _finetune(self, checkpoint: Path, dataset: Path, weights: np.ndarray, out: Path) -> Path:
         shutil.rmtree(out, ignore_errors=True)  # what a cut-off attempt at this round left
         overrides = ([f"task={self.cfg.task.name}"] if self.site.has_sim else []) + [
             f"dataset.root={dataset}", f"policy.path={checkpoint}", f"run.dir={out}", f"run.seed={self.cfg.run.seed}"]
@@ -160,8 +159,8 @@ class Improver:
             "steps": self.imp.finetune_steps, "eval_every": 0, "eval_final": False, "save_every": self.imp.finetune_steps,
             "lr": self.imp.finetune_lr, "warmup_steps": min(100, self.imp.finetune_steps // 10), "resume": False,
             "episodes": None, "val_fraction": 0.0})  # a round trains on all it gathered
-        if objective is not None:  # the learner's own objective (a preference method), else behaviour cloning
-            cfg.objective = OmegaConf.create(objective)
+        if self.cfg.get("objective") is not None:  # the run's objective: feedback.method=dpo's preset, or objective=...
+            cfg.objective = self.cfg.objective
         result = TrainWorkspace(cfg, weights=weights, quiet=True).run()
         return result.last / PRETRAINED
 
@@ -240,8 +239,7 @@ class Improver:
             self.status.update(f"round {r}: learning with {self.method}: "
                                f"{learned.get('describe') or describe_classes(learned['frames'], per_class)}", force=True)
             if learned.get("finetune", True):
-                current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"{self.method}_{r}",
-                                         learned.get("objective"))
+                current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"{self.method}_{r}")
             rerank = learned.get("rerank")
             cumulative += stats.human_frames
             corrections = sum(ep.get("corrections", 0) for ep in stats.episodes)

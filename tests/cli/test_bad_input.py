@@ -20,6 +20,8 @@ CASES = [
     ("improve", ["policy.path={dir}", "rounds=0"]), ("improve", ["policy.path={dir}", "episodes_per_round=-2"]),
     ("improve", ["policy.path={dir}", "finetune_steps=0"]), ("improve", ["policy.path={dir}", "eval_episodes=0"]),
     ("improve", ["policy.path={dir}", "feedback=preferences", "feedback.branches.k=1"]),
+    ("improve", ["policy.path={dir}", "feedback=preferences", "feedback.method=dpo", "objective=cpl"]),
+    ("improve", ["policy.path={dir}", "robot=so101", "feedback=preferences", "feedback.branches.states=4"]),
     ("improve", ["policy.path={dir}", "feedback=preferences", "feedback.branches.states=-1"]),
     ("quickstart", ["demos=0"]), ("replay", ["episode=-1"]),
 ]

@@ -60,14 +60,20 @@ def test_a_dpo_round_in_sim_adds_pairs_of_the_policys_own_continuations(weak_pol
     checkpoint = base / "checkpoints" / "step_0000004"
     assert main(["improve", *TASK, "feedback=preferences", "feedback.method=dpo", "feedback.labels_per_round=4",
                  "feedback.branches.states=3", "feedback.branches.k=2", "feedback.branches.steps=4", *TINY_REWARD,
-                 f"policy.path={checkpoint}", f"dataset.root={demos}", "rounds=1", "episodes_per_round=2", "eval_episodes=2",
+                 f"policy.path={checkpoint}", f"dataset.root={demos}", "rounds=2", "episodes_per_round=2", "eval_episodes=2",
                  "finetune_steps=4", "train.batch_size=8", "eval.videos=0", "eval.max_steps=30", "objective.pairs_per_step=2",
                  "objective.frames_per_segment=1", "baseline=false", f"run.dir={run}"]) == 0
     round_1 = json.loads((run / "improve.json").read_text())["rounds"][1]
     data = DatasetReader(run / "data" / "preferences")
     branches = [ep for ep in data.meta.episodes if ep.get("branch_of") is not None]
-    assert len(branches) == 6 and all(ep["round"] == 1 and ep["replay_error"] == 0.0 for ep in branches)
-    assert {ep["branch_of"] for ep in branches} <= {3, 4}  # the round's two rollouts (episodes 0-2 are the demos)
+    assert len(branches) == 12 and all(ep["replay_error"] == 0.0 for ep in branches)
+    # Each round branches from its own two rollouts (episodes 0-2 are the demos, 5-10 round 1's branches).
+    assert {ep["branch_of"] for ep in branches if ep["round"] == 1} <= {3, 4}
+    assert {ep["branch_of"] for ep in branches if ep["round"] == 2} <= {11, 12}
+    # The teacher is never asked about a branch (its frames repeat its rollout's up to the branch point).
+    asked = [p for p in data.preferences if not p.annotator.startswith("branch")]
+    assert len(asked) == 8 and not any(data.meta.episodes[e].get("branch_of") is not None
+                                       for p in asked for e in (p.a_episode_index, p.b_episode_index))
     pairs = [p for p in data.preferences if p.annotator == "branch:round_1"]
     assert round_1["classes"]["branch pairs"] == len(pairs) == 3  # one a branch point: its two continuations differ
     assert all(data.meta.episodes[p.a_episode_index].get("branch_of") is not None for p in pairs)
@@ -104,12 +110,13 @@ def test_reward_hacking_is_flagged_when_the_learned_reward_rises_as_success_fall
 
 def test_improve_uses_the_methods_objective_preset_under_the_users_keys():
     from robot_hf.config.compose import compose
-    from robot_hf.feedback.reward.improvement import _method_objective
 
-    cfg = compose("improve", ["feedback=preferences", "feedback.method=dpo", "objective.beta=50"])
-    objective = _method_objective(cfg, "dpo")
-    assert objective["name"] == "dpo" and objective["lr_scale"] == 0.1 and objective["beta"] == 50
-    assert _method_objective(cfg, "cpl")["lr_scale"] == 1.0
-    assert objective["dpo_loss"] == "ipo"
+    cfg = compose("improve", ["feedback=preferences", "feedback.method=dpo", "objective.beta=50"]).objective
+    assert cfg.name == "dpo" and cfg.lr_scale == 0.1 and cfg.beta == 50 and cfg.dpo_loss == "ipo"
+    assert compose("improve", ["feedback=preferences", "feedback.method=cpl"]).objective.lr_scale == 1.0
     sigmoid = compose("improve", ["feedback=preferences", "feedback.method=dpo", "objective.dpo_loss=sigmoid"])
-    assert _method_objective(sigmoid, "dpo")["dpo_loss"] == "sigmoid"
+    assert sigmoid.objective.dpo_loss == "sigmoid"
+    # A key set to the value a bc objective would have is still the user's (the preset's 0.1 does not win).
+    assert compose("improve", ["feedback.method=dpo", "objective.lr_scale=1.0", "feedback=preferences"]).objective.lr_scale == 1.0
+    assert compose("improve", ["feedback=preferences"]).objective.name == "bc"  # raft: weighted behaviour cloning
+    assert compose("improve", ["feedback=preferences", "feedback.method=dpo", "objective=dpo"]).objective.lr_scale == 0.1

@@ -31,3 +31,38 @@ def test_the_sources_ablation_arms_compose_and_the_anchor_alone_learns_at_the_dp
         assert cfg.objective.name == ("bc" if name == bench.ANCHOR else "dpo")
         assert (list(cfg.objective.sources) == ["branch"]) == (name == bench.BRANCHES)
     assert len(set(rates.values())) == 1, rates
+
+
+def test_the_branch_arms_dataset_holds_the_start_policys_continuations_and_their_pairs(tmp_path, monkeypatch):
+    """branch_dataset end to end on a tiny copy of the ablation's data: demos first, then the start policy's rollouts."""
+    import shutil
+    from types import SimpleNamespace
+
+    from robot_hf.cli.main import main
+    from robot_hf.dataset import DatasetReader
+
+    task = ["task=lift", "task.object_state=true", "task.cameras=[front]", "task.image_height=32", "task.image_width=32"]
+    bench = load("reward_improvement")
+    monkeypatch.setattr(bench, "task_overrides", lambda name: task)
+    root, data, base = tmp_path / "sources", tmp_path / "sources" / "data", tmp_path / "base"
+    assert main(["record", *task, "dataset.num_episodes=2", f"dataset.root={data}"]) == 0
+    assert main(["train", *task, "policy=diffusion_unet", "policy.cameras=[]", "policy.down_dims=[16,32]",
+                 f"dataset.root={data}", "train=tiny", "train.steps=4", "train.save_every=4", f"run.dir={base}"]) == 0
+    start = base / "checkpoints" / "step_0000004"
+    assert main(["rollout", *task, f"policy.path={start}", "dataset.num_episodes=2", f"dataset.root={data}",
+                 "dataset.resume=true", "record.episode_time_s=3"]) == 0
+    assert main(["reward", "label", f"dataset.root={data}", "teacher=oracle", "labels=4", "batch=4", "query.segment=6",
+                 "reward.image_size=16", "reward.widths=[8]", "reward.hidden=16", "reward.members=2", "train.epochs=1",
+                 "train.min_steps=5", f"run.dir={root / 'label'}"]) == 0
+    args = SimpleNamespace(branch_states=2, branch_k=2, branch_steps=4, demos=2)
+    out = bench.branch_dataset("lift", root, data, start, args, seed=0)
+    reader = DatasetReader(out)
+    branches = [ep for ep in reader.meta.episodes if ep.get("branch_of") is not None]
+    assert len(branches) == 4 and {ep["branch_of"] for ep in branches} <= {2, 3}  # from the rollouts, not the demos
+    assert all(ep["replay_error"] == 0.0 for ep in branches)
+    pairs = [p for p in reader.preferences if p.annotator.startswith("branch")]
+    assert (out / "branches.done").read_text() == f"{len(pairs)} pairs\n" and len(pairs) == 2  # one per branch point
+    assert all(reader.meta.episodes[e].get("branch_of") is not None for p in pairs for e in (p.a_episode_index, p.b_episode_index))
+    assert len(DatasetReader(data).meta.episodes) == 4  # the ablation's own data is left as it was
+    shutil.rmtree(data)
+    assert bench.branch_dataset("lift", root, data, start, args, seed=0) == out  # recorded once, then reused

@@ -46,22 +46,6 @@ def _chunk_steps(cfg: DictConfig) -> int:
     return int(read_payload(pretrained_dir(cfg.policy.path), "policy")["config"].get("n_action_steps") or 1)
 
 
-def _method_objective(cfg: DictConfig, method: str) -> dict[str, Any]:
-    """The method's own preset (configs/objective/<method>.yaml: DPO's lower learning rate), with any objective.* keys
-    the user set on top (those that differ from the defaults)."""
-    from dataclasses import asdict
-
-    from robot_hf.config.compose import compose
-    from robot_hf.training.objectives import ObjectiveConfig
-
-    given = OmegaConf.to_container(cfg.objective, resolve=True)
-    if given.get("name") == method:
-        return given
-    preset = OmegaConf.to_container(compose("train", [f"objective={method}"]).objective, resolve=True)
-    defaults = asdict(ObjectiveConfig())
-    return {**preset, **{k: v for k, v in given.items() if k != "name" and v != defaults.get(k)}, "name": method}
-
-
 def _record_branches(reader: DatasetReader, config: BranchConfig, cfg: DictConfig, round_index: int, site,
                      policy) -> DatasetReader:
     """The policy's continuations from states of this round's rollouts (feedback.branches; in simulation only): the
@@ -102,10 +86,11 @@ def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: 
 
     # Only an unfinished round gets here: a model left by a cut-off attempt learned from rollouts since dropped.
     shutil.rmtree(already, ignore_errors=True)
-    # Disagreement or entropy queries are chosen by the previous round's model, which is then trained further.
+    # Disagreement or entropy queries are chosen by the previous round's model, which is then trained further. Clips
+    # come from demos and rollouts only: a branch episode repeats its rollout's frames up to the branch point.
     model, prefs = label_rounds(pool, teacher_answers(pool, teacher, query.segment), store, reward_cfg, query, train_cfg,
                                 [len(existing) + int(fb.labels_per_round)], seed=int(cfg.run.seed) * 1000 + round_index,
-                                existing=existing, model=start)
+                                episodes=np.flatnonzero(~branch_episodes(reader)), existing=existing, model=start)
     model.save_pretrained(already)
     asked = len(prefs) - len(existing)
     branches = _section(fb, "branches", BranchConfig)
@@ -146,7 +131,7 @@ def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: 
                        rerank={"n": int(fb.best_of), "reward": str(already)}, value=fitted)
     else:
         weights = demo_frames.astype(np.float32)
-        objective = _method_objective(cfg, fb.method)
+        objective = OmegaConf.to_container(cfg.objective, resolve=True)  # the method's preset (see config.compose)
         pairs = sum(p.choice in ("a", "b") for p in prefs) + len(branch)
         summary.update(frames={"demos": int(demo_frames.sum()), "pairs": pairs, "branch pairs": len(branch)},
                        class_weights={"demos": float(objective["bc_weight"])}, objective=objective,
