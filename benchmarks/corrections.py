@@ -190,10 +190,11 @@ def prepare(task: str, args, seed: int) -> tuple[Path, Path]:
 
 ARMS = {"autonomous": None, "typed corrections": ["feedback.corrector.input=typed"],
         "hotkey corrections": ["feedback.corrector.input=keys"],
-        "hotkeys, exact person": ["feedback.corrector.input=keys", "feedback.corrector.agree=exact"]}
+        "hotkeys, exact person": ["feedback.corrector.input=keys", "feedback.corrector.agree=exact"],
+        "typed, arm paused": ["feedback.corrector.input=typed", "feedback.corrector.pause=true"]}
 # Besides each arm against autonomy: a person who corrects any motion not the expert's against one who lets a motion
-# on the way pass.
-PAIRS = [("hotkeys, exact person", "hotkey corrections")]
+# on the way pass; typing while the arm holds against typing while it goes on.
+PAIRS = [("hotkeys, exact person", "hotkey corrections"), ("typed, arm paused", "typed corrections")]
 
 
 def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict | None = None, seed: int = 0,
@@ -235,7 +236,7 @@ def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict |
                      "corrections": [ep.get("corrections", 0) for ep in result.episodes],
                      "corrections_per_episode": sum(ep.get("corrections", 0) for ep in result.episodes) / n,
                      "person_s_per_episode": sum(ep.get("correction_seconds", 0.0) for ep in result.episodes) / n,
-                     "watching_s_per_episode": result.watching_s / n})
+                     "watching_s_per_episode": result.watching_s / n, "paused_s_per_episode": result.paused_s / n})
     return rows
 
 
@@ -249,7 +250,7 @@ def success_tables(args, console) -> None:
     for task in args.tasks:
         pooled: dict[str, list[bool]] = {}
         table = Table("training seed", "arm", "success", "corrections / episode", "person-s / episode (reaction + typing)",
-                      "attention-s / episode (watching)",
+                      "attention-s / episode (watching)", "arm paused, s / episode",
                       title=f"{task}: weak hierarchical policy ({args.low} low level, {args.demos} demos), "
                             f"{args.episodes} seeds of the {args.final_seeds} range each")
         for seed in args.train_seeds:
@@ -265,7 +266,7 @@ def success_tables(args, console) -> None:
             for r in rows:
                 table.add_row(str(seed), r["arm"], f"{100 * r['success']:.0f}% of {r['episodes']}",
                               f"{r['corrections_per_episode']:.1f}", f"{r['person_s_per_episode']:.1f}",
-                              f"{r['watching_s_per_episode']:.1f}")
+                              f"{r['watching_s_per_episode']:.1f}", f"{r.get('paused_s_per_episode', 0.0):.1f}")
                 pooled.setdefault(r["arm"], []).extend(r["outcomes"])
         console.print(table)
         where = f"{task} [{args.final_seeds} seeds, {len(args.train_seeds)} training seed(s)] "

@@ -25,7 +25,9 @@ EVENT_STOP = "stop"  # stop recording after this episode
 EVENT_CORRECTION = "correction"  # a typed or spoken correction: the text
 EVENT_ESTOP = "estop"  # emergency stop: torque off now
 EVENT_CORRECTION_BY = "correction_by"  # who gave the correction (beside "correction"; "person" when absent)
-EVENTS = (EVENT_INTERVENE, EVENT_SUCCESS, EVENT_FAILURE, EVENT_RERECORD, EVENT_STOP, EVENT_CORRECTION, EVENT_ESTOP)
+EVENT_PAUSE = "pause"  # hold the arm and the episode's clock while the person types a correction
+EVENTS = (EVENT_INTERVENE, EVENT_SUCCESS, EVENT_FAILURE, EVENT_RERECORD, EVENT_STOP, EVENT_CORRECTION, EVENT_ESTOP,
+          EVENT_PAUSE)
 
 
 @runtime_checkable

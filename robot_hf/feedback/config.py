@@ -75,6 +75,8 @@ class CorrectorConfig:
     input: str = "typed"
     chars_per_s: float = 4.0
     key_s: float = 0.15
+    # Press p + Enter first, which holds the arm (and the episode's clock) until the correction is in.
+    pause: bool = False
 
     def __post_init__(self):
         if self.input not in ("typed", "keys"):

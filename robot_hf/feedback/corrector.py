@@ -6,9 +6,10 @@ demonstrations would draw no corrections), and when they point different ways (a
 the gripper not as it should be; with `agree: exact`, whenever they differ) for longer than its reaction delay it says
 the expert's motion: typed, as a paraphrase held out from the resolver's training, which reaches the robot only when
 the last character is typed (the robot goes on meanwhile, and nothing else is said until then); or with hotkeys (one
-key, or two for a two-axis move, then Enter). With probability `error_rate` it names a wrong motion instead. It sees
+key, or two for a two-axis move, then Enter). With `pause`, it first presses p + Enter, which holds the arm and the
+episode's clock until the correction is in. With probability `error_rate` it names a wrong motion instead. It sees
 what the intervener sees: the scene's ground truth, the expert's plan, and the motion the policy is on. Effort: each
-correction costs the reaction delay plus the typing (or keying) time.
+correction costs the reaction delay plus the typing (or keying) time, and the pause keys where it pauses.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from robot_hf.feedback.config import CorrectorConfig
-from robot_hf.interfaces import EVENT_CORRECTION, EVENT_CORRECTION_BY
+from robot_hf.interfaces import EVENT_CORRECTION, EVENT_CORRECTION_BY, EVENT_PAUSE
 from robot_hf.language.motions import MotionsConfig, Vocabulary, compatible, describe
 from robot_hf.language.paraphrases import sample_phrase
 from robot_hf.session.corrections import hotkeys_for
@@ -52,7 +53,7 @@ class SimulatedCorrector:
         self.expert = self.expert_class(self.robot.env, style=style, seed=self.seed * 7919 + self.episode)
         self.disagree, self.corrections, self.seconds, self.wrong = 0, 0, 0.0, 0
         self.seen: str | None = None  # the motion the person has seen wanted while the policy does otherwise
-        self.typing: tuple[str, int] | None = None  # the text being typed and the steps until Enter
+        self.typing: list[tuple[int, dict[str, Any]]] = []  # what is being keyed: (ticks until Enter, the events then)
 
     def get_action(self, observation: dict[str, Any]) -> None:
         return None
@@ -86,10 +87,8 @@ class SimulatedCorrector:
     def get_events(self) -> dict[str, Any]:
         if self.robot.done or self.robot.info.get("success"):
             return {}
-        if self.typing is not None:  # still typing: the robot goes on with what it was doing
-            text, left = self.typing
-            self.typing = (text, left - 1) if left > 1 else None
-            return {} if left > 1 else {EVENT_CORRECTION: text, EVENT_CORRECTION_BY: WHO}
+        if self.typing:  # still typing: the robot goes on with what it was doing (unless paused)
+            return self._keyed()
         if self.corrections >= self.cfg.max_corrections:
             return {}
         want = self.intended()
@@ -114,10 +113,20 @@ class SimulatedCorrector:
         else:
             text = sample_phrase(self.vocab.by_text[motion], self.rng, "heldout")
             saying = len(text) / self.cfg.chars_per_s
+        pausing = 2 * self.cfg.key_s if self.cfg.pause else 0.0  # p and Enter
         self.corrections += 1
-        self.seconds += self.cfg.reaction_delay_steps / self.robot.fps + saying
-        steps = round(saying * self.robot.fps)
-        if steps > 0:
-            self.typing = (text, steps)
+        self.seconds += self.cfg.reaction_delay_steps / self.robot.fps + pausing + saying
+        self.typing = [(round(pausing * self.robot.fps), {EVENT_PAUSE: True})] if self.cfg.pause else []
+        self.typing.append((round(saying * self.robot.fps), {EVENT_CORRECTION: text, EVENT_CORRECTION_BY: WHO}))
+        return self._keyed() if self.typing[0][0] <= 0 else {}
+
+    def _keyed(self) -> dict[str, Any]:
+        """One tick of keying: the events whose Enter falls on this tick (the first line's steps count down)."""
+        left, events = self.typing[0]
+        if left > 1:
+            self.typing[0] = (left - 1, events)
             return {}
-        return {EVENT_CORRECTION: text, EVENT_CORRECTION_BY: WHO}
+        self.typing.pop(0)
+        if self.typing and self.typing[0][0] <= 0:  # the next line is in at once too
+            events = {**events, **self.typing.pop(0)[1]}
+        return events

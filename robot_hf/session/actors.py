@@ -28,6 +28,9 @@ class Decision:
     instruction: str | None = None
     # Events the actor took from its own inputs (a typed correction it acted on at once), for the listeners.
     events: dict[str, Any] = field(default_factory=dict)
+    # Paused for the person (typing a correction): no action is sent, no frame recorded, and the episode's clock (its
+    # step budget) stands still; the robot holds its last target.
+    paused: bool = False
 
 
 class Actor(Protocol):

@@ -84,6 +84,8 @@ class SessionResult:
     # and the attention a person spent watching the policy drive, ready to take over or to mark the outcome.
     driving_s: float = 0.0
     watching_s: float = 0.0
+    # Seconds the arm held for the person (paused to type a correction), outside the episodes' step budgets.
+    paused_s: float = 0.0
     takeovers: int = 0
     # Per saved episode: index, success, length, and what the actor noted (take-over frames ...).
     episodes: list[dict[str, Any]] = field(default_factory=list)
@@ -162,14 +164,18 @@ class EpisodeLoop:
             self.person.start_episode()
         self.actor.start_episode(robot, observation)
         timer.reset()
+        step, heard = 0, {}  # heard: the person's events while paused, for the listeners at the next frame
         try:
-            for step in range(self.max_steps):
+            while step < self.max_steps:
                 timer.tick()
                 decision = self.actor.act(observation)
-                action = decision.action if decision.action is not None else robot.hold_action(observation)
+                if decision.paused and self._paused_tick(decision, step, observation, heard, result):
+                    timer.wait()
+                    continue
+                action = decision.action if decision.action is not None and not decision.paused else robot.hold_action(observation)
                 sent = robot.send_action(action)
                 events = {**decision.events, **(self.person.get_events() if self.person is not None else {})}
-                current.outcome = next((e for e in OUTCOMES if events.get(e)), None)
+                current.outcome = next((e for e in OUTCOMES if events.get(e) or heard.get(e)), None)
                 if current.outcome is None and robot.success:
                     current.outcome = EVENT_SUCCESS
                 if decision.source == HUMAN:
@@ -181,11 +187,13 @@ class EpisodeLoop:
                 current.decisions.append(decision)
                 writer.add_frame(frame_from(observation, decision, sent, robot, current.outcome, last))
                 for listener in self.listeners:
-                    listener.on_step(writer, observation, events)
+                    listener.on_step(writer, observation, {**heard, **events})
+                heard = {}
                 if last:
                     break
+                step += 1
                 observation = robot.get_observation()
-                self.actor.after_step(events, step + 1, observation)
+                self.actor.after_step(events, step, observation)
                 self.status.update(
                     f"{self.label} {saved + 1}/{num_episodes} take {episode_takes + 1} | t={(step + 1) / robot.fps:5.1f}s | "
                     f"{timer.rate_hz:5.1f} Hz | overruns {timer.overruns} | {self.actor.status()} | queued saves {writer.pending}")
@@ -198,6 +206,20 @@ class EpisodeLoop:
                     self.on_abort()
             raise
         return current
+
+    def _paused_tick(self, decision: Decision, step: int, observation: Observation, heard: dict[str, Any],
+                     result: SessionResult) -> bool:
+        """A tick the actor holds for the person: nothing sent or recorded, the step budget unspent; the person's
+        events reach the actor now and the listeners with the next frame. False when the person ends the episode
+        meanwhile (the step is then taken, holding still, so the episode's last frame carries the verdict)."""
+        events = {**decision.events, **(self.person.get_events() if self.person is not None else {})}
+        heard.update(events)
+        if any(events.get(e) for e in OUTCOMES):
+            return False
+        result.paused_s += 1 / self.robot.fps
+        self.actor.after_step(events, step, observation)
+        self.status.update(f"{self.label} paused at t={step / self.robot.fps:5.1f}s | {self.actor.status()}")
+        return True
 
     def _meta(self, success: bool) -> dict[str, Any]:
         meta: dict[str, Any] = {"success": success, **self.timer.summary(), **self.actor.episode_info()}

@@ -102,6 +102,32 @@ def test_a_correction_overrides_the_high_level_at_once_and_flushes_the_queue(hie
     del stream
 
 
+def test_the_pause_key_holds_the_arm_until_the_correction_is_in(hierarchical, resolver):
+    from policies.base import Policy
+    from robot_hf.session.corrections import CorrectionsActor, TypedLines
+    from sim.robot import SimRobot
+
+    policy = Policy.from_pretrained(hierarchical[1] / "pretrained_model")
+    robot = SimRobot({"name": "lift", "object_state": True, "cameras": []})
+    observation = robot.reset(seed=1)
+    typed = TypedLines(stream=io.StringIO("p\n"))
+    actor = CorrectionsActor(policy, resolver, hold_steps=5, typed=typed, max_pause_steps=3)
+    actor.start_episode(robot, observation)
+    typed._thread.join(timeout=5)  # the line "p" is read
+    paused = actor.act(observation)
+    assert paused.paused and paused.action is None and paused.events == {"pause": True}
+    assert not policy.low._action_queue  # the policy was not asked for an action
+    typed.lines.put(("what time is it", time.monotonic()))
+    assert actor.act(observation).paused and actor.refused == 1  # refused text: still paused, to be said again
+    typed.lines.put(("go higher", time.monotonic()))
+    resumed = actor.act(observation)
+    assert not resumed.paused and resumed.action is not None and policy.current_motion == "move up"
+    assert actor.episode_info()["pauses"] == 1 and actor.episode_info()["paused_steps"] == 2
+    actor.after_step({"pause": True}, 1, observation)  # a device's pause event; nothing said for longer than allowed
+    assert [actor.act(observation).paused for _ in range(4)] == [True, True, True, False]
+    assert "pause ended" in actor.note
+
+
 @pytest.mark.parametrize("repick_steps", [0, 1, 3])
 def test_the_high_level_reconsiders_mid_chunk_only_when_asked(hierarchical, repick_steps):
     """repick_steps=k: every k steps the high level picks again and a changed pick drops the chunk; 0: it waits for
@@ -161,6 +187,15 @@ def test_the_simulated_corrector_waits_its_reaction_delay_and_makes_its_errors()
     text = events[-1]["correction"]
     assert len(events) - 1 == 3 + round(len(text) / 10 * robot.fps)
     assert typed.episode_info()["correction_seconds"] == pytest.approx(0.3 + len(text) / 10, abs=0.01)
+    # Pausing first: p + Enter (2 key strokes) reach the robot after the reaction delay, the line after its typing.
+    pausing = SimulatedCorrector(robot, Stuck(), motions, CorrectorConfig(reaction_delay_steps=3, chars_per_s=10, key_s=0.2,
+                                                                         pause=True), seed=0)
+    events = [pausing.get_events()]
+    while "correction" not in events[-1] and len(events) < 200:
+        events.append(pausing.get_events())
+    pause = next(i for i, e in enumerate(events) if e.get("pause"))
+    assert pause == 3 + round(0.4 * robot.fps) and len(events) - 1 - pause == round(len(events[-1]["correction"]) / 10 * robot.fps)
+    assert pausing.episode_info()["correction_seconds"] == pytest.approx(0.3 + 0.4 + len(events[-1]["correction"]) / 10, abs=0.01)
     wrong = SimulatedCorrector(robot, Stuck(), motions, CorrectorConfig(reaction_delay_steps=0, error_rate=1.0), seed=1)
     wrong.get_events()
     assert wrong.episode_info()["wrong_corrections"] == 1
@@ -297,11 +332,14 @@ def test_the_benchmark_pairs_arms_on_the_same_seeds_and_counts_test_reads(hierar
     bench.ACTION_SPACE = "joint"  # the tiny policy's actions
     ledger = tmp_path / "reads.json"
     rows = bench.success("lift", hierarchical[1], 2, tmp_path / "out", seeds="test", ledger=ledger,
-                         arms={"autonomous": None, "hotkeys": ["feedback.corrector.input=keys"]})
-    assert [r["arm"] for r in rows] == ["autonomous", "hotkeys"]
+                         arms={"autonomous": None, "hotkeys": ["feedback.corrector.input=keys"],
+                               "paused": ["feedback.corrector.input=typed", "feedback.corrector.pause=true"]})
+    assert [r["arm"] for r in rows] == ["autonomous", "hotkeys", "paused"]
     assert all(r["seed_range"] == "test" and r["episodes"] == 2 and len(r["outcomes"]) == 2 for r in rows)
     assert rows[0]["corrections_per_episode"] == 0 and rows[1]["person_s_per_episode"] >= 0
-    assert len(json.loads(ledger.read_text())) == 2  # one counted read per arm
+    assert rows[1]["paused_s_per_episode"] == 0 and rows[2]["corrections_per_episode"] > 0
+    assert rows[2]["paused_s_per_episode"] > 0  # the arm held while each line was typed
+    assert len(json.loads(ledger.read_text())) == 3  # one counted read per arm
 
 
 def test_a_rerun_of_the_on_the_fly_part_runs_only_the_arms_a_seed_lacks(tmp_path, monkeypatch, capsys):
@@ -326,10 +364,11 @@ def test_a_rerun_of_the_on_the_fly_part_runs_only_the_arms_a_seed_lacks(tmp_path
     monkeypatch.setattr(bench, "prepare", lambda task, args, seed: (None, tmp_path / "policy"))
     monkeypatch.setattr(bench, "success", success)
     bench.success_tables(args, Console())
-    assert asked == [["typed corrections", "hotkeys, exact person"]]
+    assert asked == [["typed corrections", "hotkeys, exact person", "typed, arm paused"]]
     assert [r["arm"] for r in json.loads(cache.read_text())] == ["autonomous", "hotkey corrections", "typed corrections",
-                                                                 "hotkeys, exact person"]
-    assert "hotkeys, exact person vs hotkey corrections" in capsys.readouterr().out
+                                                                 "hotkeys, exact person", "typed, arm paused"]
+    out = capsys.readouterr().out
+    assert "hotkeys, exact person vs hotkey corrections" in out and "typed, arm paused vs typed corrections" in out
     bench.success_tables(args, Console())
     assert len(asked) == 1  # every arm is kept now
 

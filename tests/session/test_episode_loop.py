@@ -187,3 +187,64 @@ def test_watching_the_policy_counts_as_attention(tmp_path):
         result = run_session(robot, TakeoverActor(HoldPolicy(), kb, takeover_on_motion=False), writer, 1, person=kb, max_steps=20)
     robot.disconnect()
     assert result.watching_s == pytest.approx(20 / robot.fps) and result.driving_s == 0
+
+
+class PausingActor:
+    """Holds still; after 3 steps it pauses for the person until they say something."""
+
+    def __init__(self):
+        self.acted, self.paused, self.resumed = 0, False, False
+
+    def start_episode(self, robot, observation):
+        pass
+
+    def act(self, observation):
+        from robot_hf.session.actors import POLICY, Decision
+
+        if self.acted == 3 and not self.resumed:
+            self.paused = True
+        if self.paused:
+            return Decision(None, POLICY, paused=True)
+        self.acted += 1
+        return Decision(np.array([0, 0, 0, 0, 1.2], np.float32), POLICY)
+
+    def after_step(self, events, frame, observation):
+        if self.paused and events.get("correction"):
+            self.paused, self.resumed = False, True
+
+    def status(self):
+        return "paused" if self.paused else "running"
+
+    def episode_info(self):
+        return {}
+
+
+class SaysAfter(KeyboardTeleop):
+    """A person who says `events` on their `at`-th look."""
+
+    def __init__(self, at: int, events: dict):
+        super().__init__(listen=False)
+        self.at, self.said, self.looks = at, events, 0
+
+    def get_events(self):
+        self.looks += 1
+        return dict(self.said) if self.looks == self.at else {}
+
+
+@pytest.mark.parametrize("said", [{"correction": "move up"}, {"failure": True}])
+def test_a_pause_holds_the_arm_and_the_episodes_clock_until_the_person_speaks(tmp_path, said):
+    robot = lift()
+    sent = []
+    send = robot.send_action
+    robot.send_action = lambda action: sent.append(action) or send(action)
+    person = SaysAfter(3 + 5, said)  # three steps, then the fifth look while paused
+    with writer_for(robot, tmp_path / "ds") as writer:
+        result = run_session(robot, PausingActor(), writer, 1, person=person, max_steps=10)
+    robot.disconnect()
+    r = DatasetReader(tmp_path / "ds")
+    if "correction" in said:  # nothing sent or recorded while paused, and the budget of 10 steps is spent in full
+        assert len(sent) == r.num_frames == 10 and result.paused_s == pytest.approx(5 / robot.fps)
+        assert [(c.frame_index, c.text) for c in r.corrections] == [(3, "move up")]  # with the next frame recorded
+    else:  # the person ends the episode while paused: one last frame, holding still, carries the verdict
+        assert len(sent) == r.num_frames == 4 and result.paused_s == pytest.approx(4 / robot.fps)
+        assert r.episode(0)["next.done"].tolist() == [False] * 3 + [True] and not result.successes
