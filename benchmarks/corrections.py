@@ -13,7 +13,9 @@ corrections, and learning from corrections over rounds against HG-DAgger and mor
 - obedience: from states the policy reaches, a motion commanded for one labelling window; does the path go that way?
 - success: a weak hierarchical policy (per training seed) on the same held-out dev seeds autonomously and with the
   simulated corrector, typing held-out paraphrases (each reaches the robot once typed at 4 characters/s) or pressing
-  hotkeys (0.15 s a stroke, Enter included); reaction 0.3 s. Paired tests against autonomy.
+  hotkeys (0.15 s a stroke, Enter included); reaction 0.3 s; or typing after pausing the arm (p + Enter: the arm
+  holds and the episode's clock stops while the line is typed; the held seconds are a column). Paired tests against
+  autonomy.
 - learning: 3 rounds of 20 rollouts with the corrector (hotkeys by default) -> fine-tune (the high level on each correction
   where it was given, the demos as the anchor) -> autonomous evaluation; HG-DAgger (take-overs by the
   simulated intervener) from the same start; each with new demos spending its own person-seconds per round.

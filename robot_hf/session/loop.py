@@ -195,7 +195,7 @@ class EpisodeLoop:
                 observation = robot.get_observation()
                 self.actor.after_step(events, step, observation)
                 self.status.update(
-                    f"{self.label} {saved + 1}/{num_episodes} take {episode_takes + 1} | t={(step + 1) / robot.fps:5.1f}s | "
+                    f"{self.label} {saved + 1}/{num_episodes} take {episode_takes + 1} | t={step / robot.fps:5.1f}s | "
                     f"{timer.rate_hz:5.1f} Hz | overruns {timer.overruns} | {self.actor.status()} | queued saves {writer.pending}")
                 timer.wait()
         except BaseException as error:  # an arm's bus, a camera, the policy, Ctrl-C: keep what was recorded
