@@ -63,7 +63,7 @@ def test_a_dpo_round_in_sim_adds_pairs_of_the_policys_own_continuations(weak_pol
                  f"policy.path={checkpoint}", f"dataset.root={demos}", "rounds=2", "episodes_per_round=2", "eval_episodes=2",
                  "finetune_steps=4", "train.batch_size=8", "eval.videos=0", "eval.max_steps=30", "objective.pairs_per_step=2",
                  "objective.frames_per_segment=1", "baseline=false", f"run.dir={run}"]) == 0
-    round_1 = json.loads((run / "improve.json").read_text())["rounds"][1]
+    _, round_1, round_2 = json.loads((run / "improve.json").read_text())["rounds"]
     data = DatasetReader(run / "data" / "preferences")
     branches = [ep for ep in data.meta.episodes if ep.get("branch_of") is not None]
     assert len(branches) == 12 and all(ep["replay_error"] == 0.0 for ep in branches)
@@ -77,6 +77,8 @@ def test_a_dpo_round_in_sim_adds_pairs_of_the_policys_own_continuations(weak_pol
     pairs = [p for p in data.preferences if p.annotator == "branch:round_1"]
     assert round_1["classes"]["branch pairs"] == len(pairs) == 3  # one a branch point: its two continuations differ
     assert all(data.meta.episodes[p.a_episode_index].get("branch_of") is not None for p in pairs)
+    # Round 2 trains on every decided pair so far, round 1's branch pairs included, and says so.
+    assert round_2["classes"]["pairs"] == sum(p.choice in ("a", "b") for p in data.preferences)
     columns = (run / "rounds" / "preferences_1" / "train_log.csv").read_text().splitlines()[0].split(",")
     assert "preferred" in columns
 

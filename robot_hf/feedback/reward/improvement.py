@@ -25,6 +25,7 @@ from robot_hf.feedback.reward.labeling import label_rounds, teacher_answers
 from robot_hf.feedback.reward.queries import QueryConfig
 from robot_hf.feedback.reward.raft import episode_scores, raft_weights, top_episodes
 from robot_hf.feedback.reward.training import RewardTrainConfig
+from robot_hf.training.objectives.pairs import decided_pairs
 from sim.teachers import ScriptedTeacher, TeacherConfig
 
 METHODS = ("raft", "dpo", "cpl", "best_of_n")
@@ -132,7 +133,7 @@ def learn_from_preferences(reader: DatasetReader, cfg: DictConfig, round_index: 
     else:
         weights = demo_frames.astype(np.float32)
         objective = OmegaConf.to_container(cfg.objective, resolve=True)  # the method's preset (see config.compose)
-        pairs = sum(p.choice in ("a", "b") for p in prefs) + len(branch)
+        pairs = len(decided_pairs(DatasetReader(reader.root).preferences, objective["sources"]))  # every round's
         summary.update(frames={"demos": int(demo_frames.sum()), "pairs": pairs, "branch pairs": len(branch)},
                        class_weights={"demos": float(objective["bc_weight"])}, objective=objective,
                        describe=f"{fb.method} on {pairs} preference pairs, behaviour cloning on {int(demo_frames.sum())} demo "

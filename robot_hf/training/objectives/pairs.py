@@ -14,13 +14,18 @@ def _source_of(annotator: str) -> str:
     return annotator.split(":", 1)[0]
 
 
+def decided_pairs(preferences: list[Preference], sources: list[str]) -> list[Preference]:
+    """The answers a preference objective trains on: decided (a or b) and from one of `sources`."""
+    return [p for p in preferences if p.choice in ("a", "b") and _source_of(p.annotator) in sources]
+
+
 class SegmentPairs:
     """The dataset's decided answers (a or b; equal and skip carry no direction) from the chosen sources."""
 
     def __init__(self, reader: DatasetReader, windows, sources: list[str]):
         self.windows = windows
         bounds = reader.episode_bounds
-        rows: list[Preference] = [p for p in reader.preferences if p.choice in ("a", "b") and _source_of(p.annotator) in sources]
+        rows = decided_pairs(reader.preferences, sources)
         chosen, rejected, length = [], [], []
         for p in rows:
             a = (bounds[p.a_episode_index, 0] + p.a_from_frame, p.a_to_frame - p.a_from_frame)
