@@ -26,7 +26,7 @@ from robot_hf.session.actors import CORRECTED, POLICY, Decision
 log = logging.getLogger(__name__)
 
 CONTINUE = ("continue", "go on", "carry on", "resume", "as you were")
-PAUSE = ("pause", "wait", "hold on", "hang on")
+PAUSE = ("pause", "hold on", "hang on")  # not "wait": a paraphrase of "stop"
 # Keys for the common motions, typed alone on a line (as in `robot-hf rollout feedback=corrections`); two movement keys
 # on one line combine ("wa": move forward and left).
 HOTKEYS = {"a": "move left", "d": "move right", "w": "move forward", "s": "move backward", "r": "move up", "f": "move down",

@@ -126,6 +126,8 @@ def test_the_pause_key_holds_the_arm_until_the_correction_is_in(hierarchical, re
     actor.after_step({"pause": True}, 1, observation)  # a device's pause event; nothing said for longer than allowed
     assert [actor.act(observation).paused for _ in range(4)] == [True, True, True, False]
     assert "pause ended" in actor.note
+    typed.lines.put(("wait", time.monotonic()))  # a paraphrase of "stop", not a pause
+    assert not actor.act(observation).paused and policy.current_motion == "stop"
 
 
 @pytest.mark.parametrize("repick_steps", [0, 1, 3])
