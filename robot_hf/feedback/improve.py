@@ -64,6 +64,8 @@ class RoundResult:
     learned_score_previous: float | None = None
     # Best-of-N: the policy ran the best of n chunks by the value head of this reward model (checkpoint unchanged).
     rerank: dict[str, Any] | None = None
+    # Each evaluation episode's success, in seed order (the same seeds every round): rounds can be paired-tested.
+    outcomes: list[bool] = field(default_factory=list)
 
 
 @dataclass
@@ -80,7 +82,8 @@ class ImproveResult:
 
 
 def _evaluated(round_index: int, e, human_frames: int, cumulative: int, **extra) -> RoundResult:
-    return RoundResult(round_index, e.success_rate, e.ci95, human_frames, cumulative, progress=e.mean_max_progress, **extra)
+    return RoundResult(round_index, e.success_rate, e.ci95, human_frames, cumulative, progress=e.mean_max_progress,
+                       outcomes=[bool(ep.get("success")) for ep in e.per_episode], **extra)
 
 
 def _copy_dataset(src: Path, dst: Path) -> Path:
@@ -142,7 +145,8 @@ class Improver:
         """Round 0: the starting policy's evaluation, or the caller's of the same checkpoint without re-ranking."""
         known = self.evaluated
         if known is not None and known.rerank is None and Path(known.checkpoint).resolve() == checkpoint.resolve():
-            return RoundResult(0, known.success, known.ci95, 0, 0, progress=known.progress, checkpoint=str(checkpoint))
+            return RoundResult(0, known.success, known.ci95, 0, 0, progress=known.progress, checkpoint=str(checkpoint),
+                               outcomes=known.outcomes)
         return _evaluated(0, self._evaluate(checkpoint, "round_0"), 0, 0, checkpoint=str(checkpoint))
 
     def _finetune(self, checkpoint: Path, dataset: Path, weights: np.ndarray, out: Path) -> Path:

@@ -1,5 +1,7 @@
 import json
 
+import numpy as np
+
 from robot_hf.cli.main import main
 from robot_hf.dataset import DatasetReader
 from robot_hf.dataset.validate import validate
@@ -34,6 +36,8 @@ def test_rollout_and_one_tiny_improve_round(tmp_path, capsys):
     assert weights["demo"] == 1.0 and weights.get("pre_intervention", 0.0) == 0.0 and weights["intervention"] > 1.0
     assert "- round 1 trained on frames (class, count, loss weight): demo " in report
     assert all(0 <= r["progress"] <= 1 for r in result["rounds"] + result["baseline"])
+    # Each round keeps its evaluation episodes' outcomes on the same seeds, so two rounds can be paired-tested.
+    assert all(len(r["outcomes"]) == 2 and np.mean(r["outcomes"]) == r["success"] for r in result["rounds"] + result["baseline"])
     assert result["baseline"][1]["human_frames"] >= result["rounds"][1]["human_frames"]
     aggregated = DatasetReader(run / "data" / "sirius")
     assert aggregated.num_episodes == 3 + 2 and aggregated.preferences
@@ -99,7 +103,7 @@ def test_an_improvement_run_cut_off_mid_round_resumes_to_the_same_result(tmp_pat
     monkeypatch.setattr(improve_module.Improver, "_finetune", real)
     assert main(["improve", *args, f"run.dir={cut}"]) == 0
     whole, resumed = (json.loads((d / "improve.json").read_text()) for d in (tmp_path / "whole", cut))
-    for key in ("success", "human_frames", "cumulative_human_frames", "takeovers", "classes"):
+    for key in ("success", "human_frames", "cumulative_human_frames", "takeovers", "classes", "outcomes"):
         assert [r[key] for r in resumed["rounds"] + resumed["baseline"]] == [r[key] for r in whole["rounds"] + whole["baseline"]], key
     assert DatasetReader(cut / "data" / "hg_dagger").num_episodes == 3 + 2 + 2
     assert main(["improve", *args, "finetune_steps=6", f"run.dir={cut}"]) == 1  # other settings: refused, not mixed
