@@ -113,11 +113,11 @@ def check_config(command: str, cfg: DictConfig, overrides: Sequence[str] = ()) -
 
 def _check_objective_of_method(cfg: DictConfig) -> None:
     """feedback.method=dpo trains with objective dpo (compose picks its preset); a different objective= contradicts it."""
-    from robot_hf.config.compose import config_dir
+    from robot_hf.config.compose import has_objective_preset
 
     method = OmegaConf.select(cfg, "feedback.method", default=None, throw_on_missing=False)
     name = OmegaConf.select(cfg, "objective.name", default=None, throw_on_missing=False)
-    if isinstance(method, str) and name is not None and name != method and (config_dir() / "objective" / f"{method}.yaml").is_file():
+    if name is not None and name != method and has_objective_preset(method):
         raise ConfigError(f"objective={name} contradicts feedback.method={method}: leave objective= out (the method "
                           f"trains with configs/objective/{method}.yaml) or set objective={method}")
 

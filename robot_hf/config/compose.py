@@ -86,14 +86,18 @@ def compose(command: str, overrides: Sequence[str] = ()) -> DictConfig:
             raise ConfigError(text) from None
 
 
+def has_objective_preset(method: Any) -> bool:
+    """Whether `feedback.method` names an objective preset (configs/objective/dpo.yaml): the objective it trains with."""
+    return isinstance(method, str) and (config_dir() / "objective" / f"{method}.yaml").is_file()
+
+
 def _objective_of_method(cfg: DictConfig, overrides: list[str]) -> list[str]:
     """A `feedback.method` with an objective preset of its name (configs/objective/dpo.yaml) trains with that preset
     unless the overrides choose `objective=...`: the overrides with that choice first, so the user's objective.* keys
     still apply on top of it (and `--cfg job` prints the objective that runs)."""
     method = OmegaConf.select(cfg, "feedback.method", default=None, throw_on_missing=False)
     chosen = any(o.lstrip("+").split("=")[0] == "objective" for o in overrides)
-    if (chosen or "objective" not in cfg or not isinstance(method, str) or cfg.objective.get("name") == method
-            or not (config_dir() / "objective" / f"{method}.yaml").is_file()):
+    if chosen or "objective" not in cfg or cfg.objective.get("name") == method or not has_objective_preset(method):
         return overrides
     return [f"objective={method}", *overrides]
 

@@ -5,8 +5,8 @@ A state is restored by resetting the scene with the rollout's seed and replaying
 deterministic; the replay is checked against the recorded state). Each continuation runs through the one episode
 loop and is saved as a branch episode (meta `branch_of`, `branch_frame`: the rollout and the frame it leaves at),
 so the pair's segments are ordinary dataset segments: the branch point's frame, whose training window holds the
-observation there and the actions the policy took from it. Pairs are stored with annotator "branch:<reward>", the
-`branch` source of objective.sources.
+observation there and the actions the policy took from it. Pairs are stored with annotator "branch" (in `improve`,
+"branch:round_<r>"), the `branch` source of objective.sources.
 """
 
 from __future__ import annotations
