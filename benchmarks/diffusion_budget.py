@@ -54,6 +54,9 @@ VARIANTS: dict[str, list[str]] = {
     "nocrop": ["policy.vision.crop=null"],  # the whole image, no random-crop augmentation (imitation.py crops 7/8)
     "wide": ["policy.vision.widths=[32,64,128,256]"],  # the image encoder twice as wide (imitation.py: 16-128)
     "noema": ["train.ema.enable=false"],  # the trained weights themselves, not their moving average
+    "h8": ["policy.horizon=8"],  # a chunk of only the 8 actions run (the reference: 16): half the denoiser's length
+    "unet_half": ["policy.down_dims=[32,64,128]"],  # the U-Net denoiser half as wide (imitation.py: 64-256)
+    "unet_double": ["policy.down_dims=[128,256,512]"],  # twice as wide (the reference: 256-1024)
     "img96": [],  # 96x96 images (the reference's size; crop 84), recorded apart: IMAGES
     # The causal transformer denoiser at imitation.py's CPU size instead of the U-Net (the same encoder and schedule).
     "transformer": ["policy.denoiser=transformer", "policy.n_layer=4", "policy.n_head=4", "policy.n_emb=128",
@@ -93,12 +96,30 @@ def probe(task: str, variant: str, args) -> float:
     threads = torch.get_num_threads()
     torch.set_num_threads(args.probe_threads)
     try:
-        data = data_dir(args.out, task, row_image(variant))
-        sec = probe_seconds_per_step(row_overrides(task, variant, data, args), args.out / "probe" / f"{task}_{variant}")
+        if args.probe_against and args.probe_against != variant:
+            rate, how = _rate_against(task, variant, args)
+        else:
+            rate, how = 1 / _seconds_per_step(task, variant, args), "timed alone"
     finally:
         torch.set_num_threads(threads)
-    path.write_text(json.dumps({"steps_per_s": 1 / sec, "threads": args.probe_threads}))
-    return 1 / sec
+    path.write_text(json.dumps({"steps_per_s": rate, "threads": args.probe_threads, "timed": how}))
+    return rate
+
+
+def _seconds_per_step(task: str, variant: str, args, timing: str = "") -> float:
+    data = data_dir(args.out, task, row_image(variant))
+    run_dir = args.out / "probe" / f"{task}_{variant}{f'_{timing}' if timing else ''}"
+    return probe_seconds_per_step(row_overrides(task, variant, data, args), run_dir)
+
+
+def _rate_against(task: str, variant: str, args) -> tuple[float, str]:
+    """The reference row's kept rate times the median ratio of --probe-repeats interleaved timings of both: one short
+    timing swings by a quarter from run to run on a quiet machine, and a ratio taken side by side does not drift with it."""
+    reference = probe(task, args.probe_against, args)
+    ratios = [_seconds_per_step(task, args.probe_against, args, f"ref{i}") / _seconds_per_step(task, variant, args, f"rep{i}")
+              for i in range(args.probe_repeats)]
+    ratio = float(np.median(ratios))
+    return reference * ratio, f"{args.probe_against}'s rate x {ratio:.3f}, the median of {args.probe_repeats} interleaved ratios"
 
 
 def run_row(task: str, variant: str, args) -> dict:
@@ -113,7 +134,7 @@ def run_row(task: str, variant: str, args) -> dict:
     equal = args.equal_steps if args.equal_steps and args.equal_steps < steps else 0
     print(f"[{task} / {variant}] {rate:.2f} steps/s on {args.probe_threads} threads -> {steps} steps in {args.budget_min} min"
           f"{f'; also evaluated at {equal}' if equal else ''}", flush=True)
-    run_dir = args.out / "runs" / run_name(task, variant, args.seed)
+    run_dir = args.out / "runs" / run_name(task, variant, args.seed, args.budget_min)
     cfg = compose("train", [*row_overrides(task, variant, data, args), f"train.steps={steps}",
                             f"train.warmup_steps={min(500, steps // 10)}", f"train.save_every={steps}", f"train.eval_every={equal}",
                             "train.eval_final=false", f"eval.episodes={args.eval_episodes}", "eval.num_envs=2", f"eval.seed={EVAL_SEED}",
@@ -128,17 +149,49 @@ def run_row(task: str, variant: str, args) -> dict:
     return row
 
 
-def final_evaluation(run_dir: Path, task: str, episodes: int, image: int = CPU_IMAGE) -> dict:
-    """The last checkpoint on the held-out seeds, with each episode's outcome (for paired tests between rows)."""
+def final_evaluation(run_dir: Path, task: str, episodes: int, image: int = CPU_IMAGE, acting: dict | None = None) -> dict:
+    """The last checkpoint on the held-out seeds, with each episode's outcome (for paired tests between rows);
+    `acting`: how the trained policy acts instead of as it was trained (ACTING), e.g. {"n_action_steps": 4}."""
     from policies.base import Policy
     from robot_hf.evaluation.rollout import evaluate
     from robot_hf.training.checkpoint import Checkpoints
 
     policy = Policy.from_pretrained(Checkpoints(run_dir).last() / "pretrained_model")
+    for key, value in (acting or {}).items():
+        ACTING[key](policy, value)
     result = evaluate(policy, {"name": task, "image_height": image, "image_width": image}, episodes, 2, EVAL_SEED)
     print(f"[{run_dir.name}] final: {result.line()}", flush=True)
     return {**_score(result.summary()), "successes": [bool(e["success"]) for e in result.per_episode],
             "max_rewards": [float(e["max_reward"]) for e in result.per_episode]}
+
+
+# Settings of a trained diffusion policy's acting, no retraining: the actions run from each chunk, the DDIM steps.
+ACTING = {"n_action_steps": lambda policy, v: setattr(policy.config, "n_action_steps", int(v)),
+          "num_inference_steps": lambda policy, v: setattr(policy, "num_inference_steps", int(v))}
+
+
+def acting_lines(out: Path, specs: list[str], episodes: int) -> list[str]:
+    """RUN:KEY=VALUE[,KEY=VALUE]: the finished run's last checkpoint acting otherwise, on the same held-out seeds, against
+    its own final evaluation (paired); each result is kept in the run's acting.json."""
+    from robot_hf.evaluation.protocol import paired_bootstrap
+
+    lines = []
+    for spec in specs:
+        name, settings = spec.split(":")
+        run_dir = out / "runs" / name
+        row = json.loads((run_dir / "row.json").read_text())
+        kept_path = run_dir / "acting.json"
+        kept = json.loads(kept_path.read_text()) if kept_path.exists() else {}
+        if settings not in kept:
+            acting = dict(kv.split("=") for kv in settings.split(","))
+            kept[settings] = final_evaluation(run_dir, row["task"], episodes, row_image(row["variant"]), acting)
+            kept_path.write_text(json.dumps(kept, indent=2))
+        new, old = kept[settings], row["final"]
+        gain, lo, hi = paired_bootstrap(np.array(new["max_rewards"]), np.array(old["max_rewards"]))
+        lines.append(f"{name} acting with {settings}: success {100 * new['success_rate']:.0f}% against {100 * old['success_rate']:.0f}%, "
+                     f"mean max reward {new['mean_max_reward']:.3f} against {old['mean_max_reward']:.3f} "
+                     f"(paired {gain:+.3f}, 95% CI {lo:+.3f} to {hi:+.3f}), {len(new['max_rewards'])} episodes")
+    return lines
 
 
 def paired_lines(out: Path, pairs: list[tuple[str, str]]) -> list[str]:
@@ -175,8 +228,9 @@ def _graded(final: dict) -> bool:
     return final["mean_max_reward"] != final["success_rate"]
 
 
-def run_name(task: str, variant: str, seed: int) -> str:
-    return f"{task}_{variant}" + (f"_seed{seed}" if seed else "")
+def run_name(task: str, variant: str, seed: int, budget_min: float = 15.0) -> str:
+    """A row's folder: the task and variant, then the training seed and the budget where they are not the defaults."""
+    return f"{task}_{variant}" + (f"_seed{seed}" if seed else "") + (f"_{budget_min:g}min" if budget_min != 15.0 else "")
 
 
 def _score(e: dict) -> dict:
@@ -214,12 +268,17 @@ def main() -> None:
     parser.add_argument("--equal-steps", type=int, default=0, help="also evaluate rows that train past this many steps every this many steps")
     parser.add_argument("--probe-threads", type=int, default=2, help="threads the budget is timed with (the whole CPU)")
     parser.add_argument("--probe-only", action="store_true", help="time every row's step and stop")
+    parser.add_argument("--probe-against", default="", metavar="VARIANT",
+                        help="time a new row side by side with this variant's row (kept rate x median ratio), not alone")
+    parser.add_argument("--probe-repeats", type=int, default=3, help="interleaved timings for --probe-against")
     parser.add_argument("--seed", type=int, default=0, help="training seed (run.seed): the initial weights and batches")
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--eval-episodes", type=int, default=50)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/diffusion_budget"))
     parser.add_argument("--table", action="store_true", help="only print the table of finished rows")
+    parser.add_argument("--acting", nargs="*", default=[], metavar="RUN:KEY=VALUE",
+                        help=f"a finished run acting otherwise (keys: {', '.join(ACTING)}), e.g. pusht_obs1:n_action_steps=4")
     parser.add_argument("--compare", nargs="*", default=[], metavar="RUN:RUN",
                         help="paired tests of finished runs on the same seeds, e.g. lift_baseline:lift_obs1+sample")
     args = parser.parse_args()
@@ -230,8 +289,13 @@ def main() -> None:
             parser.error(f"--rows: unknown variant(s) {unknown} in {task}:{variant}; known: {sorted(VARIANTS)}")
     pairs = [tuple(c.split(":")) for c in args.compare]
     missing = [name for pair in pairs for name in pair if not (args.out / "runs" / name / "row.json").exists()]
+    bad_acting = [a for a in args.acting if a.count(":") != 1 or not all(
+        kv.count("=") == 1 and kv.split("=")[0] in ACTING and kv.split("=")[1].isdigit() for kv in a.split(":")[-1].split(","))]
+    if bad_acting:
+        parser.error(f"--acting: {bad_acting} not RUN:KEY=VALUE[,KEY=VALUE] with keys from {sorted(ACTING)} and whole numbers")
+    missing += [a.split(":")[0] for a in args.acting if not (args.out / "runs" / a.split(":")[0] / "row.json").exists()]
     if any(len(p) != 2 for p in pairs) or missing:
-        parser.error(f"--compare: give finished runs as a:b (missing {missing}); finished: "
+        parser.error(f"--compare, --acting: give finished runs (missing {missing}); finished: "
                      f"{sorted(p.parent.name for p in (args.out / 'runs').glob('*/row.json'))}")
     if not args.table:
         (args.out / "probe").mkdir(parents=True, exist_ok=True)
@@ -239,11 +303,11 @@ def main() -> None:
             if args.probe_only:
                 record(task, data_dir(args.out, task, row_image(variant)), args.episodes, row_image(variant))
                 print(f"{task}:{variant} {probe(task, variant, args):.2f} steps/s", flush=True)
-            elif not (args.out / "runs" / run_name(task, variant, args.seed) / "row.json").exists():
+            elif not (args.out / "runs" / run_name(task, variant, args.seed, args.budget_min) / "row.json").exists():
                 run_row(task, variant, args)
     if not args.probe_only:
         print_table(args.out)
-        for line in paired_lines(args.out, pairs):
+        for line in paired_lines(args.out, pairs) + acting_lines(args.out, args.acting, args.eval_episodes):
             print(line)
 
 

@@ -165,7 +165,8 @@ def branch_dataset(task: str, root: Path, dataset: Path, base: Path, args, seed:
     from robot_hf.feedback.reward.value import frame_rewards
     from sim.robot import SimRobot
 
-    out = root / f"data_branches_{args.branch_states}x{args.branch_k}_s{args.branch_steps}"
+    before = args.branch_before_takeover
+    out = root / f"data_branches_{args.branch_states}x{args.branch_k}_s{args.branch_steps}{f'_bt{before}' if before else ''}"
     if (out / "branches.done").exists():
         return out
     shutil.rmtree(out, ignore_errors=True)
@@ -175,7 +176,8 @@ def branch_dataset(task: str, root: Path, dataset: Path, base: Path, args, seed:
     robot = SimRobot(OmegaConf.to_container(compose("train", task_overrides(task)).task, resolve=True))
     try:
         record_branches(robot, Policy.from_pretrained(base / "pretrained_model"), out, rollouts,
-                        BranchConfig(states=args.branch_states, k=args.branch_k), args.branch_steps, seed=seed)
+                        BranchConfig(states=args.branch_states, k=args.branch_k), args.branch_steps, seed=seed,
+                        before_takeover=before)
     finally:
         robot.disconnect()
     reader = DatasetReader(out)
@@ -276,6 +278,8 @@ def main() -> None:
                         help="with --sources-ablation: also DPO on on-policy pairs from this many branch points")
     parser.add_argument("--branch-k", type=int, default=4, help="continuations per branch point")
     parser.add_argument("--branch-steps", type=int, default=16, help="steps each continuation runs")
+    parser.add_argument("--branch-before-takeover", type=int, default=0, metavar="FRAMES",
+                        help="branch only from the FRAMES frames before a take-over (0: from any frame of a rollout)")
     parser.add_argument("--best-of", type=int, nargs="*", default=[4, 8, 16],
                         help="best-of-N from the start policy with a value head on RAFT's last reward (no retraining)")
     parser.add_argument("--out", type=Path, default=Path("/work/bench-out/reward_improvement"))

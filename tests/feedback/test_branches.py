@@ -95,3 +95,44 @@ def test_a_branch_whose_replay_missed_the_recorded_state_makes_no_pair(rollouts,
     reader = DatasetReader(root)
     assert all(ep["replay_error"] == pytest.approx(1.0) for ep in reader.meta.episodes[2:])
     assert branch_pairs(reader, np.random.default_rng(0).random(reader.num_frames), 0.0) == []
+
+
+class TakesOverAt:
+    """The policy drives, except frames `human` (a person's take-over, holding the arm still)."""
+
+    def __init__(self, policy, robot, human: range):
+        self.policy, self.robot, self.human, self.frame = policy, robot, human, 0
+
+    def start_episode(self, robot, observation):
+        self.frame = 0
+
+    def act(self, observation):
+        from robot_hf.session.actors import HUMAN, POLICY, Decision
+
+        if self.frame in self.human:
+            return Decision(self.robot.hold_action(observation), HUMAN, intervention=True)
+        return Decision(self.policy.select_action(observation), POLICY)
+
+    def after_step(self, events, frame, observation):
+        self.frame += 1
+
+    def status(self):
+        return ""
+
+    def episode_info(self):
+        return {}
+
+
+def test_branches_before_takeovers_leave_only_from_the_frames_before_a_person_took_over(rollouts):
+    robot, policy, root = rollouts  # episodes 0 and 1: the policy alone
+    with DatasetWriter.open(root) as writer:
+        run_session(robot, TakesOverAt(policy, robot, range(7, 10)), writer, 1, seed=8, max_steps=12, episode_meta={"round": 1})
+    reader = DatasetReader(root)
+    assert np.asarray(reader.column("source"))[np.asarray(reader.episode_bounds)[2, 0] + 7] == "human"
+    record_branches(robot, policy, root, [0, 1, 2], BranchConfig(states=5, k=2), steps=2, seed=3,
+                    episode_meta={"round": 1}, before_takeover=3)
+    branches = DatasetReader(root).meta.episodes[3:]
+    assert len(branches) == 10 and {b["branch_of"] for b in branches} == {2}
+    assert {b["branch_frame"] for b in branches} <= {4, 5, 6}
+    # Without take-overs to branch before, none are recorded (not a fall back to anywhere).
+    assert record_branches(robot, policy, root, [0, 1], BranchConfig(states=2, k=2), steps=2, seed=4, before_takeover=3) == 0

@@ -54,7 +54,7 @@ def test_the_branch_arms_dataset_holds_the_start_policys_continuations_and_their
     assert main(["reward", "label", f"dataset.root={data}", "teacher=oracle", "labels=4", "batch=4", "query.segment=6",
                  "reward.image_size=16", "reward.widths=[8]", "reward.hidden=16", "reward.members=2", "train.epochs=1",
                  "train.min_steps=5", f"run.dir={root / 'label'}"]) == 0
-    args = SimpleNamespace(branch_states=2, branch_k=2, branch_steps=4, demos=2)
+    args = SimpleNamespace(branch_states=2, branch_k=2, branch_steps=4, branch_before_takeover=0, demos=2)
     out = bench.branch_dataset("lift", root, data, start, args, seed=0)
     reader = DatasetReader(out)
     branches = [ep for ep in reader.meta.episodes if ep.get("branch_of") is not None]

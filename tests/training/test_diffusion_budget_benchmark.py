@@ -14,7 +14,7 @@ from tests.benchmark_scripts import load
 
 
 def _args(tmp_path: Path) -> argparse.Namespace:
-    return argparse.Namespace(out=tmp_path, batch_size=64, probe_threads=2)
+    return argparse.Namespace(out=tmp_path, batch_size=64, probe_threads=2, probe_against="", probe_repeats=3)
 
 
 @pytest.mark.parametrize("variant", list(load("diffusion_budget").VARIANTS) + ["obs1+sample"])
@@ -54,6 +54,22 @@ def test_variants_of_equal_step_cost_reuse_the_baselines_probe(tmp_path):
     assert bench.probe("lift", "obs1+sample", args) == 5.0
 
 
+def test_a_row_probed_against_another_takes_its_kept_rate_times_the_median_interleaved_ratio(tmp_path, monkeypatch):
+    bench = load("diffusion_budget")
+    (tmp_path / "probe").mkdir()
+    (tmp_path / "probe" / "pusht_obs1.json").write_text(json.dumps({"steps_per_s": 6.0, "threads": 2}))
+    timings = iter([0.10, 0.05, 0.12, 0.08, 0.10, 0.04])  # reference, row, reference, row, ...: ratios 2, 1.5, 2.5
+    order = []
+    monkeypatch.setattr(bench, "probe_seconds_per_step", lambda overrides, run_dir: order.append(run_dir.name) or next(timings))
+    args = argparse.Namespace(**{**vars(_args(tmp_path)), "probe_against": "obs1"})
+    assert bench.probe("pusht", "obs1+unet_half", args) == pytest.approx(12.0)
+    assert order == ["pusht_obs1_ref0", "pusht_obs1+unet_half_rep0", "pusht_obs1_ref1", "pusht_obs1+unet_half_rep1",
+                     "pusht_obs1_ref2", "pusht_obs1+unet_half_rep2"]
+    kept = json.loads((tmp_path / "probe" / "pusht_obs1+unet_half.json").read_text())
+    assert kept["steps_per_s"] == pytest.approx(12.0) and "median of 3" in kept["timed"]
+    assert bench.probe("pusht", "obs1+unet_half", args) == pytest.approx(12.0)  # kept: not timed again
+
+
 def _row(out: Path, name: str, successes: list[bool], rewards: list[float]) -> None:
     final = {"success_rate": sum(successes) / len(successes), "ci95": [0.0, 1.0], "mean_max_reward": sum(rewards) / len(rewards),
              "mean_max_progress": 0.0, "episodes": len(successes), "successes": successes, "max_rewards": rewards}
@@ -87,3 +103,43 @@ def test_a_graded_row_without_its_rewards_is_evaluated_again_and_keeps_its_resul
     assert "+0.100" in bench.paired_lines(tmp_path, [("graded_a", "old")])[1]
     assert calls == ["old"] and json.loads(path.read_text())["final"]["max_rewards"] == [0.4, 0.5]
     assert "final_in_training" not in json.loads(path.read_text())  # it had been loaded afresh already
+
+
+def test_acting_settings_change_how_a_trained_diffusion_policy_acts():
+    import torch
+
+    from policies import policy_class
+    from tests.policies.conftest import STATS, make_batch, small_config
+
+    bench = load("diffusion_budget")
+    config = small_config("diffusion")
+    policy = policy_class("diffusion")(config, STATS).eval()
+    bench.ACTING["n_action_steps"](policy, "2")
+    bench.ACTING["num_inference_steps"](policy, "3")
+    calls = []
+    denoise = policy.denoise
+    policy.denoise = lambda *a: calls.append(1) or denoise(*a)
+    batch = make_batch(config, b=1)
+    with torch.no_grad():
+        chunk = policy.predict_chunk(batch)
+    assert chunk.shape[1] == 2 and len(calls) == 3
+
+
+def test_a_run_acting_otherwise_is_evaluated_once_and_paired_with_its_own_final(tmp_path, monkeypatch):
+    bench = load("diffusion_budget")
+    _row(tmp_path, "pusht_obs1", [False] * 4, [0.5, 0.5, 0.6, 0.4])
+    row = json.loads((tmp_path / "runs" / "pusht_obs1" / "row.json").read_text())
+    (tmp_path / "runs" / "pusht_obs1" / "row.json").write_text(json.dumps({**row, "variant": "obs1"}))
+    calls = []
+
+    def evaluated(run_dir, task, episodes, image, acting):
+        calls.append(acting)
+        return {"success_rate": 0.25, "ci95": [0, 1], "mean_max_reward": 0.6, "mean_max_progress": 0.6, "episodes": 4,
+                "successes": [True, False, False, False], "max_rewards": [0.6, 0.6, 0.7, 0.5]}
+
+    monkeypatch.setattr(bench, "final_evaluation", evaluated)
+    (line,) = bench.acting_lines(tmp_path, ["pusht_obs1:n_action_steps=4,num_inference_steps=20"], 4)
+    assert calls == [{"n_action_steps": "4", "num_inference_steps": "20"}]
+    assert "success 25% against 0%" in line and "paired +0.100" in line
+    assert bench.acting_lines(tmp_path, ["pusht_obs1:n_action_steps=4,num_inference_steps=20"], 4) == [line]
+    assert len(calls) == 1  # kept in acting.json, not evaluated again

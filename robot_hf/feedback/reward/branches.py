@@ -23,7 +23,7 @@ from robot_hf.dataset import DatasetReader, DatasetWriter, Preference
 from robot_hf.feedback.config import BranchConfig
 from robot_hf.interfaces import Observation, Robot
 from robot_hf.session import PolicyActor, run_session
-from robot_hf.session.actors import POLICY, Decision
+from robot_hf.session.actors import HUMAN, POLICY, Decision
 
 ANNOTATOR = "branch"
 # How far the replayed state may drift from the recorded one before the branch point counts as not restored.
@@ -71,10 +71,11 @@ def branch_episodes(reader: DatasetReader) -> np.ndarray:
 
 
 def record_branches(robot: Robot, policy, root: Path, rollouts: Sequence[int], config: BranchConfig, steps: int, seed: int,
-                    episode_meta: dict[str, Any] | None = None, status=None) -> int:
+                    episode_meta: dict[str, Any] | None = None, status=None, before_takeover: int = 0) -> int:
     """Record `config.k` continuations of `policy` from each of `config.states` states drawn from the recorded
-    `rollouts` (episode indices of the dataset at `root`), each `steps` steps long (fewer where the task ends).
-    Returns how many branch episodes were saved."""
+    `rollouts` (episode indices of the dataset at `root`), each `steps` steps long (fewer where the task ends); with
+    `before_takeover` > 0 only from the frames just before a person took over (rollouts with take-overs; `improve`'s
+    preference rounds have none). Returns how many branch episodes were saved."""
     reader = DatasetReader(root)
     bounds = np.asarray(reader.episode_bounds)
     meta = reader.meta.episodes
@@ -83,19 +84,43 @@ def record_branches(robot: Robot, policy, root: Path, rollouts: Sequence[int], c
         return 0
     actions = np.asarray(reader.column("action"), dtype=np.float32)
     states = np.asarray(reader.column("observation.state"), dtype=np.float64)
+    points = branch_points(reader, usable, before_takeover)
+    if not points:
+        return 0
+    episodes = list(points)
     rng = np.random.default_rng(seed)
     saved = 0
     with DatasetWriter.open(root) as writer:
         for i in range(config.states):
-            episode = usable[int(rng.integers(len(usable)))]
-            lo, hi = bounds[episode]
-            t = int(rng.integers(0, hi - lo - 1))
+            episode = episodes[int(rng.integers(len(episodes)))]  # an episode, then one of its frames
+            frames = points[episode]
+            t = frames[int(rng.integers(len(frames)))]
+            lo = bounds[episode, 0]
             for j in range(config.k):
                 actor = BranchActor(policy, actions[lo:lo + t], states[lo + t], seed=seed * 100_003 + i * config.k + j)
                 run_session(robot, actor, writer, 1, seed=int(meta[episode]["seed"]), max_steps=t + steps + 1,
                             episode_meta={**(episode_meta or {}), "branch_of": episode}, status=status, label="branch")
                 saved += 1
     return saved
+
+
+def branch_points(reader: DatasetReader, episodes: Sequence[int], before_takeover: int = 0) -> dict[int, list[int]]:
+    """Per episode, the frames a branch may leave from: any frame but the last, or with `before_takeover` > 0 only the
+    frames up to that many before each take-over (a policy frame followed by a person's), where the policy was going
+    wrong; episodes without such frames are left out."""
+    bounds = np.asarray(reader.episode_bounds)
+    human = np.asarray(reader.column("source")) == HUMAN if before_takeover > 0 else None
+    points = {}
+    for e in episodes:
+        lo, hi = (int(b) for b in bounds[e])
+        if human is None:
+            frames = list(range(hi - lo - 1))
+        else:
+            starts = [t for t in range(1, hi - lo) if human[lo + t] and not human[lo + t - 1]]
+            frames = sorted({f for t in starts for f in range(max(0, t - before_takeover), t)})
+        if frames:
+            points[int(e)] = frames
+    return points
 
 
 def branch_pairs(reader: DatasetReader, rewards: np.ndarray, min_gap: float, round_index: int | None = None,
