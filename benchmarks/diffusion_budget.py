@@ -287,6 +287,9 @@ def main() -> None:
         unknown = [v for v in variant.split("+") if v not in VARIANTS]
         if unknown:
             parser.error(f"--rows: unknown variant(s) {unknown} in {task}:{variant}; known: {sorted(VARIANTS)}")
+    unknown = [v for v in args.probe_against.split("+") if args.probe_against and v not in VARIANTS]
+    if unknown:
+        parser.error(f"--probe-against: unknown variant(s) {unknown}; known: {sorted(VARIANTS)}")
     pairs = [tuple(c.split(":")) for c in args.compare]
     missing = [name for pair in pairs for name in pair if not (args.out / "runs" / name / "row.json").exists()]
     bad_acting = [a for a in args.acting if a.count(":") != 1 or not all(
