@@ -24,10 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
+
+from policies.diffusion.config import DiffusionConfig
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -70,14 +73,40 @@ SAME_STEP_COST = {"sample", "lr1e-3", "t16", "noema"}
 IMAGES = {"img96": 96}
 ROWS = [f"lift:{v}" for v in VARIANTS]
 EVAL_SEED = 100_000  # the held-out seeds every row is evaluated on (imitation.py's)
+DEMOS = 100  # imitation.py's demos per task; --episodes records more for a row on the data
 
 
 def row_image(variant: str) -> int:
     return next((IMAGES[v] for v in variant.split("+") if v in IMAGES), CPU_IMAGE)
 
 
-def data_dir(out: Path, task: str, image: int) -> Path:
-    return out / "data" / (task if image == CPU_IMAGE else f"{task}_{image}px")
+def data_dir(out: Path, task: str, image: int, episodes: int = DEMOS) -> Path:
+    return out / "data" / (task + (f"_{image}px" if image != CPU_IMAGE else "") + (f"_{episodes}demos" if episodes != DEMOS else ""))
+
+
+def record_demos(out: Path, task: str, image: int, episodes: int) -> Path:
+    """The task's demos at this image size; more than the default DEMOS are the default recording topped up (the
+    teleoperator's seed sequence goes on where it left off), so a row with more demos sees the same first DEMOS."""
+    from robot_hf.cli.main import main as cli
+
+    root = data_dir(out, task, image, episodes)
+    if (root / "meta/info.json").exists():
+        return root
+    base = data_dir(out, task, image)
+    record(task, base, DEMOS, image)
+    if episodes == DEMOS:
+        return root
+    if episodes < DEMOS:
+        raise SystemExit(f"--episodes {episodes}: give at least {DEMOS} (rows with fewer demos are not part of this table)")
+    partial = root.with_name(root.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(base, partial)
+    print(f"topping up {base.name} with {episodes - DEMOS} more episodes ...", flush=True)
+    if cli(["record", *task_overrides(task, image), "teleop=scripted", f"dataset.num_episodes={episodes - DEMOS}",
+            f"dataset.root={partial}", "dataset.resume=true"]):
+        raise SystemExit(f"topping up {task}'s demos failed")
+    partial.rename(root)
+    return root
 
 
 def row_overrides(task: str, variant: str, data: Path, args) -> list[str]:
@@ -129,14 +158,13 @@ def run_row(task: str, variant: str, args) -> dict:
     from robot_hf.training.workspace import TrainWorkspace
 
     image = row_image(variant)
-    data = data_dir(args.out, task, image)
-    record(task, data, args.episodes, image)
+    data = record_demos(args.out, task, image, args.episodes)
     rate = probe(task, variant, args)
     steps = max(200, int(args.budget_min * 60 * rate))
     equal = args.equal_steps if args.equal_steps and args.equal_steps < steps else 0
     print(f"[{task} / {variant}] {rate:.2f} steps/s on {args.probe_threads} threads -> {steps} steps in {args.budget_min} min"
           f"{f'; also evaluated at {equal}' if equal else ''}", flush=True)
-    run_dir = args.out / "runs" / run_name(task, variant, args.seed, args.budget_min)
+    run_dir = args.out / "runs" / run_name(task, variant, args.seed, args.budget_min, args.episodes)
     cfg = compose("train", [*row_overrides(task, variant, data, args), f"train.steps={steps}",
                             f"train.warmup_steps={min(500, steps // 10)}", f"train.save_every={steps}", f"train.eval_every={equal}",
                             "train.eval_final=false", f"eval.episodes={args.eval_episodes}", "eval.num_envs=2", f"eval.seed={EVAL_SEED}",
@@ -144,7 +172,7 @@ def run_row(task: str, variant: str, args) -> dict:
                             f"train.resume={str(any((run_dir / 'checkpoints').glob('step_*'))).lower()}"])
     result = TrainWorkspace(cfg).run()
     evals = {int(e["step"]): e for e in result.evals}
-    row = {"task": task, "variant": variant, "seed": args.seed, "probe_steps_per_s": rate, "budget_min": args.budget_min, "steps": result.steps,
+    row = {"task": task, "variant": variant, "seed": args.seed, "episodes": args.episodes, "probe_steps_per_s": rate, "budget_min": args.budget_min, "steps": result.steps,
            "final": final_evaluation(run_dir, task, args.eval_episodes, image), "equal_steps": equal,
            "at_equal": _score(evals[equal]) if equal else None, "final_loss": result.final_loss}
     (run_dir / "row.json").write_text(json.dumps(row, indent=2))
@@ -153,14 +181,12 @@ def run_row(task: str, variant: str, args) -> dict:
 
 def final_evaluation(run_dir: Path, task: str, episodes: int, image: int = CPU_IMAGE, acting: dict | None = None) -> dict:
     """The last checkpoint on the held-out seeds, with each episode's outcome (for paired tests between rows);
-    `acting`: how the trained policy acts instead of as it was trained (ACTING), e.g. {"n_action_steps": 4}."""
+    `acting`: how the trained policy acts instead of as it was trained (eval's policy.<key>=...), e.g. {"n_action_steps": 4}."""
     from policies.base import Policy
     from robot_hf.evaluation.rollout import evaluate
     from robot_hf.training.checkpoint import Checkpoints
 
-    policy = Policy.from_pretrained(Checkpoints(run_dir).last() / "pretrained_model")
-    for key, value in (acting or {}).items():
-        ACTING[key](policy, value)
+    policy = Policy.from_pretrained(Checkpoints(run_dir).last() / "pretrained_model", acting=acting)
     result = evaluate(policy, {"name": task, "image_height": image, "image_width": image}, episodes, 2, EVAL_SEED)
     print(f"[{run_dir.name}] final: {result.line()}", flush=True)
     return {**_score(result.summary()), "successes": [bool(e["success"]) for e in result.per_episode],
@@ -168,8 +194,7 @@ def final_evaluation(run_dir: Path, task: str, episodes: int, image: int = CPU_I
 
 
 # Settings of a trained diffusion policy's acting, no retraining: the actions run from each chunk, the DDIM steps.
-ACTING = {"n_action_steps": lambda policy, v: setattr(policy.config, "n_action_steps", int(v)),
-          "num_inference_steps": lambda policy, v: setattr(policy, "num_inference_steps", int(v))}
+ACTING = DiffusionConfig.ACTING
 
 
 def acting_lines(out: Path, specs: list[str], episodes: int) -> list[str]:
@@ -185,7 +210,7 @@ def acting_lines(out: Path, specs: list[str], episodes: int) -> list[str]:
         kept_path = run_dir / "acting.json"
         kept = json.loads(kept_path.read_text()) if kept_path.exists() else {}
         if settings not in kept:
-            acting = dict(kv.split("=") for kv in settings.split(","))
+            acting = {k: int(v) for k, v in (kv.split("=") for kv in settings.split(","))}
             kept[settings] = final_evaluation(run_dir, row["task"], episodes, row_image(row["variant"]), acting)
             kept_path.write_text(json.dumps(kept, indent=2))
         new, old = kept[settings], row["final"]
@@ -230,9 +255,10 @@ def _graded(final: dict) -> bool:
     return final["mean_max_reward"] != final["success_rate"]
 
 
-def run_name(task: str, variant: str, seed: int, budget_min: float = 15.0) -> str:
-    """A row's folder: the task and variant, then the training seed and the budget where they are not the defaults."""
-    return f"{task}_{variant}" + (f"_seed{seed}" if seed else "") + (f"_{budget_min:g}min" if budget_min != 15.0 else "")
+def run_name(task: str, variant: str, seed: int, budget_min: float = 15.0, episodes: int = DEMOS) -> str:
+    """A row's folder: the task and variant, then the training seed, the budget and the demos where not the defaults."""
+    return (f"{task}_{variant}" + (f"_seed{seed}" if seed else "") + (f"_{budget_min:g}min" if budget_min != 15.0 else "")
+            + (f"_{episodes}demos" if episodes != DEMOS else ""))
 
 
 def _score(e: dict) -> dict:
@@ -243,8 +269,8 @@ def print_table(out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"diffusion policy in a CPU budget ({out}): 100 demos, 64x64 images, success over 50 held-out seeds")
-    for c in ("task", "variant", "training seed", "steps/s (probe)", "steps", "minutes at probe rate", "trained min (this run)",
+    table = Table(title=f"diffusion policy in a CPU budget ({out}): 64x64 images, success over 50 held-out seeds")
+    for c in ("task", "variant", "demos", "training seed", "steps/s (probe)", "steps", "minutes at probe rate", "trained min (this run)",
               "success (95% CI)", "in-training eval", "mean max reward", "mean max progress", "at equal steps: steps", "success", "mean max reward ",
               "final loss"):
         table.add_column(c, no_wrap=c == "variant")
@@ -253,7 +279,7 @@ def print_table(out: Path) -> None:
         f, e = r["final"], r["at_equal"]
         _, seconds = logged_training_rate(path.parent)
         lo, hi = f["ci95"]
-        table.add_row(r["task"], r["variant"], str(r.get("seed", 0)), f"{r['probe_steps_per_s']:.2f}", str(r["steps"]),
+        table.add_row(r["task"], r["variant"], str(r.get("episodes", DEMOS)), str(r.get("seed", 0)), f"{r['probe_steps_per_s']:.2f}", str(r["steps"]),
                       f"{r['steps'] / r['probe_steps_per_s'] / 60:.1f}", f"{seconds / 60:.1f}",
                       f"{100 * f['success_rate']:.0f}% ({100 * lo:.0f}-{100 * hi:.0f})",
                       f"{100 * r['final_in_training']['success_rate']:.0f}%" if "final_in_training" in r else "-", f"{f['mean_max_reward']:.3f}",
@@ -274,7 +300,7 @@ def main() -> None:
                         help="time a new row side by side with this variant's row (kept rate x median ratio), not alone")
     parser.add_argument("--probe-repeats", type=int, default=3, help="interleaved timings for --probe-against")
     parser.add_argument("--seed", type=int, default=0, help="training seed (run.seed): the initial weights and batches")
-    parser.add_argument("--episodes", type=int, default=100)
+    parser.add_argument("--episodes", type=int, default=DEMOS, help="demos to train on (more than 100: the 100 topped up)")
     parser.add_argument("--eval-episodes", type=int, default=50)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/diffusion_budget"))
@@ -306,9 +332,9 @@ def main() -> None:
         (args.out / "probe").mkdir(parents=True, exist_ok=True)
         for task, variant in rows:
             if args.probe_only:
-                record(task, data_dir(args.out, task, row_image(variant)), args.episodes, row_image(variant))
+                record(task, data_dir(args.out, task, row_image(variant)), DEMOS, row_image(variant))
                 print(f"{task}:{variant} {probe(task, variant, args):.2f} steps/s", flush=True)
-            elif not (args.out / "runs" / run_name(task, variant, args.seed, args.budget_min) / "row.json").exists():
+            elif not (args.out / "runs" / run_name(task, variant, args.seed, args.budget_min, args.episodes) / "row.json").exists():
                 run_row(task, variant, args)
     if not args.probe_only:
         print_table(args.out)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from policies.config import PolicyConfig
+from policies.config import ActingError, PolicyConfig
 from policies.encoders.language import embed
 from policies.encoders.observation import ObservationEncoder
 from policies.normalize import Normalizer
@@ -171,7 +171,9 @@ class Policy(nn.Module):
         return save(self, directory, self.name, self.config.to_dict())
 
     @classmethod
-    def from_pretrained(cls, directory: str | Path, device: str | torch.device = "cpu") -> Policy:
+    def from_pretrained(cls, directory: str | Path, device: str | torch.device = "cpu",
+                        acting: dict[str, Any] | None = None) -> Policy:
+        """The saved policy; `acting`: settings of how it acts (its config's ACTING keys) in place of the trained ones."""
         payload = read_payload(directory, "policy")
         if cls is Policy:
             from policies import policy_class
@@ -179,4 +181,17 @@ class Policy(nn.Module):
             klass = policy_class(payload["type"])
         else:
             klass = cls
-        return load_weights(klass(klass.config_class.from_dict(payload["config"])), directory, device)
+        config = payload["config"]
+        if acting:
+            allowed = klass.config_class.ACTING
+            refused = sorted(set(acting) - set(allowed))
+            if refused:
+                raise ActingError(f"policy.{refused[0]}: a {payload['type']} checkpoint can be told only "
+                                  f"{', '.join(allowed) or 'nothing'} at run time; drop policy.{refused[0]}")
+            try:
+                config = klass.config_class.from_dict({**config, **acting})
+                config.check()
+            except ValueError as e:
+                raise ActingError(f"{e} (set at run time: {', '.join(f'policy.{k}={v}' for k, v in acting.items())})") from e
+            return load_weights(klass(config), directory, device)
+        return load_weights(klass(klass.config_class.from_dict(config)), directory, device)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, ClassVar
 
 from omegaconf import MISSING
+
+
+class ActingError(ValueError):
+    """A checkpoint told to act in a way its config cannot (a key it has no say over, a chunk longer than its horizon)."""
 
 
 @dataclass
@@ -25,6 +29,9 @@ class VisionConfig:
 
 @dataclass
 class PolicyConfig:
+    # What a trained checkpoint may be told to do otherwise at run time without retraining (eval's policy.<key>=...).
+    ACTING: ClassVar[tuple[str, ...]] = ("n_action_steps",)
+
     name: str = MISSING
     # A checkpoint to start from (fine-tuning) or, for eval/rollout, to run.
     path: str | None = None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from policies.config import PolicyConfig
 
 
 @dataclass
 class ACTConfig(PolicyConfig):
+    ACTING: ClassVar[tuple[str, ...]] = ("n_action_steps", "temporal_ensemble")
+
     name: str = "act"
     n_obs_steps: int = 1
     # The chunk: reference 100 actions at 50 Hz; 20 at these tasks' 10 Hz covers the same 2 s.

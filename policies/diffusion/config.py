@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from policies.config import PolicyConfig
 
 
 @dataclass
 class DiffusionConfig(PolicyConfig):
+    ACTING: ClassVar[tuple[str, ...]] = ("n_action_steps", "num_inference_steps")
+
     name: str = "diffusion"
     # "unet" (1-D conditional U-Net with FiLM) or "transformer" (causal, timestep as a token).
     denoiser: str = "unet"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from policies.config import PolicyConfig, VisionConfig
 
@@ -14,6 +14,8 @@ class HierarchicalConfig(PolicyConfig):
     its observation window and chunking are the hierarchy's. `motions` is the vocabulary and labelling the policy was
     trained with (filled from the command's `motions` when training starts).
     """
+
+    ACTING: ClassVar[tuple[str, ...]] = ()  # its chunking is the low level's, fixed when it was built
 
     name: str = "hierarchical"
     low: Any = None

@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
 from policies.base import Policy
+from policies.config import ActingError
+from robot_hf.config.compose import ConfigError
+from robot_hf.config.schema import ActingPolicyRef, PolicyRef
 from robot_hf.factory import default_task
 from robot_hf.training.checkpoint import pretrained_dir
 from robot_hf.training.setup import check_robot, check_task
 
+ACTING_KEYS = sorted({f.name for f in fields(ActingPolicyRef)} - {f.name for f in fields(PolicyRef)})
 
-def load_checkpoint(path: str | Path, device: str = "cpu") -> Policy:
-    """A policy from a run folder (its best), checkpoints/best or last, a step folder, or the pretrained_model/ in one."""
+def load_checkpoint(path: str | Path, device: str = "cpu", acting: dict | None = None) -> Policy:
+    """A policy from a run folder (its best), checkpoints/best or last, a step folder, or the pretrained_model/ in one;
+    `acting`: how it acts instead of as trained (acting_settings)."""
     if not Path(path).exists():
         raise FileNotFoundError(f"policy.path={path} does not exist")
-    return Policy.from_pretrained(pretrained_dir(path), device)
+    try:
+        return Policy.from_pretrained(pretrained_dir(path), device, acting)
+    except ActingError as e:
+        raise ConfigError(str(e)) from e
+
+
+def acting_settings(policy: DictConfig) -> dict:
+    """The acting keys of an ActingPolicyRef that are set (policy.n_action_steps=4 ...)."""
+    return {key: policy[key] for key in ACTING_KEYS if policy.get(key) is not None}
 
 
 def with_rerank(policy: Policy, rerank: DictConfig | None) -> Policy:
@@ -80,12 +94,13 @@ def main(cfg: DictConfig) -> int:
     if cfg.eval.episodes <= 0:
         raise ValueError(f"eval.episodes must be positive, got {cfg.eval.episodes}")
     device = cfg.run.device if cfg.run.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
-    policy = with_rerank(load_checkpoint(cfg.policy.path, device), cfg.policy.get("rerank"))
+    acting = acting_settings(cfg.policy)
+    policy = with_rerank(load_checkpoint(cfg.policy.path, device, acting), cfg.policy.get("rerank"))
     default_task(cfg, policy.config.features.get("task"), f"checkpoint {cfg.policy.path}")
     run_dir = Path(cfg.run.dir)
     result = (_in_sim if cfg.robot.type == "sim" else _on_robot)(cfg, policy, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "eval.json").write_text(json.dumps({**result.summary(), "per_episode": result.per_episode}, indent=2))
+    (run_dir / "eval.json").write_text(json.dumps({**result.summary(), "acting": acting, "per_episode": result.per_episode}, indent=2))
     print(result.line())
     print(f"videos and eval.json in {run_dir}")
     return 0

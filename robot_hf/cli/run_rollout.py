@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
-from robot_hf.cli.run_eval import load_checkpoint, with_rerank
+from robot_hf.cli.run_eval import acting_settings, load_checkpoint, with_rerank
 from robot_hf.factory import dataset_root, default_task, make_robot, open_writer, session_seed
 from robot_hf.feedback.kinds import feedback_kind
 from robot_hf.session import StatusLine, run_session
@@ -15,7 +15,7 @@ def main(cfg: DictConfig) -> int:
     import torch
 
     device = cfg.run.device if cfg.run.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
-    policy = with_rerank(load_checkpoint(cfg.policy.path, device), cfg.policy.get("rerank"))
+    policy = with_rerank(load_checkpoint(cfg.policy.path, device, acting_settings(cfg.policy)), cfg.policy.get("rerank"))
     default_task(cfg, policy.config.features.get("task"), f"checkpoint {cfg.policy.path}")
     robot = make_robot(cfg)
     from robot_hf.training.setup import check_robot, check_task

@@ -97,6 +97,16 @@ class PolicyRef:
 
 
 @dataclass
+class ActingPolicyRef(PolicyRef):
+    """A checkpoint to run, acting otherwise than it was trained where set (LeRobot's eval overrides): how many of a
+    chunk's actions run before it samples again, a diffusion policy's denoising steps, ACT's temporal ensemble."""
+
+    n_action_steps: int | None = None
+    num_inference_steps: int | None = None
+    temporal_ensemble: bool | None = None
+
+
+@dataclass
 class RecordCommand:
     task: Any = MISSING
     robot: Any = MISSING
@@ -133,7 +143,7 @@ class EvalCommand:
     # with the teleop device's keys (keyboard: Enter success, n failure, Esc stop), every episode recorded in dataset.root.
     robot: Any = MISSING
     teleop: Any = MISSING
-    policy: PolicyRef = field(default_factory=PolicyRef)
+    policy: ActingPolicyRef = field(default_factory=ActingPolicyRef)
     eval: EvalConfig = field(default_factory=EvalConfig)
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
     run: RunConfig = field(default_factory=RunConfig)
@@ -146,7 +156,7 @@ class RolloutCommand:
     robot: Any = MISSING
     teleop: Any = MISSING
     feedback: Any = MISSING
-    policy: PolicyRef = field(default_factory=PolicyRef)
+    policy: ActingPolicyRef = field(default_factory=ActingPolicyRef)
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
     record: RecordLoopConfig = field(default_factory=RecordLoopConfig)
     run: RunConfig = field(default_factory=RunConfig)

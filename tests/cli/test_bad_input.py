@@ -79,3 +79,16 @@ def test_a_damaged_meta_file_is_named_in_one_line(lerobot_pusht, tmp_path, capsy
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and says in err[0] and f"meta/{name}" in err[0], err
     assert not (tmp_path / "run").exists()
+
+
+def test_acting_a_checkpoint_cannot_take_is_refused_in_one_line(tmp_path, capsys):
+    from policies import policy_class
+    from tests.policies.conftest import STATS, small_config
+
+    policy_class("mlp")(small_config("mlp"), STATS).save_pretrained(tmp_path / "mlp")
+    for setting, says in (("policy.num_inference_steps=5", "policy.num_inference_steps: a mlp checkpoint can be told only n_action_steps"),
+                          ("policy.n_action_steps=20", "policy.horizon (8) is shorter than policy.n_action_steps (20)")):
+        assert main(["eval", f"policy.path={tmp_path / 'mlp'}", setting, f"run.dir={tmp_path / 'run'}"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0], err
+    assert not (tmp_path / "run").exists()

@@ -119,7 +119,9 @@ def test_the_short_commands_from_record_to_improve(demos, tmp_path, capsys):
     assert len(list(checkpoints.rglob("training_state.pt"))) == 1
     assert (checkpoints / "best/pretrained_model/model.safetensors").stat().st_nlink == 2  # a hard link, not a copy
 
-    assert main(["eval", f"policy.path={run}", "eval.episodes=1", "eval.videos=1", f"run.dir={tmp_path / 'eval'}"]) == 0
+    assert main(["eval", f"policy.path={run}", "eval.episodes=1", "eval.videos=1", "policy.n_action_steps=2",
+                 f"run.dir={tmp_path / 'eval'}"]) == 0
+    assert json.loads((tmp_path / "eval" / "eval.json").read_text())["acting"] == {"n_action_steps": 2}
     video = next((tmp_path / "eval" / "videos").glob("*.mp4"))
     with av.open(str(video)) as container:
         stream = container.streams.video[0]

@@ -147,3 +147,27 @@ def test_bad_configs_fail_before_building():
         small_config("diffusion", horizon=7, n_action_steps=4).check()
     with pytest.raises(ValueError, match="temporal_ensemble needs"):
         small_config("act", temporal_ensemble=True, n_action_steps=6).check()
+
+
+def test_a_checkpoint_acts_otherwise_only_where_its_config_allows(tmp_path, observation, monkeypatch):
+    from policies.config import ActingError
+
+    torch.manual_seed(0)
+    policy = policy_class("diffusion")(small_config("diffusion"), STATS).eval()
+    policy.save_pretrained(tmp_path / "p")
+    told = Policy.from_pretrained(tmp_path / "p", acting={"n_action_steps": 2, "num_inference_steps": 3})
+    assert (told.config.n_action_steps, told.num_inference_steps) == (2, 3)
+    assert all(torch.equal(a, b) for a, b in zip(policy.state_dict().values(), told.state_dict().values()))
+    timesteps = []
+    original = told.sampler.set_timesteps
+    monkeypatch.setattr(told.sampler, "set_timesteps", lambda n, **kw: (timesteps.append(n), original(n, **kw)))
+    for _ in range(5):
+        told.select_action(observation)
+    assert timesteps == [3, 3, 3]  # a new chunk every 2 steps, each denoised in 3
+    with pytest.raises(ActingError, match="policy.temporal_ensemble: a diffusion checkpoint can be told only n_action_steps"):
+        Policy.from_pretrained(tmp_path / "p", acting={"temporal_ensemble": True})
+    with pytest.raises(ActingError, match=r"horizon \(8\) is shorter than policy.n_action_steps \(9\).*set at run time"):
+        Policy.from_pretrained(tmp_path / "p", acting={"n_action_steps": 9})
+    policy_class("act")(small_config("act"), STATS).save_pretrained(tmp_path / "act")
+    act = Policy.from_pretrained(tmp_path / "act", acting={"temporal_ensemble": True, "n_action_steps": 1})
+    assert act.config.temporal_ensemble and act.config.n_action_steps == 1

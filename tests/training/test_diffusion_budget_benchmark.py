@@ -105,24 +105,35 @@ def test_a_graded_row_without_its_rewards_is_evaluated_again_and_keeps_its_resul
     assert "final_in_training" not in json.loads(path.read_text())  # it had been loaded afresh already
 
 
-def test_acting_settings_change_how_a_trained_diffusion_policy_acts():
-    import torch
-
-    from policies import policy_class
-    from tests.policies.conftest import STATS, make_batch, small_config
+def test_more_demos_are_the_default_recording_topped_up_where_the_teleoperator_left_off(tmp_path, monkeypatch):
+    import robot_hf.cli.main
 
     bench = load("diffusion_budget")
-    config = small_config("diffusion")
-    policy = policy_class("diffusion")(config, STATS).eval()
-    bench.ACTING["n_action_steps"](policy, "2")
-    bench.ACTING["num_inference_steps"](policy, "3")
+    base = bench.data_dir(tmp_path, "pusht", bench.CPU_IMAGE)
+    (base / "meta").mkdir(parents=True)
+    (base / "meta" / "info.json").write_text("{}")
+    (base / "meta" / "episodes.parquet").write_text("the first 100")
     calls = []
-    denoise = policy.denoise
-    policy.denoise = lambda *a: calls.append(1) or denoise(*a)
-    batch = make_batch(config, b=1)
-    with torch.no_grad():
-        chunk = policy.predict_chunk(batch)
-    assert chunk.shape[1] == 2 and len(calls) == 3
+
+    def fake_record(argv):
+        calls.append(argv)
+        root = Path(next(a for a in argv if a.startswith("dataset.root=")).split("=", 1)[1])
+        assert (root / "meta" / "episodes.parquet").read_text() == "the first 100"  # appends to a copy of them
+        (root / "meta" / "episodes.parquet").write_text("200")
+        return len(calls) - 1  # the first top-up succeeds, the second fails
+
+    monkeypatch.setattr(robot_hf.cli.main, "main", fake_record)
+    root = bench.record_demos(tmp_path, "pusht", bench.CPU_IMAGE, 200)
+    assert root.name == "pusht_200demos" and (root / "meta" / "episodes.parquet").read_text() == "200"
+    assert "dataset.resume=true" in calls[0] and "dataset.num_episodes=100" in calls[0]
+    assert not any(a.startswith("record.seed") for a in calls[0])  # the seed sequence goes on from the recording's
+    assert (base / "meta" / "episodes.parquet").read_text() == "the first 100"  # the default recording is untouched
+    assert bench.record_demos(tmp_path, "pusht", bench.CPU_IMAGE, 200) == root and len(calls) == 1  # kept
+    with pytest.raises(SystemExit, match="topping up"):
+        bench.record_demos(tmp_path, "pusht", bench.CPU_IMAGE, 300)
+    assert not bench.data_dir(tmp_path, "pusht", bench.CPU_IMAGE, 300).exists()  # a failed top-up is never a dataset
+    assert bench.run_name("pusht", "obs1", 0, 15.0, 200) == "pusht_obs1_200demos"
+    assert bench.run_name("pusht", "obs1", 0, 15.0, bench.DEMOS) == "pusht_obs1"
 
 
 def test_a_run_acting_otherwise_is_evaluated_once_and_paired_with_its_own_final(tmp_path, monkeypatch):
@@ -139,7 +150,7 @@ def test_a_run_acting_otherwise_is_evaluated_once_and_paired_with_its_own_final(
 
     monkeypatch.setattr(bench, "final_evaluation", evaluated)
     (line,) = bench.acting_lines(tmp_path, ["pusht_obs1:n_action_steps=4,num_inference_steps=20"], 4)
-    assert calls == [{"n_action_steps": "4", "num_inference_steps": "20"}]
+    assert calls == [{"n_action_steps": 4, "num_inference_steps": 20}]
     assert "success 25% against 0%" in line and "paired +0.100" in line
     assert bench.acting_lines(tmp_path, ["pusht_obs1:n_action_steps=4,num_inference_steps=20"], 4) == [line]
     assert len(calls) == 1  # kept in acting.json, not evaluated again
