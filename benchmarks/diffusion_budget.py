@@ -85,24 +85,25 @@ def data_dir(out: Path, task: str, image: int, episodes: int = DEMOS) -> Path:
 
 
 def record_demos(out: Path, task: str, image: int, episodes: int) -> Path:
-    """The task's demos at this image size; more than the default DEMOS are the default recording topped up (the
-    teleoperator's seed sequence goes on where it left off), so a row with more demos sees the same first DEMOS."""
+    """The task's demos at this image size; more than the default DEMOS are the largest smaller recording topped up
+    (the teleoperator's seed sequence goes on where it left off), so a row with more demos sees the same first ones."""
     from robot_hf.cli.main import main as cli
 
     root = data_dir(out, task, image, episodes)
     if (root / "meta/info.json").exists():
         return root
-    base = data_dir(out, task, image)
-    record(task, base, DEMOS, image)
+    record(task, data_dir(out, task, image), DEMOS, image)
     if episodes == DEMOS:
         return root
     if episodes < DEMOS:
         raise SystemExit(f"--episodes {episodes}: give at least {DEMOS} (rows with fewer demos are not part of this table)")
+    have = max(n for n in range(DEMOS, episodes) if (data_dir(out, task, image, n) / "meta/info.json").exists())
+    base = data_dir(out, task, image, have)
     partial = root.with_name(root.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     shutil.copytree(base, partial)
-    print(f"topping up {base.name} with {episodes - DEMOS} more episodes ...", flush=True)
-    if cli(["record", *task_overrides(task, image), "teleop=scripted", f"dataset.num_episodes={episodes - DEMOS}",
+    print(f"topping up {base.name} with {episodes - have} more episodes ...", flush=True)
+    if cli(["record", *task_overrides(task, image), "teleop=scripted", f"dataset.num_episodes={episodes - have}",
             f"dataset.root={partial}", "dataset.resume=true"]):
         raise SystemExit(f"topping up {task}'s demos failed")
     partial.rename(root)

@@ -99,11 +99,13 @@ class PolicyRef:
 @dataclass
 class ActingPolicyRef(PolicyRef):
     """A checkpoint to run, acting otherwise than it was trained where set (LeRobot's eval overrides): how many of a
-    chunk's actions run before it samples again, a diffusion policy's denoising steps, ACT's temporal ensemble."""
+    chunk's actions run before it samples again, a diffusion policy's denoising steps, ACT's temporal ensemble and
+    its weighting."""
 
     n_action_steps: int | None = None
     num_inference_steps: int | None = None
     temporal_ensemble: bool | None = None
+    ensemble_coeff: float | None = None
 
 
 @dataclass

@@ -169,5 +169,5 @@ def test_a_checkpoint_acts_otherwise_only_where_its_config_allows(tmp_path, obse
     with pytest.raises(ActingError, match=r"horizon \(8\) is shorter than policy.n_action_steps \(9\).*set at run time"):
         Policy.from_pretrained(tmp_path / "p", acting={"n_action_steps": 9})
     policy_class("act")(small_config("act"), STATS).save_pretrained(tmp_path / "act")
-    act = Policy.from_pretrained(tmp_path / "act", acting={"temporal_ensemble": True, "n_action_steps": 1})
-    assert act.config.temporal_ensemble and act.config.n_action_steps == 1
+    act = Policy.from_pretrained(tmp_path / "act", acting={"temporal_ensemble": True, "n_action_steps": 1, "ensemble_coeff": 0.1})
+    assert act.config.temporal_ensemble and act.config.n_action_steps == 1 and act.config.ensemble_coeff == 0.1

@@ -113,12 +113,12 @@ def test_more_demos_are_the_default_recording_topped_up_where_the_teleoperator_l
     (base / "meta").mkdir(parents=True)
     (base / "meta" / "info.json").write_text("{}")
     (base / "meta" / "episodes.parquet").write_text("the first 100")
-    calls = []
+    calls, found = [], []
 
     def fake_record(argv):
         calls.append(argv)
         root = Path(next(a for a in argv if a.startswith("dataset.root=")).split("=", 1)[1])
-        assert (root / "meta" / "episodes.parquet").read_text() == "the first 100"  # appends to a copy of them
+        found.append((root.name, (root / "meta" / "episodes.parquet").read_text()))  # what it appends to
         (root / "meta" / "episodes.parquet").write_text("200")
         return len(calls) - 1  # the first top-up succeeds, the second fails
 
@@ -131,6 +131,8 @@ def test_more_demos_are_the_default_recording_topped_up_where_the_teleoperator_l
     assert bench.record_demos(tmp_path, "pusht", bench.CPU_IMAGE, 200) == root and len(calls) == 1  # kept
     with pytest.raises(SystemExit, match="topping up"):
         bench.record_demos(tmp_path, "pusht", bench.CPU_IMAGE, 300)
+    assert "dataset.num_episodes=100" in calls[1]  # 100 more on a copy of the 200, not 200 more on the first 100
+    assert found == [("pusht_200demos.partial", "the first 100"), ("pusht_300demos.partial", "200")]
     assert not bench.data_dir(tmp_path, "pusht", bench.CPU_IMAGE, 300).exists()  # a failed top-up is never a dataset
     assert bench.run_name("pusht", "obs1", 0, 15.0, 200) == "pusht_obs1_200demos"
     assert bench.run_name("pusht", "obs1", 0, 15.0, bench.DEMOS) == "pusht_obs1"
