@@ -181,17 +181,16 @@ class Policy(nn.Module):
             klass = policy_class(payload["type"])
         else:
             klass = cls
-        config = payload["config"]
-        if acting:
-            allowed = klass.config_class.ACTING
-            refused = sorted(set(acting) - set(allowed))
-            if refused:
-                raise ActingError(f"policy.{refused[0]}: a {payload['type']} checkpoint can be told only "
-                                  f"{', '.join(allowed) or 'nothing'} at run time; drop policy.{refused[0]}")
-            try:
-                config = klass.config_class.from_dict({**config, **acting})
-                config.check()
-            except ValueError as e:
-                raise ActingError(f"{e} (set at run time: {', '.join(f'policy.{k}={v}' for k, v in acting.items())})") from e
-            return load_weights(klass(config), directory, device)
-        return load_weights(klass(klass.config_class.from_dict(config)), directory, device)
+        if not acting:
+            return load_weights(klass(klass.config_class.from_dict(payload["config"])), directory, device)
+        allowed = klass.config_class.ACTING
+        refused = sorted(set(acting) - set(allowed))
+        if refused:
+            raise ActingError(f"policy.{refused[0]}: a {payload['type']} checkpoint can be told only "
+                              f"{', '.join(allowed) or 'nothing'} at run time; drop policy.{refused[0]}")
+        try:
+            config = klass.config_class.from_dict({**payload["config"], **acting})
+            config.check()
+        except ValueError as e:
+            raise ActingError(f"{e} (set at run time: {', '.join(f'policy.{k}={v}' for k, v in acting.items())})") from e
+        return load_weights(klass(config), directory, device)

@@ -18,6 +18,7 @@ from robot_hf.training.setup import check_robot, check_task
 
 ACTING_KEYS = sorted({f.name for f in fields(ActingPolicyRef)} - {f.name for f in fields(PolicyRef)})
 
+
 def load_checkpoint(path: str | Path, device: str = "cpu", acting: dict | None = None) -> Policy:
     """A policy from a run folder (its best), checkpoints/best or last, a step folder, or the pretrained_model/ in one;
     `acting`: how it acts instead of as trained (acting_settings)."""
