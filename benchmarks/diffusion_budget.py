@@ -63,14 +63,16 @@ VARIANTS: dict[str, list[str]] = {
     "unet_half": ["policy.down_dims=[32,64,128]"],  # the U-Net denoiser half as wide (imitation.py: 64-256)
     "unet_double": ["policy.down_dims=[128,256,512]"],  # twice as wide (the reference: 256-1024)
     "img96": [],  # 96x96 images (the reference's size; crop 84), recorded apart: IMAGES
+    "clean": [],  # demos from the clean expert (no operator speed, delay, noise, pauses, detours), recorded apart: TELEOPS
     # The causal transformer denoiser at imitation.py's CPU size instead of the U-Net (the same encoder and schedule).
     "transformer": ["policy.denoiser=transformer", "policy.n_layer=4", "policy.n_head=4", "policy.n_emb=128",
                     "policy.p_drop_attn=0.3"],
 }
 # Variants that leave a step's compute as it is take the step count of the row without them (one probe, equal steps).
-SAME_STEP_COST = {"sample", "lr1e-3", "t16", "noema"}
-# Variants with their own image size (and so their own recording of the demos).
+SAME_STEP_COST = {"sample", "lr1e-3", "t16", "noema", "clean"}
+# Variants with their own image size or teleoperator (and so their own recording of the demos).
 IMAGES = {"img96": 96}
+TELEOPS = {"clean": ["teleop.clean=true"]}
 ROWS = [f"lift:{v}" for v in VARIANTS]
 EVAL_SEED = 100_000  # the held-out seeds every row is evaluated on (imitation.py's)
 DEMOS = 100  # imitation.py's demos per task; --episodes records more for a row on the data
@@ -80,30 +82,37 @@ def row_image(variant: str) -> int:
     return next((IMAGES[v] for v in variant.split("+") if v in IMAGES), CPU_IMAGE)
 
 
-def data_dir(out: Path, task: str, image: int, episodes: int = DEMOS) -> Path:
-    return out / "data" / (task + (f"_{image}px" if image != CPU_IMAGE else "") + (f"_{episodes}demos" if episodes != DEMOS else ""))
+def row_teleop(variant: str) -> list[str]:
+    return [o for v in variant.split("+") for o in TELEOPS.get(v, [])]
 
 
-def record_demos(out: Path, task: str, image: int, episodes: int) -> Path:
-    """The task's demos at this image size; more than the default DEMOS are the largest smaller recording topped up
-    (the teleoperator's seed sequence goes on where it left off), so a row with more demos sees the same first ones."""
+def data_dir(out: Path, task: str, variant: str, episodes: int = DEMOS) -> Path:
+    """The recording a row of this variant trains on: its image size, teleoperator and number of demos."""
+    image = row_image(variant)
+    return out / "data" / (task + (f"_{image}px" if image != CPU_IMAGE else "") + "".join(f"_{v}" for v in variant.split("+") if v in TELEOPS)
+                           + (f"_{episodes}demos" if episodes != DEMOS else ""))
+
+
+def record_demos(out: Path, task: str, variant: str, episodes: int) -> Path:
+    """The demos a row of this variant trains on; more than the default DEMOS are the largest smaller recording topped
+    up (the teleoperator's seed sequence goes on where it left off), so a row with more demos sees the same first ones."""
     from robot_hf.cli.main import main as cli
 
-    root = data_dir(out, task, image, episodes)
+    root, image, teleop = data_dir(out, task, variant, episodes), row_image(variant), row_teleop(variant)
     if (root / "meta/info.json").exists():
         return root
-    record(task, data_dir(out, task, image), DEMOS, image)
+    record(task, data_dir(out, task, variant), DEMOS, image, teleop=teleop)
     if episodes == DEMOS:
         return root
     if episodes < DEMOS:
         raise SystemExit(f"--episodes {episodes}: give at least {DEMOS} (rows with fewer demos are not part of this table)")
-    have = max(n for n in range(DEMOS, episodes) if (data_dir(out, task, image, n) / "meta/info.json").exists())
-    base = data_dir(out, task, image, have)
+    have = max(n for n in range(DEMOS, episodes) if (data_dir(out, task, variant, n) / "meta/info.json").exists())
+    base = data_dir(out, task, variant, have)
     partial = root.with_name(root.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     shutil.copytree(base, partial)
     print(f"topping up {base.name} with {episodes - have} more episodes ...", flush=True)
-    if cli(["record", *task_overrides(task, image), "teleop=scripted", f"dataset.num_episodes={episodes - have}",
+    if cli(["record", *task_overrides(task, image), "teleop=scripted", *teleop, f"dataset.num_episodes={episodes - have}",
             f"dataset.root={partial}", "dataset.resume=true"]):
         raise SystemExit(f"topping up {task}'s demos failed")
     partial.rename(root)
@@ -139,7 +148,7 @@ def probe(task: str, variant: str, args) -> float:
 
 
 def _seconds_per_step(task: str, variant: str, args, timing: str = "") -> float:
-    data = data_dir(args.out, task, row_image(variant))
+    data = data_dir(args.out, task, variant)
     run_dir = args.out / "probe" / f"{task}_{variant}{f'_{timing}' if timing else ''}"
     return probe_seconds_per_step(row_overrides(task, variant, data, args), run_dir)
 
@@ -159,7 +168,7 @@ def run_row(task: str, variant: str, args) -> dict:
     from robot_hf.training.workspace import TrainWorkspace
 
     image = row_image(variant)
-    data = record_demos(args.out, task, image, args.episodes)
+    data = record_demos(args.out, task, variant, args.episodes)
     rate = probe(task, variant, args)
     steps = max(200, int(args.budget_min * 60 * rate))
     equal = args.equal_steps if args.equal_steps and args.equal_steps < steps else 0
@@ -333,7 +342,7 @@ def main() -> None:
         (args.out / "probe").mkdir(parents=True, exist_ok=True)
         for task, variant in rows:
             if args.probe_only:
-                record(task, data_dir(args.out, task, row_image(variant)), DEMOS, row_image(variant))
+                record_demos(args.out, task, variant, DEMOS)
                 print(f"{task}:{variant} {probe(task, variant, args):.2f} steps/s", flush=True)
             elif not (args.out / "runs" / run_name(task, variant, args.seed, args.budget_min, args.episodes) / "row.json").exists():
                 run_row(task, variant, args)

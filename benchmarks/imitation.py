@@ -19,6 +19,7 @@ import csv
 import json
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -61,13 +62,13 @@ def vision_overrides(image: int, full: bool, lowdim: bool = False) -> list[str]:
     return [f"policy.vision.crop=[{crop},{crop}]", f"policy.vision.widths={widths}", f"policy.vision.blocks={blocks}"]
 
 
-def record(task: str, root: Path, episodes: int, image: int, lowdim: bool = False) -> None:
+def record(task: str, root: Path, episodes: int, image: int, lowdim: bool = False, teleop: Sequence[str] = ()) -> None:
     from robot_hf.cli.main import main as cli
 
     if (root / "meta/info.json").exists():
         return
     print(f"recording {episodes} {task} episodes with the simulated teleoperator ...", flush=True)
-    code = cli(["record", *task_overrides(task, image, lowdim), "teleop=scripted", f"dataset.num_episodes={episodes}",
+    code = cli(["record", *task_overrides(task, image, lowdim), "teleop=scripted", *teleop, f"dataset.num_episodes={episodes}",
                 f"dataset.root={root}", "record.seed=0"])
     if code:
         raise SystemExit(f"recording {task} failed")

@@ -38,9 +38,23 @@ def test_every_variant_composes_and_carries_its_overrides(tmp_path, variant):
 def test_an_image_size_variant_records_and_evaluates_at_its_own_size(tmp_path):
     bench = load("diffusion_budget")
     assert bench.row_image("obs1+img96") == 96 and bench.row_image("obs1") == bench.CPU_IMAGE
-    assert bench.data_dir(tmp_path, "pusht", 96) != bench.data_dir(tmp_path, "pusht", bench.CPU_IMAGE)
+    assert bench.data_dir(tmp_path, "pusht", "obs1+img96") != bench.data_dir(tmp_path, "pusht", "obs1")
     cfg = compose("train", bench.row_overrides("pusht", "obs1+img96", tmp_path / "d", _args(tmp_path)))
     assert list(cfg.policy.vision.crop) == [84, 84]
+
+
+def test_a_teleoperator_variant_records_its_own_demos_with_that_teleoperator(tmp_path, monkeypatch):
+    import robot_hf.cli.main
+
+    bench = load("diffusion_budget")
+    calls = []
+    monkeypatch.setattr(robot_hf.cli.main, "main", lambda argv: calls.append(argv) or 0)
+    root = bench.record_demos(tmp_path, "pusht", "obs1+clean", bench.DEMOS)
+    assert root == tmp_path / "data" / "pusht_clean" != bench.data_dir(tmp_path, "pusht", "obs1")
+    assert "teleop.clean=true" in calls[0] and f"dataset.root={root}" in calls[0]
+    bench.record_demos(tmp_path, "pusht", "obs1", bench.DEMOS)
+    assert "teleop.clean=true" not in calls[1]
+    assert bench.data_dir(tmp_path, "pusht", "obs1+img96+clean", 200).name == "pusht_96px_clean_200demos"
 
 
 def test_variants_of_equal_step_cost_reuse_the_baselines_probe(tmp_path):
@@ -109,7 +123,7 @@ def test_more_demos_are_the_default_recording_topped_up_where_the_teleoperator_l
     import robot_hf.cli.main
 
     bench = load("diffusion_budget")
-    base = bench.data_dir(tmp_path, "pusht", bench.CPU_IMAGE)
+    base = bench.data_dir(tmp_path, "pusht", "obs1")
     (base / "meta").mkdir(parents=True)
     (base / "meta" / "info.json").write_text("{}")
     (base / "meta" / "episodes.parquet").write_text("the first 100")
@@ -123,17 +137,17 @@ def test_more_demos_are_the_default_recording_topped_up_where_the_teleoperator_l
         return len(calls) - 1  # the first top-up succeeds, the second fails
 
     monkeypatch.setattr(robot_hf.cli.main, "main", fake_record)
-    root = bench.record_demos(tmp_path, "pusht", bench.CPU_IMAGE, 200)
+    root = bench.record_demos(tmp_path, "pusht", "obs1", 200)
     assert root.name == "pusht_200demos" and (root / "meta" / "episodes.parquet").read_text() == "200"
     assert "dataset.resume=true" in calls[0] and "dataset.num_episodes=100" in calls[0]
     assert not any(a.startswith("record.seed") for a in calls[0])  # the seed sequence goes on from the recording's
     assert (base / "meta" / "episodes.parquet").read_text() == "the first 100"  # the default recording is untouched
-    assert bench.record_demos(tmp_path, "pusht", bench.CPU_IMAGE, 200) == root and len(calls) == 1  # kept
+    assert bench.record_demos(tmp_path, "pusht", "obs1", 200) == root and len(calls) == 1  # kept
     with pytest.raises(SystemExit, match="topping up"):
-        bench.record_demos(tmp_path, "pusht", bench.CPU_IMAGE, 300)
+        bench.record_demos(tmp_path, "pusht", "obs1", 300)
     assert "dataset.num_episodes=100" in calls[1]  # 100 more on a copy of the 200, not 200 more on the first 100
     assert found == [("pusht_200demos.partial", "the first 100"), ("pusht_300demos.partial", "200")]
-    assert not bench.data_dir(tmp_path, "pusht", bench.CPU_IMAGE, 300).exists()  # a failed top-up is never a dataset
+    assert not bench.data_dir(tmp_path, "pusht", "obs1", 300).exists()  # a failed top-up is never a dataset
     assert bench.run_name("pusht", "obs1", 0, 15.0, 200) == "pusht_obs1_200demos"
     assert bench.run_name("pusht", "obs1", 0, 15.0, bench.DEMOS) == "pusht_obs1"
 
