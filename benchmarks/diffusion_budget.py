@@ -5,6 +5,8 @@
     MUJOCO_GL=egl python benchmarks/diffusion_budget.py --table --compare lift_sample:lift_baseline   # paired tests
     MUJOCO_GL=egl python benchmarks/diffusion_budget.py --rows pusht:obs1+unet_half --probe-against obs1   # timed beside obs1
     MUJOCO_GL=egl python benchmarks/diffusion_budget.py --table --acting pusht_obs1:n_action_steps=4   # no retraining
+    MUJOCO_GL=egl python benchmarks/diffusion_budget.py --rows pusht:obs1 --episodes 200   # the demos topped up to 200
+    MUJOCO_GL=egl python benchmarks/diffusion_budget.py --rows pusht:obs1+clean   # demos of the clean expert instead
 
 Each row is imitation.py's CPU U-Net row (64x64 images, 100 simulated-teleoperator demos, the same encoder and
 denoiser sizes) set to the reference's epsilon prediction and two observation frames (the baseline), with the
