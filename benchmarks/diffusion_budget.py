@@ -106,8 +106,6 @@ def record_demos(out: Path, task: str, variant: str, episodes: int) -> Path:
     record(task, data_dir(out, task, variant), DEMOS, image, teleop=teleop)
     if episodes == DEMOS:
         return root
-    if episodes < DEMOS:
-        raise SystemExit(f"--episodes {episodes}: give at least {DEMOS} (rows with fewer demos are not part of this table)")
     have = max(n for n in range(DEMOS, episodes) if (data_dir(out, task, variant, n) / "meta/info.json").exists())
     base = data_dir(out, task, variant, have)
     partial = root.with_name(root.name + ".partial")
@@ -327,6 +325,8 @@ def main() -> None:
         unknown = [v for v in variant.split("+") if v not in VARIANTS]
         if unknown:
             parser.error(f"--rows: unknown variant(s) {unknown} in {task}:{variant}; known: {sorted(VARIANTS)}")
+    if args.episodes < DEMOS:
+        parser.error(f"--episodes {args.episodes}: give at least {DEMOS} (more are the {DEMOS} topped up)")
     unknown = [v for v in args.probe_against.split("+") if args.probe_against and v not in VARIANTS]
     if unknown:
         parser.error(f"--probe-against: unknown variant(s) {unknown}; known: {sorted(VARIANTS)}")

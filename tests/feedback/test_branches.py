@@ -8,6 +8,7 @@ from robot_hf.dataset import DatasetReader, DatasetWriter, build_features
 from robot_hf.feedback.config import BranchConfig
 from robot_hf.feedback.reward.branches import branch_episodes, branch_pairs, record_branches
 from robot_hf.session import PolicyActor, run_session
+from robot_hf.session.actors import HUMAN, POLICY, Decision
 from sim.robot import SimRobot
 
 TASK = {"name": "lift", "object_state": True, "cameras": []}
@@ -107,8 +108,6 @@ class TakesOverAt:
         self.frame = 0
 
     def act(self, observation):
-        from robot_hf.session.actors import HUMAN, POLICY, Decision
-
         if self.frame in self.human:
             return Decision(self.robot.hold_action(observation), HUMAN, intervention=True)
         return Decision(self.policy.select_action(observation), POLICY)
@@ -128,7 +127,7 @@ def test_branches_before_takeovers_leave_only_from_the_frames_before_a_person_to
     with DatasetWriter.open(root) as writer:
         run_session(robot, TakesOverAt(policy, robot, range(7, 10)), writer, 1, seed=8, max_steps=12, episode_meta={"round": 1})
     reader = DatasetReader(root)
-    assert np.asarray(reader.column("source"))[np.asarray(reader.episode_bounds)[2, 0] + 7] == "human"
+    assert np.asarray(reader.column("source"))[np.asarray(reader.episode_bounds)[2, 0] + 7] == HUMAN
     record_branches(robot, policy, root, [0, 1, 2], BranchConfig(states=5, k=2), steps=2, seed=3,
                     episode_meta={"round": 1}, before_takeover=3)
     branches = DatasetReader(root).meta.episodes[3:]
