@@ -65,13 +65,15 @@ VARIANTS: dict[str, list[str]] = {
     "unet_half": ["policy.down_dims=[32,64,128]"],  # the U-Net denoiser half as wide (imitation.py: 64-256)
     "unet_double": ["policy.down_dims=[128,256,512]"],  # twice as wide (the reference: 256-1024)
     "img96": [],  # 96x96 images (the reference's size; crop 84), recorded apart: IMAGES
+    # Each frame paired with the actions recorded 1 step later: the simulated people react 0-2 steps late.
+    "lag1": ["train.action_lag=1"],
     "clean": [],  # demos from the clean expert (no operator speed, delay, noise, pauses, detours), recorded apart: TELEOPS
     # The causal transformer denoiser at imitation.py's CPU size instead of the U-Net (the same encoder and schedule).
     "transformer": ["policy.denoiser=transformer", "policy.n_layer=4", "policy.n_head=4", "policy.n_emb=128",
                     "policy.p_drop_attn=0.3"],
 }
 # Variants that leave a step's compute as it is take the step count of the row without them (one probe, equal steps).
-SAME_STEP_COST = {"sample", "lr1e-3", "t16", "noema", "clean"}
+SAME_STEP_COST = {"sample", "lr1e-3", "t16", "noema", "clean", "lag1"}
 # Variants with their own image size or teleoperator (and so their own recording of the demos).
 IMAGES = {"img96": 96}
 TELEOPS = {"clean": ["teleop.clean=true"]}

@@ -41,7 +41,7 @@ def available_memory_bytes() -> int:
 
 
 class WindowDataset(Dataset):
-    """One sample per frame t: observations t-n_obs+1..t and `horizon` actions from t+action_start.
+    """One sample per frame t: observations t-n_obs+1..t and `horizon` actions from t+action_start (+ its action lag).
 
     Indices outside the episode are clamped to its edge frames and flagged in `observation_is_pad`
     and `action_is_pad`. Camera frames come from a uint8 cache decoded once: in memory when it fits
@@ -63,6 +63,7 @@ class WindowDataset(Dataset):
         cache: str = "auto",
         cache_budget_bytes: int | None = None,
         extras: Mapping[str, np.ndarray] | None = None,
+        action_lag: np.ndarray | None = None,
     ):
         if n_obs_steps < 1 or horizon < 1:
             raise ValueError(f"n_obs_steps and horizon must be >= 1, got {n_obs_steps} and {horizon}")
@@ -109,6 +110,11 @@ class WindowDataset(Dataset):
             self.indices = self.indices[self.weights[self.indices] > 0]
             if not len(self.indices):
                 raise ValueError("every chosen frame has weight 0: nothing to train on (check the learner's class weights)")
+        # Steps by which each frame's actions trail it (one value per frame): the frame trains on the actions recorded
+        # that many steps later, the ones its operator decided from it (a person's reaction time, a pipeline's latency).
+        self.action_lag = np.zeros(reader.num_frames, np.int64) if action_lag is None else np.asarray(action_lag, np.int64)
+        if self.action_lag.shape != (reader.num_frames,) or (self.action_lag < 0).any():
+            raise ValueError(f"action_lag must be one value >= 0 per frame ({reader.num_frames}), got shape {self.action_lag.shape}")
         self.obs_offsets = np.arange(-(n_obs_steps - 1), 1)
         self.action_offsets = np.arange(self.action_start, self.action_start + horizon)
         self.frames: dict[str, np.ndarray] = {}
@@ -183,7 +189,7 @@ class WindowDataset(Dataset):
         t = np.asarray(t, dtype=np.int64)
         lo, hi = self.ep_lo[t][:, None], self.ep_hi[t][:, None]
         obs = t[:, None] + self.obs_offsets
-        act = t[:, None] + self.action_offsets
+        act = t[:, None] + self.action_offsets + self.action_lag[t][:, None]
         obs_pad, act_pad = (obs < lo) | (obs >= hi), (act < lo) | (act >= hi)
         obs, act = np.clip(obs, lo, hi - 1), np.clip(act, lo, hi - 1)
         batch: dict[str, Any] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 # train.precision's values (robot_hf/training/speed.py).
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -53,6 +54,10 @@ class TrainConfig:
     keep_last: int = 1
     # Continue the run in run.dir from its last checkpoint.
     resume: bool = False
+    # Steps by which the recorded actions trail the frames they answer (a person's reaction time, a teleop pipeline's
+    # latency): each frame trains on the actions recorded this many steps later, the ones decided from it. An int for
+    # every episode, or a list with one per episode (robot_hf/dataset/action_lag.py).
+    action_lag: Any = 0
     # Train on these episodes only (null: all of them).
     episodes: list[int] | None = None
     # With no sim task to evaluate in: this fraction of the episodes (at least one, when there are two or more) is held

@@ -126,7 +126,7 @@ def check_robot(features: dict[str, Any], robot, what: str) -> None:
 
 
 def build_windows(reader: DatasetReader, config: PolicyConfig, episodes: Sequence[int] | None = None,
-                  weights: np.ndarray | None = None, cache: str = "auto") -> WindowDataset:
+                  weights: np.ndarray | None = None, cache: str = "auto", action_lag: np.ndarray | None = None) -> WindowDataset:
     keys = config.features.get("camera_keys") or {c: CAMERA_PREFIX + c for c in config.features["cameras"]}
     extras = None
     if getattr(config, "motions", None):  # a policy that learns language motions trains on their labels
@@ -136,7 +136,7 @@ def build_windows(reader: DatasetReader, config: PolicyConfig, episodes: Sequenc
     return WindowDataset(
         reader, n_obs_steps=config.n_obs_steps, horizon=config.horizon, action_start=config.action_start,
         camera_keys={CAMERA_PREFIX + c: keys[c] for c in config.features["cameras"]}, episodes=episodes, weights=weights,
-        cache=cache, extras=extras,
+        cache=cache, extras=extras, action_lag=action_lag,
     )
 
 

@@ -21,6 +21,7 @@ from policies.base import Policy
 from policies.saved import load_weights
 from robot_hf.config.compose import ConfigError
 from robot_hf.dataset import DatasetReader
+from robot_hf.dataset.action_lag import lag_per_frame
 from robot_hf.training import distributed as dist_utils
 from robot_hf.training.checkpoint import PRETRAINED, Checkpoints, pretrained_dir, set_rng_state
 from robot_hf.training.config import TrainConfig
@@ -173,8 +174,12 @@ class TrainWorkspace:
                     "is skipped; " + (f"checkpoints are kept by the loss on {len(held_out)} held-out episode(s) {held_out}"
                                       if held_out else "checkpoints are kept by training loss (too few episodes to hold one out)"))
         train_episodes = [e for e in chosen if e not in held_out]
-        windows = build_windows(reader, config, train_episodes, self.weights, tc.cache)
-        val_windows = build_windows(reader, config, held_out, None, tc.cache) if held_out else None
+        try:
+            lag = lag_per_frame(reader, tc.action_lag)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+        windows = build_windows(reader, config, train_episodes, self.weights, tc.cache, lag)
+        val_windows = build_windows(reader, config, held_out, None, tc.cache, lag) if held_out else None
         policy = start_policy if start_policy is not None else build_policy(config, windows)
         policy = policy.to(device).train()
         # Built before a resume loads its weights: a preference objective's reference is the start policy.

@@ -59,6 +59,10 @@ def test_episodes_the_dataset_does_not_hold_are_refused(lerobot_pusht, tmp_path,
                  f"run.dir={tmp_path / 'run'}"]) == 2
     assert "train.episodes: [99] are not episodes" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+    assert main(["train", "policy=mlp", "train=tiny", f"dataset.root={lerobot_pusht}", "train.action_lag=-2",
+                 f"run.dir={tmp_path / 'run'}"]) == 2
+    assert "train.action_lag: -2 is negative" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
 
 
 @pytest.mark.parametrize(("name", "content", "says"), [

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from robot_hf.dataset import DatasetReader
+from robot_hf.dataset.action_lag import lag_per_frame
 from robot_hf.dataset.windows import WindowDataset
 from tests.dataset.helpers import make_dataset
 
@@ -41,6 +42,28 @@ def test_action_start_and_weights(reader):
     assert item["weight"].item() == 6.0
     with pytest.raises(ValueError, match="one value per frame"):
         WindowDataset(reader, weights=np.ones(3))
+
+
+def test_an_action_lag_pairs_each_frame_with_the_actions_recorded_that_many_steps_later(reader):
+    lag = lag_per_frame(reader, [2, 1])  # episode 0's operator answered 2 steps late, episode 1's 1
+    w = WindowDataset(reader, n_obs_steps=2, horizon=3, action_lag=lag)
+    item = w[1]  # episode 0, frame 1: observations 0-1, actions from t-1+2
+    np.testing.assert_array_equal(item["observation.state"][:, 1].numpy(), [0, 1])
+    np.testing.assert_array_equal(item["action"][:, 0].numpy(), [2, 3, 4])
+    last = w[4]  # frame 4 of 6: the lag runs the chunk past the episode's end, flagged as padding
+    np.testing.assert_array_equal(last["action"][:, 0].numpy(), [5, 5, 5])
+    assert last["action_is_pad"].tolist() == [False, True, True]
+    np.testing.assert_array_equal(w[6 + 3]["action"][:, 0].numpy(), [3, 4, 5])
+    assert WindowDataset(reader, n_obs_steps=2, horizon=3, action_lag=lag_per_frame(reader, 0))[1]["action"][:, 0].tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize(("setting", "says"), [
+    (-1, "negative"), ([1], "1 values for 2 episodes"), ("auto?", "not a number of steps"), (True, "not a number"),
+    ([1, 0.5], "not a number"),
+])
+def test_a_bad_action_lag_is_refused_naming_the_fix(reader, setting, says):
+    with pytest.raises(ValueError, match=f"train.action_lag: .*{says}"):
+        lag_per_frame(reader, setting)
 
 
 def test_zero_weight_frames_are_never_drawn_but_stay_as_context(reader):
