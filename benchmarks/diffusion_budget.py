@@ -7,6 +7,7 @@
     MUJOCO_GL=egl python benchmarks/diffusion_budget.py --table --acting pusht_obs1:n_action_steps=4   # no retraining
     MUJOCO_GL=egl python benchmarks/diffusion_budget.py --rows pusht:obs1 --episodes 200   # the demos topped up to 200
     MUJOCO_GL=egl python benchmarks/diffusion_budget.py --rows pusht:obs1+clean   # demos of the clean expert instead
+    MUJOCO_GL=egl python benchmarks/diffusion_budget.py --rows pusht:obs1+lowdim   # the T's exact pose, no camera
 
 Each row is imitation.py's CPU U-Net row (64x64 images, 100 simulated-teleoperator demos, the same encoder and
 denoiser sizes) set to the reference's epsilon prediction and two observation frames (the baseline), with the
@@ -67,6 +68,8 @@ VARIANTS: dict[str, list[str]] = {
     "img96": [],  # 96x96 images (the reference's size; crop 84), recorded apart: IMAGES
     # Each frame paired with the actions recorded 1 step later: the simulated people react 0-2 steps late.
     "lag1": ["train.action_lag=1"],
+    # The pusher and the T's exact pose instead of the camera (task.object_state): perception taken out, recorded apart.
+    "lowdim": [],
     "clean": [],  # demos from the clean expert (no operator speed, delay, noise, pauses, detours), recorded apart: TELEOPS
     # The causal transformer denoiser at imitation.py's CPU size instead of the U-Net (the same encoder and schedule).
     "transformer": ["policy.denoiser=transformer", "policy.n_layer=4", "policy.n_head=4", "policy.n_emb=128",
@@ -86,6 +89,18 @@ def row_image(variant: str) -> int:
     return next((IMAGES[v] for v in variant.split("+") if v in IMAGES), CPU_IMAGE)
 
 
+def row_lowdim(variant: str) -> bool:
+    return "lowdim" in variant.split("+")
+
+
+def eval_task(task: str, variant: str) -> dict:
+    """The task a row's policy is evaluated in: at its image size, or with the objects' state and no camera."""
+    if row_lowdim(variant):
+        return {"name": task, "object_state": True, "cameras": []}
+    image = row_image(variant)
+    return {"name": task, "image_height": image, "image_width": image}
+
+
 def row_teleop(variant: str) -> list[str]:
     return [o for v in variant.split("+") for o in TELEOPS.get(v, [])]
 
@@ -93,7 +108,8 @@ def row_teleop(variant: str) -> list[str]:
 def data_dir(out: Path, task: str, variant: str, episodes: int = DEMOS) -> Path:
     """The recording a row of this variant trains on: its image size, teleoperator and number of demos."""
     image = row_image(variant)
-    return out / "data" / (task + (f"_{image}px" if image != CPU_IMAGE else "") + "".join(f"_{v}" for v in variant.split("+") if v in TELEOPS)
+    return out / "data" / (task + (f"_{image}px" if image != CPU_IMAGE else "") + ("_lowdim" if row_lowdim(variant) else "")
+                           + "".join(f"_{v}" for v in variant.split("+") if v in TELEOPS)
                            + (f"_{episodes}demos" if episodes != DEMOS else ""))
 
 
@@ -105,7 +121,8 @@ def record_demos(out: Path, task: str, variant: str, episodes: int) -> Path:
     root, image, teleop = data_dir(out, task, variant, episodes), row_image(variant), row_teleop(variant)
     if (root / "meta/info.json").exists():
         return root
-    record(task, data_dir(out, task, variant), DEMOS, image, teleop=teleop)
+    lowdim = row_lowdim(variant)
+    record(task, data_dir(out, task, variant), DEMOS, image, lowdim, teleop=teleop)
     if episodes == DEMOS:
         return root
     have = max(n for n in range(DEMOS, episodes) if (data_dir(out, task, variant, n) / "meta/info.json").exists())
@@ -114,7 +131,7 @@ def record_demos(out: Path, task: str, variant: str, episodes: int) -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     shutil.copytree(base, partial)
     print(f"topping up {base.name} with {episodes - have} more episodes ...", flush=True)
-    if cli(["record", *task_overrides(task, image), "teleop=scripted", *teleop, f"dataset.num_episodes={episodes - have}",
+    if cli(["record", *task_overrides(task, image, lowdim), "teleop=scripted", *teleop, f"dataset.num_episodes={episodes - have}",
             f"dataset.root={partial}", "dataset.resume=true"]):
         raise SystemExit(f"topping up {task}'s demos failed")
     partial.rename(root)
@@ -123,9 +140,9 @@ def record_demos(out: Path, task: str, variant: str, episodes: int) -> Path:
 
 def row_overrides(task: str, variant: str, data: Path, args) -> list[str]:
     extra = [o for name in variant.split("+") for o in VARIANTS[name]]
-    image = row_image(variant)
-    return [*task_overrides(task, image), f"dataset.root={data}", *POLICIES["diffusion_unet"],
-            *vision_overrides(image, full=False), f"train.batch_size={args.batch_size}", "train.lr=3e-4", *REFERENCE, *extra]
+    image, lowdim = row_image(variant), row_lowdim(variant)
+    return [*task_overrides(task, image, lowdim), f"dataset.root={data}", *POLICIES["diffusion_unet"],
+            *vision_overrides(image, False, lowdim), f"train.batch_size={args.batch_size}", "train.lr=3e-4", *REFERENCE, *extra]
 
 
 def probe(task: str, variant: str, args) -> float:
@@ -169,7 +186,6 @@ def run_row(task: str, variant: str, args) -> dict:
     from robot_hf.config.compose import compose
     from robot_hf.training.workspace import TrainWorkspace
 
-    image = row_image(variant)
     data = record_demos(args.out, task, variant, args.episodes)
     rate = probe(task, variant, args)
     steps = max(200, int(args.budget_min * 60 * rate))
@@ -185,13 +201,13 @@ def run_row(task: str, variant: str, args) -> dict:
     result = TrainWorkspace(cfg).run()
     evals = {int(e["step"]): e for e in result.evals}
     row = {"task": task, "variant": variant, "seed": args.seed, "episodes": args.episodes, "probe_steps_per_s": rate, "budget_min": args.budget_min, "steps": result.steps,
-           "final": final_evaluation(run_dir, task, args.eval_episodes, image), "equal_steps": equal,
+           "final": final_evaluation(run_dir, eval_task(task, variant), args.eval_episodes), "equal_steps": equal,
            "at_equal": _score(evals[equal]) if equal else None, "final_loss": result.final_loss}
     (run_dir / "row.json").write_text(json.dumps(row, indent=2))
     return row
 
 
-def final_evaluation(run_dir: Path, task: str, episodes: int, image: int = CPU_IMAGE, acting: dict | None = None) -> dict:
+def final_evaluation(run_dir: Path, task: dict, episodes: int, acting: dict | None = None) -> dict:
     """The last checkpoint on the held-out seeds, with each episode's outcome (for paired tests between rows);
     `acting`: how the trained policy acts instead of as it was trained (eval's policy.<key>=...), e.g. {"n_action_steps": 4}."""
     from policies.base import Policy
@@ -199,7 +215,7 @@ def final_evaluation(run_dir: Path, task: str, episodes: int, image: int = CPU_I
     from robot_hf.training.checkpoint import Checkpoints
 
     policy = Policy.from_pretrained(Checkpoints(run_dir).last() / "pretrained_model", acting=acting)
-    result = evaluate(policy, {"name": task, "image_height": image, "image_width": image}, episodes, 2, EVAL_SEED)
+    result = evaluate(policy, task, episodes, 2, EVAL_SEED)
     print(f"[{run_dir.name}] final: {result.line()}", flush=True)
     return {**_score(result.summary()), "successes": [bool(e["success"]) for e in result.per_episode],
             "max_rewards": [float(e["max_reward"]) for e in result.per_episode]}
@@ -223,7 +239,7 @@ def acting_lines(out: Path, specs: list[str], episodes: int) -> list[str]:
         kept = json.loads(kept_path.read_text()) if kept_path.exists() else {}
         if settings not in kept:
             acting = {k: int(v) for k, v in (kv.split("=") for kv in settings.split(","))}
-            kept[settings] = final_evaluation(run_dir, row["task"], episodes, row_image(row["variant"]), acting)
+            kept[settings] = final_evaluation(run_dir, eval_task(row["task"], row["variant"]), episodes, acting)
             kept_path.write_text(json.dumps(kept, indent=2))
         new, old = kept[settings], row["final"]
         gain, lo, hi = paired_bootstrap(np.array(new["max_rewards"]), np.array(old["max_rewards"]))
@@ -247,7 +263,7 @@ def paired_lines(out: Path, pairs: list[tuple[str, str]]) -> list[str]:
         if "successes" not in row["final"] or _graded(row["final"]) and "max_rewards" not in row["final"]:
             if "successes" not in row["final"]:  # the old row's only evaluation was the training loop's
                 row["final_in_training"] = row["final"]
-            row["final"] = final_evaluation(path.parent, row["task"], row["final"]["episodes"], row_image(row.get("variant", "")))
+            row["final"] = final_evaluation(path.parent, eval_task(row["task"], row.get("variant", "")), row["final"]["episodes"])
             path.write_text(json.dumps(row, indent=2))
         return row["final"]
 

@@ -25,7 +25,12 @@ def test_every_variant_composes_and_carries_its_overrides(tmp_path, variant):
     assert cfg.policy.name == "diffusion"
     assert cfg.policy.denoiser == ("transformer" if "transformer" in variant.split("+") else "unet")
     image = bench.row_image(variant)
-    assert list(cfg.task.cameras) and cfg.task.image_height == image and cfg.task.image_width == image
+    if bench.row_lowdim(variant):  # the objects' exact pose in the state, no camera, in training and evaluation alike
+        assert cfg.task.object_state and not list(cfg.task.cameras) and cfg.policy.cameras == []
+        assert bench.eval_task("lift", variant) == {"name": "lift", "object_state": True, "cameras": []}
+    else:
+        assert list(cfg.task.cameras) and cfg.task.image_height == image and cfg.task.image_width == image
+        assert bench.eval_task("lift", variant) == {"name": "lift", "image_height": image, "image_width": image}
     for name in variant.split("+"):
         for override in bench.VARIANTS[name]:
             key, value = override.split("=")
@@ -55,6 +60,7 @@ def test_a_teleoperator_variant_records_its_own_demos_with_that_teleoperator(tmp
     bench.record_demos(tmp_path, "pusht", "obs1", bench.DEMOS)
     assert "teleop.clean=true" not in calls[1]
     assert bench.data_dir(tmp_path, "pusht", "obs1+img96+clean", 200).name == "pusht_96px_clean_200demos"
+    assert bench.data_dir(tmp_path, "pusht", "obs1+lowdim+clean").name == "pusht_lowdim_clean"
 
 
 def test_variants_of_equal_step_cost_reuse_the_baselines_probe(tmp_path):
@@ -113,7 +119,7 @@ def test_a_graded_row_without_its_rewards_is_evaluated_again_and_keeps_its_resul
     path.write_text(json.dumps(row))
     fresh = {**row["final"], "max_rewards": [0.4, 0.5]}
     calls = []
-    monkeypatch.setattr(bench, "final_evaluation", lambda run_dir, task, episodes, image: calls.append(run_dir.name) or fresh)
+    monkeypatch.setattr(bench, "final_evaluation", lambda run_dir, task, episodes: calls.append(run_dir.name) or fresh)
     assert "+0.100" in bench.paired_lines(tmp_path, [("graded_a", "old")])[1]
     assert calls == ["old"] and json.loads(path.read_text())["final"]["max_rewards"] == [0.4, 0.5]
     assert "final_in_training" not in json.loads(path.read_text())  # it had been loaded afresh already
@@ -159,8 +165,9 @@ def test_a_run_acting_otherwise_is_evaluated_once_and_paired_with_its_own_final(
     (tmp_path / "runs" / "pusht_obs1" / "row.json").write_text(json.dumps({**row, "variant": "obs1"}))
     calls = []
 
-    def evaluated(run_dir, task, episodes, image, acting):
+    def evaluated(run_dir, task, episodes, acting):
         calls.append(acting)
+        assert task == {"name": "pusht", "image_height": bench.CPU_IMAGE, "image_width": bench.CPU_IMAGE}
         return {"success_rate": 0.25, "ci95": [0, 1], "mean_max_reward": 0.6, "mean_max_progress": 0.6, "episodes": 4,
                 "successes": [True, False, False, False], "max_rewards": [0.6, 0.6, 0.7, 0.5]}
 
