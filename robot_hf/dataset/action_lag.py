@@ -3,7 +3,9 @@
 A person reacts to what they see a few hundred milliseconds late, and a teleoperation pipeline adds its own latency, so
 the action stored beside frame t was decided from an earlier frame. A policy acts at once; trained on those pairs it
 learns to answer the past. Pairing frame t with the action recorded `lag` steps later undoes it (the latency matching
-of diffusion_policy's and UMI's real-robot data, per episode here, since each person has their own).
+of diffusion_policy's and UMI's real-robot data, per episode here, since each person has their own). It undoes the
+pairing only: on the simulated people's PushT demos it gains nothing, since their delay hurts through how they drive
+(benchmarks/results/diffusion_budget.txt).
 """
 
 from __future__ import annotations
