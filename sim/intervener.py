@@ -17,31 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from sim.teleop import load_expert_class
+from sim.watcher import ScriptedWatcher
 
 
-class SimulatedIntervener:
+class SimulatedIntervener(ScriptedWatcher):
     def __init__(self, robot, config: Any, seed: int = 0, styles: list | None = None):
-        self.robot = robot
+        super().__init__(robot, seed, styles)
         self.cfg = config
-        # The people who drive when it takes over, one per episode in turn (None: the clean expert).
-        self.styles = styles
-        self.expert_class = load_expert_class(robot.env.config.name)
-        self.seed = seed
-        self.episode = -1
         self.start_episode()
 
-    # ---- Teleoperator interface --------------------------------------------------------------------------
-    def connect(self) -> None:
-        pass
-
-    def disconnect(self) -> None:
-        pass
-
     def start_episode(self) -> None:
-        self.episode += 1
-        style = self.styles[self.episode % len(self.styles)] if self.styles else None
-        self.expert = self.expert_class(self.robot.env, style=style, seed=self.seed * 7919 + self.episode)
+        self.next_expert()
         self.in_control = False
         self.takeovers = 0
         self.best = -np.inf

@@ -23,34 +23,25 @@ from robot_hf.interfaces import EVENT_CORRECTION, EVENT_CORRECTION_BY, EVENT_PAU
 from robot_hf.language.motions import MotionsConfig, Vocabulary, compatible, describe
 from robot_hf.language.paraphrases import sample_phrase
 from robot_hf.session.corrections import hotkeys_for
+from sim.watcher import ScriptedWatcher
 
 WHO = "simulated corrector"
 
 
-class SimulatedCorrector:
+class SimulatedCorrector(ScriptedWatcher):
     def __init__(self, robot, policy, motions: MotionsConfig, config: CorrectorConfig, seed: int = 0, styles: list | None = None):
         from sim.lookahead import Lookahead
-        from sim.teleop import load_expert_class
 
-        self.robot, self.policy, self.motions, self.cfg = robot, policy, motions, config
+        super().__init__(robot, seed, styles)
+        self.policy, self.motions, self.cfg = policy, motions, config
         self.vocab = Vocabulary.from_config(motions)
-        self.expert_class = load_expert_class(robot.env.config.name)
         self.lookahead = Lookahead(robot)
-        self.styles, self.seed, self.episode = styles, seed, -1
         self.rng = np.random.default_rng(seed)
         self.start_episode()
 
     # ---- Teleoperator interface ----------------------------------------------------------------------------------
-    def connect(self) -> None:
-        pass
-
-    def disconnect(self) -> None:
-        pass
-
     def start_episode(self) -> None:
-        self.episode += 1
-        style = self.styles[self.episode % len(self.styles)] if self.styles else None
-        self.expert = self.expert_class(self.robot.env, style=style, seed=self.seed * 7919 + self.episode)
+        self.next_expert()
         self.disagree, self.corrections, self.seconds, self.wrong = 0, 0, 0.0, 0
         self.seen: str | None = None  # the motion the person has seen wanted while the policy does otherwise
         self.typing: list[tuple[int, dict[str, Any]]] = []  # what is being keyed: (ticks until Enter, the events then)

@@ -173,6 +173,17 @@ class PushTExpert:
 
     _expected = np.zeros(3)
 
+    # ---- what a person watching a policy asks of the expert (sim/intervener.py), as of the arm experts -------------
+    precise = False  # pushing has no fine phase during which the coverage stands still
+
+    def recoverable(self, info: dict[str, Any]) -> bool:
+        """The block can always be pushed on; a take-over that gets nowhere is ended by the person's patience."""
+        return True
+
+    def imminent_failure(self, info: dict[str, Any]) -> bool:
+        """No single moment loses Push-T: a watching person steps in when the coverage stalls or falls."""
+        return False
+
 
 def _score(pose: np.ndarray, goal: np.ndarray) -> float:
     """Keypoint distance far from the goal; near it, the uncovered fraction (what success measures)."""

@@ -134,3 +134,27 @@ def test_fine_work_does_not_count_towards_giving_up():
     events = [intervener.get_events() for _ in range(config.give_up_steps)]
     assert events[-1] == {"failure": True} and all(e == {} for e in events[:-1])
     robot.disconnect()
+
+
+def test_takes_over_a_pusher_that_stands_still_in_push_t_and_pushes_the_block_on():
+    robot = SimRobot({"name": "pusht", "object_state": True, "cameras": []})
+    robot.reset(seed=1)
+    # Push-T's progress (coverage) stands still while the pusher walks around the block: a person is patient for it.
+    config = IntervenerConfig(reaction_delay_steps=0, no_progress_steps=5, give_up_steps=60)
+    intervener = SimulatedIntervener(robot, config, seed=1)
+    observation, human, start = robot.get_observation(), False, robot.info["progress"]
+    parked = np.asarray(robot.info["privileged"]["pusher_pos"], dtype=np.float32)
+    takeovers = 0
+    for _ in range(120):
+        robot.send_action(intervener.get_action(observation) if human else parked)
+        observation = robot.get_observation()
+        events = intervener.get_events()
+        if events.get("intervene"):
+            human = not human
+            takeovers += human
+        assert not events.get("failure")
+        if robot.success:
+            break
+    assert takeovers >= 1 and intervener.reasons[0] == "no progress"
+    assert robot.info["max_coverage"] > start + 0.05
+    robot.disconnect()
