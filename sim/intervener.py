@@ -130,15 +130,6 @@ class SimulatedIntervener(ScriptedWatcher):
         self.expert.reset()  # plan afresh from the scene the policy left
         return {"intervene": True}
 
-    def moving(self) -> bool:
-        return False
-
-    def watch(self, watching: bool) -> None:
-        """It always watches: its own events say when it takes over."""
-
-    def meet(self, joints: np.ndarray) -> None:
-        """It drives the scene where the policy left it (its expert plans from there)."""
-
     def episode_info(self) -> dict[str, Any]:
         info = {"takeover_reasons": list(self.reasons)} if self.reasons else {}
         return {**info, "gave_up": True} if self.gave_up else info

@@ -3,6 +3,8 @@ each episode that drives, or would drive, as that episode's person."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.teleop import load_expert_class
 
 
@@ -19,6 +21,15 @@ class ScriptedWatcher:
 
     def disconnect(self) -> None:
         pass
+
+    def moving(self) -> bool:
+        return False
+
+    def watch(self, watching: bool) -> None:
+        """It always watches: its own events say when it steps in."""
+
+    def meet(self, joints: np.ndarray) -> None:
+        """No leader arm to bring to the robot's pose: its expert plans from the scene where the policy left it."""
 
     def next_expert(self) -> None:
         """The next episode's person: a fresh plan, their style, their own noise."""

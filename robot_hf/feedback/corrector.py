@@ -49,15 +49,6 @@ class SimulatedCorrector(ScriptedWatcher):
     def get_action(self, observation: dict[str, Any]) -> None:
         return None
 
-    def moving(self) -> bool:
-        return False
-
-    def watch(self, watching: bool) -> None:
-        pass
-
-    def meet(self, joints: np.ndarray) -> None:
-        pass
-
     def episode_info(self) -> dict[str, Any]:
         return {"correction_seconds": round(self.seconds, 2), "wrong_corrections": self.wrong}
 
