@@ -111,6 +111,8 @@ def final_evaluation(task: str, arms: dict[str, tuple[str, dict | None]], seed_d
             done[key] = {"success": e.success_rate, "ci95": list(e.ci95), "episodes": e.episodes, "seconds": e.seconds,
                          "outcomes": [ep["success"] for ep in e.per_episode], "seed_range": "dev_final",
                          "max_progress": [ep["max_progress"] for ep in e.per_episode]}
+            # Runs of other arms on the same seed may have written meanwhile: keep theirs.
+            done = {**(json.loads(cache.read_text()) if cache.exists() else {}), **done}
             cache.write_text(json.dumps(done, indent=2))
         rows[name] = done[key]
     return rows
