@@ -18,9 +18,12 @@ so one baseline serves all). A label costs the clip length (2 s at 10 fps) plus 
 What the simulated people see: the teacher judges by the task's true dense progress (sim state), which no camera
 shows; the demonstrators drive with the scripted expert and operator styles. The reward model sees only images.
 
-Finally the start and every arm's last checkpoint are evaluated again on --final-episodes new seeds (dev_final range,
-the same policy noise for all), and each method is compared with the start and with more demos, paired (bootstrap
-interval, McNemar's test). The run is resumable: finished rounds and evaluations are kept under --out.
+Finally the start and every arm's last checkpoint are evaluated again on --final-episodes new seeds (the dev_final
+range, or with --final-seeds test the locked test range, each read counted; the same policy noise for all), and each
+method is compared with the start, with more demos and with the anchor alone, paired (bootstrap interval, McNemar's
+test), per training seed and pooled over them. The run is resumable: finished rounds and evaluations are kept under
+--out. benchmarks/value_ranking.py asks, on the sources ablation's branches, whether best-of-N's value head can rank
+the policy's own chunks at all.
 """
 
 from __future__ import annotations
@@ -89,17 +92,19 @@ def improve(task: str, method: str, data: Path, base: Path, out: Path, args, see
     return result
 
 
-def final_evaluation(task: str, arms: dict[str, tuple[str, dict | None]], seed_dir: Path, episodes: int) -> dict[str, dict]:
-    """Every arm's last checkpoint (run as best-of-N where it has a rerank) on `episodes` dev_final seeds, with
-    per-episode outcomes; cached per checkpoint and rerank."""
+def final_evaluation(task: str, arms: dict[str, tuple[str, dict | None]], seed_dir: Path, episodes: int,
+                     seeds: str = "dev_final", ledger: Path | None = None) -> dict[str, dict]:
+    """Every arm's last checkpoint (run as best-of-N where it has a rerank) on `episodes` seeds of the `seeds` range,
+    with per-episode outcomes; cached per checkpoint and rerank. Each evaluation on the locked test range is counted
+    in `ledger`."""
     from omegaconf import OmegaConf
 
     from policies.base import Policy
     from robot_hf.cli.run_eval import with_rerank
-    from robot_hf.evaluation.protocol import seed_range
+    from robot_hf.evaluation.protocol import LockedReadLedger, seed_range
     from robot_hf.evaluation.rollout import evaluate
 
-    cache = seed_dir / f"final_eval_{episodes}.json"
+    cache = seed_dir / (f"final_eval_{episodes}.json" if seeds == "dev_final" else f"final_eval_{seeds}_{episodes}.json")
     done = json.loads(cache.read_text()) if cache.exists() else {}
     task_cfg = {"name": task, "object_state": True, "cameras": []}
     rows = {}
@@ -107,9 +112,12 @@ def final_evaluation(task: str, arms: dict[str, tuple[str, dict | None]], seed_d
         key = checkpoint + (f"|{rerank['reward']}|{rerank['n']}" if rerank else "")
         if key not in done:
             policy = with_rerank(Policy.from_pretrained(checkpoint), OmegaConf.create(rerank) if rerank else None)
-            e = evaluate(policy, task_cfg, episodes, 2, seed_range("dev_final").start)
+            e = evaluate(policy, task_cfg, episodes, 2, seed_range(seeds).start)
+            if seeds == "test":
+                LockedReadLedger(ledger).record(f"reward_improvement {seed_dir.relative_to(seed_dir.parents[1])}: {name}",
+                                                seed_range(seeds).seeds(episodes))
             done[key] = {"success": e.success_rate, "ci95": list(e.ci95), "episodes": e.episodes, "seconds": e.seconds,
-                         "outcomes": [ep["success"] for ep in e.per_episode], "seed_range": "dev_final",
+                         "outcomes": [ep["success"] for ep in e.per_episode], "seed_range": seeds,
                          "max_progress": [ep["max_progress"] for ep in e.per_episode]}
             # Runs of other arms on the same seed may have written meanwhile: keep theirs.
             done = {**(json.loads(cache.read_text()) if cache.exists() else {}), **done}
@@ -227,6 +235,8 @@ def sources_ablation(task: str, out: Path, args, seed: int, data: Path, base: Pa
     sources = dict(SOURCES)
     if args.branch_states:
         sources[BRANCHES] = BRANCH_ARM
+    if args.source_arms:
+        sources = {name: objective for name, objective in sources.items() if name in args.source_arms}
     for name, objective in sources.items():
         run = root / name.split(": ")[-1].split(" (")[0].replace(" ", "_")
         data_root = dataset
@@ -262,10 +272,26 @@ def round_table(task: str, seed: int, results: dict[str, dict]) -> list[str]:
     return lines
 
 
-def main() -> None:
+def paired_lines(final: dict[str, dict]) -> list[str]:
+    """Every arm against the start, the more-demos baseline and the anchor alone: McNemar on success, and the paired
+    bootstrap of max progress."""
     import numpy as np
 
     from robot_hf.evaluation.protocol import compare, paired_bootstrap
+
+    lines = []
+    for method in [a for a in final if a not in ("start", "more demos")]:
+        for other in ("start", "more demos", ANCHOR):
+            if other in final and other != method:
+                lines.append("  " + compare(method, np.array(final[method]["outcomes"]), other, np.array(final[other]["outcomes"])))
+                if "max_progress" in final[method] and "max_progress" in final[other]:
+                    gain, lo, hi = paired_bootstrap(final[method]["max_progress"], final[other]["max_progress"])
+                    lines.append(f"    max progress {method} - {other}: {gain:+.3f} (95% CI {lo:+.3f} to {hi:+.3f})")
+    return lines
+
+
+def main() -> None:
+    import numpy as np
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", nargs="+", default=["lift"])
@@ -288,13 +314,20 @@ def main() -> None:
                         help="also DPO with pairs from take-overs only, from the labeler only, and both")
     parser.add_argument("--branch-states", type=int, default=0,
                         help="with --sources-ablation: also DPO on on-policy pairs from this many branch points")
+    parser.add_argument("--source-arms", nargs="*", default=[], choices=[*SOURCES, BRANCHES], metavar="ARM",
+                        help=f"run only these arms of the sources ablation (default: all); one of {[*SOURCES, BRANCHES]}")
     parser.add_argument("--branch-k", type=int, default=4, help="continuations per branch point")
     parser.add_argument("--branch-steps", type=int, default=16, help="steps each continuation runs")
     parser.add_argument("--branch-before-takeover", type=int, default=0, metavar="FRAMES",
                         help="branch only from the FRAMES frames before a take-over (0: from any frame of a rollout)")
     parser.add_argument("--best-of", type=int, nargs="*", default=[4, 8, 16],
                         help="best-of-N from the start policy with a value head on RAFT's last reward (no retraining)")
-    parser.add_argument("--out", type=Path, default=Path("/work/bench-out/reward_improvement"))
+    parser.add_argument("--final-seeds", choices=["dev_final", "test"], default="dev_final",
+                        help="the final evaluation's seed range: dev_final (tuned on) or the locked test range (each read "
+                             "is counted in --ledger)")
+    parser.add_argument("--ledger", type=Path, default=Path(__file__).parent / "results" / "test_seed_reads.json",
+                        help="where reads of the locked test seeds are counted")
+    parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/reward_improvement"))
     parser.add_argument("--results", type=Path, default=Path(__file__).parent / "results" / "reward_improvement.txt")
     parser.add_argument("overrides", nargs="*", help="extra improve overrides, e.g. objective.beta=500")
     args = parser.parse_args()
@@ -303,10 +336,11 @@ def main() -> None:
                f"({time.strftime('%Y-%m-%d')}, 2-core CPU)")
     lines = [command]
     for task in args.tasks:
+        finals = []
         for seed in args.train_seeds:
             data, base = prepare(task, args.out, args, seed)
             results = {m: improve(task, m, data, base, args.out, args, seed) for m in args.methods}
-            lines += round_table(task, seed, results)
+            block = round_table(task, seed, results) if results else []
             start = base / "pretrained_model"
             arms = {"start": (str(start), None)}
             arms.update({m: (r["rounds"][-1]["checkpoint"], r["rounds"][-1].get("rerank")) for m, r in results.items()})
@@ -319,22 +353,26 @@ def main() -> None:
                 arms.update(reranked)
             if args.sources_ablation:
                 arms.update(sources_ablation(task, args.out, args, seed, data, base))
-            final = final_evaluation(task, arms, args.out / task / f"seed_{seed}", args.final_episodes)
-            lines.append(f"final: every arm's last checkpoint on {args.final_episodes} dev_final seeds (seconds per chunk "
+            final = final_evaluation(task, arms, args.out / task / f"seed_{seed}", args.final_episodes, args.final_seeds, args.ledger)
+            finals.append(final)
+            block.append(f"final: every arm's last checkpoint on {args.final_episodes} {args.final_seeds} seeds (seconds per chunk "
                          "where best-of-N is timed)")
-            lines += [f"  {name:<12} {100 * row['success']:.0f}% ({100 * row['ci95'][0]:.0f}-{100 * row['ci95'][1]:.0f})"
+            block += [f"  {name:<12} {100 * row['success']:.0f}% ({100 * row['ci95'][0]:.0f}-{100 * row['ci95'][1]:.0f})"
                       + (f"  mean max progress {np.mean(row['max_progress']):.3f}" if "max_progress" in row else "")
                       + (f"  {1000 * latency[name]:.1f} ms/chunk" if name in latency else "") for name, row in final.items()]
-            references = ("start", "more demos", ANCHOR)
-            for method in [a for a in final if a not in ("start", "more demos")]:
-                for other in references:
-                    if other in final and other != method:
-                        lines.append("  " + compare(method, np.array(final[method]["outcomes"]), other,
-                                                    np.array(final[other]["outcomes"])))
-                        if "max_progress" in final[method] and "max_progress" in final[other]:
-                            gain, lo, hi = paired_bootstrap(final[method]["max_progress"], final[other]["max_progress"])
-                            lines.append(f"    max progress {method} - {other}: {gain:+.3f} (95% CI {lo:+.3f} to {hi:+.3f})")
-            print("\n".join(lines), flush=True)
+            block += paired_lines(final)
+            lines += block
+            print("\n".join(block), flush=True)
+        if len(finals) > 1:  # the arms every training seed ran, their paired episodes pooled
+            common = [a for a in finals[0] if all(a in f for f in finals)]
+            pooled = {a: {k: [x for f in finals for x in f[a][k]] for k in ("outcomes", "max_progress") if all(k in f[a] for f in finals)}
+                      for a in common}
+            block = [f"{task}, pooled over training seeds {args.train_seeds} ({args.final_seeds} seeds):"]
+            block += [f"  {a:<12} {100 * np.mean(r['outcomes']):.1f}%" + (f"  mean max progress {np.mean(r['max_progress']):.3f}"
+                                                                          if "max_progress" in r else "") for a, r in pooled.items()]
+            block += paired_lines(pooled)
+            lines += block
+            print("\n".join(block), flush=True)
     args.results.parent.mkdir(parents=True, exist_ok=True)
     with args.results.open("a") as f:
         f.write("\n".join(lines) + "\n\n")

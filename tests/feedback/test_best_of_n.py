@@ -71,6 +71,8 @@ def test_the_value_head_learns_which_chunk_leads_to_reward(tmp_path):
     reward = np.asarray(reader.column("action"), dtype=np.float64).reshape(-1)
     value, result = fit_value(reader, reward, steps=4, config=ValueConfig(gamma=0.5), train_steps=1500)
     assert result["held_out_r2"] > 0.5, result
+    assert result["frames"] == 30 * 20
+    assert fit_value(reader, reward, steps=4, train_steps=5, episodes=range(10))[1]["frames"] == 10 * 20
     s = torch.zeros(2, 1)
     up, down = torch.ones(1, 4, 1), -torch.ones(1, 4, 1)
     scores = value(s, torch.cat([up, down]))

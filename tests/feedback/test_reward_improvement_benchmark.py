@@ -66,3 +66,29 @@ def test_the_branch_arms_dataset_holds_the_start_policys_continuations_and_their
     assert len(DatasetReader(data).meta.episodes) == 4  # the ablation's own data is left as it was
     shutil.rmtree(data)
     assert bench.branch_dataset("lift", root, data, start, args, seed=0) == out  # recorded once, then reused
+
+
+def test_paired_lines_compare_every_arm_with_the_start_and_the_anchor_alone():
+    bench = load("reward_improvement")
+    n = 40
+    final = {"start": {"outcomes": [False] * n, "max_progress": [0.5] * n},
+             bench.ANCHOR: {"outcomes": [True] * (n // 2) + [False] * (n // 2), "max_progress": [0.7] * n},
+             bench.BRANCHES: {"outcomes": [True] * n, "max_progress": [0.9] * n}}
+    lines = bench.paired_lines(final)
+    assert any(line.strip().startswith(f"{bench.BRANCHES} beats start: +100 points") for line in lines), lines
+    assert any(f"{bench.BRANCHES} beats {bench.ANCHOR}: +50 points" in line for line in lines), lines
+    assert any(f"max progress {bench.BRANCHES} - {bench.ANCHOR}: +0.200" in line for line in lines), lines
+    assert not any(line.strip().startswith("start ") for line in lines)  # the references are not arms of their own
+
+
+def test_value_ranking_scores_a_scorer_by_the_pick_it_would_make():
+    ranking = load("value_ranking")
+    outcomes = {0: 0.2, 1: 0.9, 2: 0.5, 3: 0.1, 4: 0.4, 5: 0.3}
+    groups = {(10, 5): [0, 1, 2], (11, 7): [3, 4, 5]}
+    rows = {name: rest for name, *rest in ranking.pick_table(
+        groups, lambda m, t: outcomes[m],
+        {"random pick (best-of-1)": lambda m, t: 0.0, "right": lambda m, t: outcomes[m], "wrong": lambda m, t: -outcomes[m]},
+        resamples=50)}
+    assert rows["right"][0] == 1.0 and rows["right"][3] == (0.9 + 0.4) / 2  # always the best continuation
+    assert rows["wrong"][0] == 0.0 and rows["wrong"][3] == (0.2 + 0.1) / 2  # always the worst
+    assert abs(rows["random pick (best-of-1)"][3] - (1.6 / 3 + 0.8 / 3) / 2) < 1e-9  # the mean of each point

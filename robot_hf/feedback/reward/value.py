@@ -4,6 +4,7 @@ of recorded episodes, regressed on (state, the action chunk taken there)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,9 @@ def action_chunks(actions: np.ndarray, bounds: np.ndarray, steps: int) -> np.nda
 
 
 def fit_value(reader: DatasetReader, frame_rewards: np.ndarray, steps: int, config: ValueConfig | None = None,
-              train_steps: int = 3000, batch: int = 256, lr: float = 1e-3, seed: int = 0) -> tuple[ChunkValue, dict]:
+              train_steps: int = 3000, batch: int = 256, lr: float = 1e-3, seed: int = 0,
+              episodes: Sequence[int] | None = None) -> tuple[ChunkValue, dict]:
+    """A value head on the frames of `episodes` (all when None)."""
     state = np.asarray(reader.column("observation.state"), dtype=np.float32).reshape(reader.num_frames, -1)
     actions = np.asarray(reader.column("action"), dtype=np.float32).reshape(reader.num_frames, -1)
     bounds = np.asarray(reader.episode_bounds)
@@ -51,8 +54,10 @@ def fit_value(reader: DatasetReader, frame_rewards: np.ndarray, steps: int, conf
     model = ChunkValue(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     rng = np.random.default_rng(seed)
+    used = np.ones(len(y), dtype=bool) if episodes is None else np.isin(
+        np.repeat(np.arange(len(bounds)), bounds[:, 1] - bounds[:, 0]), np.asarray(episodes, dtype=int))
     held = rng.random(len(y)) < 0.1
-    train_idx, val_idx = np.flatnonzero(~held), np.flatnonzero(held)
+    train_idx, val_idx = np.flatnonzero(~held & used), np.flatnonzero(held & used)
     t0 = time.perf_counter()
     for _ in range(train_steps):
         i = torch.as_tensor(rng.choice(train_idx, size=min(batch, len(train_idx))))
@@ -71,7 +76,7 @@ def fit_value(reader: DatasetReader, frame_rewards: np.ndarray, steps: int, conf
         last = model.net[-1]
         last.weight.mul_(scale)
         last.bias.mul_(scale)
-    return model, {"frames": len(y), "held_out_r2": r2, "seconds": time.perf_counter() - t0, "steps": train_steps}
+    return model, {"frames": int(used.sum()), "held_out_r2": r2, "seconds": time.perf_counter() - t0, "steps": train_steps}
 
 
 def frame_rewards(model: RewardModel, reader: DatasetReader) -> np.ndarray:
