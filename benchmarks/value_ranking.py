@@ -1,7 +1,7 @@
 """Can best-of-N's value head tell the policy's own chunks apart? A diagnostic on recorded branches.
 
     MUJOCO_GL=egl python benchmarks/value_ranking.py \
-        --sources /work/bench-out/reward_improvement/lift/seed_0/sources_mistaken --branches data_branches_240x4_s16
+        --sources outputs/benchmarks/reward_improvement/lift/seed_0/sources_mistaken --branches data_branches_240x4_s16
 
 Best-of-N samples N chunks from one state and runs the one its value head scores best. The branch datasets of
 reward_improvement.py's sources ablation hold exactly that choice, already played out: k continuations of the start
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
 
@@ -30,44 +29,32 @@ import torch
 os.environ.setdefault("MUJOCO_GL", "egl")
 
 
-def branch_groups(reader) -> dict[tuple[int, int], list[int]]:
-    """(rollout, frame) -> the branch episodes that left it, replayed exactly and run on for at least a step."""
-    bounds = np.asarray(reader.episode_bounds)
-    groups = defaultdict(list)
-    for index, ep in enumerate(reader.meta.episodes):
-        if ep.get("branch_of") is None or float(ep.get("replay_error") or 0.0) > 1e-4:
-            continue
-        if bounds[index, 1] - bounds[index, 0] > int(ep["branch_frame"]) + 1:
-            groups[(int(ep["branch_of"]), int(ep["branch_frame"]))].append(index)
-    return {k: v for k, v in groups.items() if len(v) >= 2}
-
-
 def pick_table(groups, outcome, scorers, resamples: int = 2000, seed: int = 0) -> list[tuple[str, float, float, float, float]]:
-    """Per scorer: pair accuracy (CI) and the mean true outcome of its pick, over the held-out branch points."""
+    """Per scorer: pair accuracy, its 95% CI (resampling branch points) and the mean true outcome of its pick, over the
+    held-out branch points; first the random pick's row (best-of-1: each point's mean outcome; no accuracy)."""
     keys = list(groups)
-    rows = []
+    outcomes = [np.array([outcome(m, key[1]) for m in groups[key]]) for key in keys]
+    rows = [("random pick (best-of-1)", float("nan"), float("nan"), float("nan"), float(np.mean([o.mean() for o in outcomes])))]
     rng = np.random.default_rng(seed)
     boot = [rng.integers(0, len(keys), len(keys)) for _ in range(resamples)]
     for name, score in scorers.items():
         right, total, picked = np.zeros(len(keys)), np.zeros(len(keys)), np.zeros(len(keys))
-        for i, key in enumerate(keys):
-            members = groups[key]
-            s = np.array([score(m, key[1]) for m in members])
-            o = np.array([outcome(m, key[1]) for m in members])
-            picked[i] = o[int(np.argmax(s))] if name != "random pick (best-of-1)" else o.mean()
-            for a, b in combinations(range(len(members)), 2):
+        for i, (key, o) in enumerate(zip(keys, outcomes, strict=True)):
+            s = np.array([score(m, key[1]) for m in groups[key]])
+            picked[i] = o[int(np.argmax(s))]
+            for a, b in combinations(range(len(o)), 2):
                 if abs(o[a] - o[b]) > 1e-3:
                     total[i] += 1
                     right[i] += np.sign(s[a] - s[b]) == np.sign(o[a] - o[b])
-        accuracy = right.sum() / max(total.sum(), 1)
         ci = np.percentile([right[b].sum() / max(total[b].sum(), 1) for b in boot], [2.5, 97.5])
-        rows.append((name, accuracy, ci[0], ci[1], float(picked.mean())))
+        rows.append((name, right.sum() / max(total.sum(), 1), ci[0], ci[1], float(picked.mean())))
     return rows
 
 
 def main() -> None:
     from policies.reward import RewardModel
     from robot_hf.dataset import DatasetReader
+    from robot_hf.feedback.reward.branches import branch_groups
     from robot_hf.feedback.reward.progress import true_progress
     from robot_hf.feedback.reward.value import action_chunks, fit_value, frame_rewards
 
@@ -83,7 +70,7 @@ def main() -> None:
     rewards = frame_rewards(RewardModel.from_pretrained(args.sources / "label" / "reward_model"), reader)
     progress = true_progress(reader)
     groups = branch_groups(reader)
-    keys = sorted(groups)
+    keys = list(groups)
     held = {keys[i] for i in np.random.default_rng(args.seed).permutation(len(keys))[: len(keys) // 2]}
     test = {k: groups[k] for k in keys if k in held}
     test_episodes = {m for members in test.values() for m in members}
@@ -106,7 +93,6 @@ def main() -> None:
     plain_scores, plain_fit = value_scores(plain)
     branch_scores, branch_fit = value_scores(with_branches)
     scorers = {
-        "random pick (best-of-1)": lambda m, t: 0.0,
         f"value head, rollouts and demos ({plain_fit['frames']} frames, held-out R^2 {plain_fit['held_out_r2']:.2f})":
             at_branch(plain_scores),
         f"value head, + the other half's branches ({branch_fit['frames']} frames, R^2 {branch_fit['held_out_r2']:.2f})":
@@ -119,7 +105,7 @@ def main() -> None:
     print(f"{args.sources / args.branches}: {len(keys)} branch points, {len(test)} held out (k = {k} continuations each)")
     print(f"{'scorer':<100} {'pair accuracy (95% CI)':>24} {'true max progress of its pick':>30}")
     for name, accuracy, lo, hi, picked in rows:
-        shown = "-" if name.startswith("random") else f"{accuracy:.3f} ({lo:.3f}-{hi:.3f})"
+        shown = "-" if np.isnan(accuracy) else f"{accuracy:.3f} ({lo:.3f}-{hi:.3f})"
         print(f"{name:<100} {shown:>24} {picked:>30.3f}")
 
 

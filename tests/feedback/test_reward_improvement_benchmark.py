@@ -84,10 +84,9 @@ def test_paired_lines_compare_every_arm_with_the_start_and_the_anchor_alone():
 def test_value_ranking_scores_a_scorer_by_the_pick_it_would_make():
     ranking = load("value_ranking")
     outcomes = {0: 0.2, 1: 0.9, 2: 0.5, 3: 0.1, 4: 0.4, 5: 0.3}
-    groups = {(10, 5): [0, 1, 2], (11, 7): [3, 4, 5]}
+    groups = {(10, 5, 0): [0, 1, 2], (11, 7, 0): [3, 4, 5]}  # branch_groups' keys: (rollout, frame, round)
     rows = {name: rest for name, *rest in ranking.pick_table(
-        groups, lambda m, t: outcomes[m],
-        {"random pick (best-of-1)": lambda m, t: 0.0, "right": lambda m, t: outcomes[m], "wrong": lambda m, t: -outcomes[m]},
+        groups, lambda m, t: outcomes[m], {"right": lambda m, t: outcomes[m], "wrong": lambda m, t: -outcomes[m]},
         resamples=50)}
     assert rows["right"][0] == 1.0 and rows["right"][3] == (0.9 + 0.4) / 2  # always the best continuation
     assert rows["wrong"][0] == 0.0 and rows["wrong"][3] == (0.2 + 0.1) / 2  # always the worst

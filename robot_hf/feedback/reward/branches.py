@@ -123,12 +123,10 @@ def branch_points(reader: DatasetReader, episodes: Sequence[int], before_takeove
     return points
 
 
-def branch_pairs(reader: DatasetReader, rewards: np.ndarray, min_gap: float, round_index: int | None = None,
-                 annotator: str = ANNOTATOR) -> list[Preference]:
-    """For every branch point (of round `round_index`'s branches; all when None): the continuation with the highest
-    mean learned reward (`rewards`, per frame of the dataset) after the branch point over the one with the lowest, when
-    they differ by more than `min_gap`. Branches whose replay missed the recorded state, or that ended at the branch
-    point, take no part."""
+def branch_groups(reader: DatasetReader, round_index: int | None = None) -> dict[tuple[int, int, int], list[int]]:
+    """(rollout, branch frame, round) -> the branch episodes that left that state (of round `round_index`; all when
+    None), each replayed to the recorded state and run on for at least a step past it; points with one such branch are
+    left out."""
     bounds = np.asarray(reader.episode_bounds)
     groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     for index, ep in enumerate(reader.meta.episodes):
@@ -139,10 +137,18 @@ def branch_pairs(reader: DatasetReader, rewards: np.ndarray, min_gap: float, rou
         t = int(ep["branch_frame"])
         if bounds[index, 1] - bounds[index, 0] > t + 1:
             groups[(int(ep["branch_of"]), t, int(ep.get("round") or 0))].append(index)
+    return {key: members for key, members in sorted(groups.items()) if len(members) >= 2}
+
+
+def branch_pairs(reader: DatasetReader, rewards: np.ndarray, min_gap: float, round_index: int | None = None,
+                 annotator: str = ANNOTATOR) -> list[Preference]:
+    """For every branch point (of round `round_index`'s branches; all when None): the continuation with the highest
+    mean learned reward (`rewards`, per frame of the dataset) after the branch point over the one with the lowest, when
+    they differ by more than `min_gap`. Branches whose replay missed the recorded state, or that ended at the branch
+    point, take no part."""
+    bounds = np.asarray(reader.episode_bounds)
     prefs = []
-    for (_, t, _), members in sorted(groups.items()):
-        if len(members) < 2:
-            continue
+    for (_, t, _), members in branch_groups(reader, round_index).items():
         scores = np.array([rewards[bounds[m, 0] + t + 1:bounds[m, 1]].mean() for m in members])
         best, worst = int(np.argmax(scores)), int(np.argmin(scores))
         if scores[best] - scores[worst] <= min_gap:
