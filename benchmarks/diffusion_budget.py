@@ -61,11 +61,16 @@ VARIANTS: dict[str, list[str]] = {
     "shared": ["policy.vision.shared=true"],  # one encoder for both cameras
     "nocrop": ["policy.vision.crop=null"],  # the whole image, no random-crop augmentation (imitation.py crops 7/8)
     "wide": ["policy.vision.widths=[32,64,128,256]"],  # the image encoder twice as wide (imitation.py: 16-128)
+    # Three stages, not four: the keypoints' softmax over a 7x7 feature map of the 56 px crop instead of 4x4.
+    "fine": ["policy.vision.widths=[16,32,64]"],
+    "shift2": [],  # a random crop that shifts the image +-2 px, not 1/16 of it (+-4 at 64 px; the T is ~12 px long): SHIFTS
+    "kp64": ["policy.vision.keypoints=64"],  # twice the spatial-softmax keypoints (the reference: 32)
     "noema": ["train.ema.enable=false"],  # the trained weights themselves, not their moving average
     "h8": ["policy.horizon=8"],  # a chunk of only the 8 actions run (the reference: 16): half the denoiser's length
     "unet_half": ["policy.down_dims=[32,64,128]"],  # the U-Net denoiser half as wide (imitation.py: 64-256)
     "unet_double": ["policy.down_dims=[128,256,512]"],  # twice as wide (the reference: 256-1024)
     "img96": [],  # 96x96 images (the reference's size; crop 84), recorded apart: IMAGES
+    "img80": [],  # 80x80 images (crop 70), recorded apart: IMAGES
     # Each frame paired with the actions recorded 1 step later: the simulated people react 0-2 steps late.
     "lag1": ["train.action_lag=1"],
     # The pusher and the T's exact pose instead of the camera (task.object_state): perception taken out, recorded apart.
@@ -78,7 +83,8 @@ VARIANTS: dict[str, list[str]] = {
 # Variants that leave a step's compute as it is take the step count of the row without them (one probe, equal steps).
 SAME_STEP_COST = {"sample", "lr1e-3", "t16", "noema", "clean", "lag1"}
 # Variants with their own image size or teleoperator (and so their own recording of the demos).
-IMAGES = {"img96": 96}
+IMAGES = {"img96": 96, "img80": 80}
+SHIFTS = {"shift2": 2}  # variants that set the random crop's largest shift in pixels, whatever the image size
 TELEOPS = {"clean": ["teleop.clean=true"]}
 ROWS = [f"lift:{v}" for v in VARIANTS]
 EVAL_SEED = 100_000  # the held-out seeds every row is evaluated on (imitation.py's)
@@ -141,6 +147,7 @@ def record_demos(out: Path, task: str, variant: str, episodes: int) -> Path:
 def row_overrides(task: str, variant: str, data: Path, args) -> list[str]:
     extra = [o for name in variant.split("+") for o in VARIANTS[name]]
     image, lowdim = row_image(variant), row_lowdim(variant)
+    extra += [f"policy.vision.crop=[{image - 2 * SHIFTS[v]},{image - 2 * SHIFTS[v]}]" for v in variant.split("+") if v in SHIFTS]
     return [*task_overrides(task, image, lowdim), f"dataset.root={data}", *POLICIES["diffusion_unet"],
             *vision_overrides(image, False, lowdim), f"train.batch_size={args.batch_size}", "train.lr=3e-4", *REFERENCE, *extra]
 

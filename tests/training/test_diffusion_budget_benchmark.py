@@ -48,6 +48,13 @@ def test_an_image_size_variant_records_and_evaluates_at_its_own_size(tmp_path):
     assert list(cfg.policy.vision.crop) == [84, 84]
 
 
+def test_a_shift_variant_sets_the_crop_from_its_image_size(tmp_path):
+    bench = load("diffusion_budget")
+    for variant, crop in (("obs1", 56), ("obs1+shift2", 60), ("obs1+img80", 70), ("obs1+img80+shift2", 76), ("obs1+img96+shift2", 92)):
+        cfg = compose("train", bench.row_overrides("pusht", variant, tmp_path / "d", _args(tmp_path)))
+        assert list(cfg.policy.vision.crop) == [crop, crop], variant
+
+
 def test_a_teleoperator_variant_records_its_own_demos_with_that_teleoperator(tmp_path, monkeypatch):
     import robot_hf.cli.main
 
