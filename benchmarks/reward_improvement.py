@@ -21,9 +21,13 @@ shows; the demonstrators drive with the scripted expert and operator styles. The
 Finally the start and every arm's last checkpoint are evaluated again on --final-episodes new seeds (the dev_final
 range, or with --final-seeds test the locked test range, each read counted; the same policy noise for all), and each
 method is compared with the start, with more demos and with the anchor alone, paired (bootstrap interval, McNemar's
-test), per training seed and pooled over them. The run is resumable: finished rounds and evaluations are kept under
---out. benchmarks/value_ranking.py asks, on the sources ablation's branches, whether best-of-N's value head can rank
-the policy's own chunks at all.
+test), per training seed and pooled over them. With --takeover-rounds, DPO also learns from take-overs through
+--rounds rounds of `robot-hf improve feedback=hg_dagger objective=dpo objective.sources=[intervention]` (each round's
+take-overs are both the BC anchor's frames and DPO's pairs, the person's chunk over the policy's), beside the same
+rounds without the pairs and new demos at the DPO arm's driving seconds (the watching it also took is in its round
+table's watch-s column). The run is resumable: finished rounds and evaluations are kept under --out.
+benchmarks/value_ranking.py asks, on the sources ablation's branches, whether best-of-N's value head can rank the
+policy's own chunks at all.
 """
 
 from __future__ import annotations
@@ -71,25 +75,55 @@ def prepare(task: str, out: Path, args, seed: int) -> tuple[Path, Path]:
 
 
 def improve(task: str, method: str, data: Path, base: Path, out: Path, args, seed: int) -> dict:
+    """`robot-hf improve feedback=preferences feedback.method=<method>`; RAFT's run also runs the more-demos baseline."""
+    return improve_run(task, f"{method}_{args.teacher}", [
+        "feedback=preferences", f"feedback.method={method}", f"feedback.labels_per_round={args.labels_per_round}",
+        f"teacher={args.teacher}", f"baseline={str(method == 'raft' and not args.no_baseline).lower()}"], data, base, out, args, seed)
+
+
+def improve_run(task: str, name: str, overrides: list[str], data: Path, base: Path, out: Path, args, seed: int) -> dict:
     from robot_hf.config.compose import compose
     from robot_hf.feedback.improve import Improver
 
-    run_dir = out / task / f"seed_{seed}" / f"{method}_{args.teacher}"
+    run_dir = out / task / f"seed_{seed}" / name
     result_file = run_dir / "improve.json"
     if result_file.exists():
         return json.loads(result_file.read_text())
     t0 = time.perf_counter()
-    cfg = compose("improve", [*task_overrides(task), "feedback=preferences", f"feedback.method={method}",
-                              f"feedback.labels_per_round={args.labels_per_round}", f"teacher={args.teacher}",
-                              f"policy.path={base}", f"dataset.root={data}", f"rounds={args.rounds}", f"episodes_per_round={args.episodes_per_round}",
-                              f"eval_episodes={args.eval_episodes}", f"finetune_steps={args.finetune_steps}",
-                              f"baseline={str(method == 'raft' and not args.no_baseline).lower()}", "eval.num_envs=2",
+    cfg = compose("improve", [*task_overrides(task), *overrides, f"policy.path={base}", f"dataset.root={data}",
+                              f"rounds={args.rounds}", f"episodes_per_round={args.episodes_per_round}",
+                              f"eval_episodes={args.eval_episodes}", f"finetune_steps={args.finetune_steps}", "eval.num_envs=2",
                               "eval.videos=0", f"train.precision={args.precision}", f"run.seed={seed}", f"run.dir={run_dir}",
                               *args.overrides])
     result = Improver(cfg).run().to_dict()
     result["wall_seconds"] = round(time.perf_counter() - t0, 1)
     result_file.write_text(json.dumps(result, indent=2))
     return result
+
+
+# --takeover-rounds: DPO on the take-overs' pairs through `improve feedback=hg_dagger` rounds (each round's rollouts
+# with the simulated intervener, its take-overs both the anchor's frames and DPO's pairs, the previous round's policy
+# the frozen reference), beside the same rounds with the anchor alone at the same learning rate, and both again at
+# the full finetune_lr (HG-DAgger as `improve` runs it); the first DPO arm's run also spends its person-seconds on new
+# demos.
+TAKEOVER_DPO, TAKEOVER_BC = "dpo, take-over rounds", "hg-dagger rounds (no pairs)"
+TAKEOVER_HG, TAKEOVER_DEMOS = "hg-dagger rounds (full lr)", "more demos (take-overs' effort)"
+TAKEOVER_DPO_FULL = "dpo, take-over rounds (full lr)"
+TAKEOVER_ARMS = {TAKEOVER_DPO: ("takeover_dpo", ["objective=dpo", "objective.sources=[intervention]"]),
+                 TAKEOVER_BC: ("takeover_bc", ["objective=bc", "objective.lr_scale=0.1"]),
+                 TAKEOVER_HG: ("takeover_hg", ["objective=bc"]),
+                 TAKEOVER_DPO_FULL: ("takeover_dpo_full", ["objective=dpo", "objective.sources=[intervention]", "objective.lr_scale=1"])}
+
+
+def takeover_rounds(task: str, data: Path, base: Path, out: Path, args, seed: int) -> dict[str, dict]:
+    results = {}
+    for name, (run, objective) in TAKEOVER_ARMS.items():
+        if args.takeover_arms and name not in args.takeover_arms:
+            continue
+        baseline = name == TAKEOVER_DPO and not args.no_baseline
+        results[name] = improve_run(task, run, ["feedback=hg_dagger", *person_overrides(task), *objective,
+                                                f"baseline={str(baseline).lower()}"], data, base, out, args, seed)
+    return results
 
 
 def final_evaluation(task: str, arms: dict[str, tuple[str, dict | None]], seed_dir: Path, episodes: int,
@@ -237,18 +271,20 @@ def sources_ablation(task: str, out: Path, args, seed: int, data: Path, base: Pa
         sources[BRANCHES] = BRANCH_ARM
     if args.source_arms:
         sources = {name: objective for name, objective in sources.items() if name in args.source_arms}
+    extra = [o for o in args.overrides if o.startswith("objective.")]
+    tag = "".join(f"_{o.removeprefix('objective.').replace('=', '')}" for o in extra)  # other objective settings train apart
     for name, objective in sources.items():
-        run = root / name.split(": ")[-1].split(" (")[0].replace(" ", "_")
+        run = root / (name.split(": ")[-1].split(" (")[0].replace(" ", "_") + tag)
         data_root = dataset
         if name == BRANCHES:
             data_root = branch_dataset(task, root, dataset, base, args, seed)
-            run = root / data_root.name.replace("data_", "")
+            run = root / (data_root.name.replace("data_", "") + tag)
         if not (run / "checkpoints/last.txt").exists():
             assert cli(["train", *task_overrides(task), *objective, "feedback=hg_dagger",
                         f"policy.path={base}", f"dataset.root={data_root}", f"train.steps={args.finetune_steps}", "train.lr=1e-4",
                         "train.warmup_steps=100", "train.eval_every=0", "train.eval_final=false",
                         f"train.save_every={args.finetune_steps}", f"train.precision={args.precision}", f"run.seed={seed}",
-                        f"run.dir={run}", *[o for o in args.overrides if o.startswith("objective.")]]) == 0
+                        f"run.dir={run}", *extra]) == 0
         last = run / "checkpoints" / (run / "checkpoints/last.txt").read_text().strip() / "pretrained_model"
         arms[name] = (str(last), None)
     return arms
@@ -256,10 +292,12 @@ def sources_ablation(task: str, out: Path, args, seed: int, data: Path, base: Pa
 
 def round_table(task: str, seed: int, results: dict[str, dict]) -> list[str]:
     lines = [(f"{task}, training seed {seed}: success on 50 development seeds per round (95% CI), labels and person-seconds "
-              "per round, the learned reward's score of the round's rollouts (by that round's model), their true success"),
-             f"{'arm':<22}{'round':>6}{'success':>16}{'labels':>8}{'person-s':>10}{'learned':>9}{'rollouts':>10}{'wall-s':>8}"]
+              "per round (driving, labelling), the seconds a person watched the rollouts, the learned reward's score of "
+              "the round's rollouts (by that round's model), their true success"),
+             f"{'arm':<32}{'round':>6}{'success':>16}{'labels':>8}{'person-s':>10}{'watch-s':>9}{'learned':>9}{'rollouts':>10}{'wall-s':>8}"]
     for method, r in results.items():
-        arms = [(f"{method}", r["rounds"])] + ([("more demos", r["baseline"])] if r["baseline"] else [])
+        demos = TAKEOVER_DEMOS if method in TAKEOVER_ARMS else "more demos"
+        arms = [(f"{method}", r["rounds"])] + ([(demos, r["baseline"])] if r["baseline"] else [])
         for name, rows in arms:
             for row in rows:
                 score = f"{row['learned_score']:+.3f}" if row.get("learned_score") is not None else "-"
@@ -267,8 +305,9 @@ def round_table(task: str, seed: int, results: dict[str, dict]) -> list[str]:
                 lo, hi = row["ci95"]
                 wall = f"{r.get('wall_seconds', 0) / max(1, len(r['rounds']) - 1):.0f}" if row["round"] == 1 and name == method else ""
                 success = f"{100 * row['success']:.0f} ({100 * lo:.0f}-{100 * hi:.0f})"
-                lines.append(f"{name:<22}{row['round']:>6}{success:>16}"
-                             f"{row.get('labels', 0):>8}{row.get('person_seconds', 0):>10.0f}{score:>9}{roll:>10}{wall:>8}")
+                lines.append(f"{name:<32}{row['round']:>6}{success:>16}"
+                             f"{row.get('labels', 0):>8}{row.get('person_seconds', 0):>10.0f}"
+                             f"{row.get('attention_seconds', 0):>9.0f}{score:>9}{roll:>10}{wall:>8}")
     return lines
 
 
@@ -281,7 +320,7 @@ def paired_lines(final: dict[str, dict]) -> list[str]:
 
     lines = []
     for method in [a for a in final if a not in ("start", "more demos")]:
-        for other in ("start", "more demos", ANCHOR):
+        for other in ("start", "more demos", ANCHOR, *((TAKEOVER_BC, TAKEOVER_HG, TAKEOVER_DEMOS) if method in TAKEOVER_ARMS else ())):
             if other in final and other != method:
                 lines.append("  " + compare(method, np.array(final[method]["outcomes"]), other, np.array(final[other]["outcomes"])))
                 if "max_progress" in final[method] and "max_progress" in final[other]:
@@ -316,6 +355,11 @@ def main() -> None:
                         help="with --sources-ablation: also DPO on on-policy pairs from this many branch points")
     parser.add_argument("--source-arms", nargs="*", default=[], choices=[*SOURCES, BRANCHES], metavar="ARM",
                         help=f"run only these arms of the sources ablation (default: all); one of {[*SOURCES, BRANCHES]}")
+    parser.add_argument("--takeover-rounds", action="store_true",
+                        help="also DPO on the take-overs' pairs through --rounds rounds of `improve feedback=hg_dagger`, "
+                             "beside the same rounds without pairs and new demos at the same person-seconds")
+    parser.add_argument("--takeover-arms", nargs="*", default=[], choices=list(TAKEOVER_ARMS), metavar="ARM",
+                        help=f"run only these arms of --takeover-rounds (default: all); one of {list(TAKEOVER_ARMS)}")
     parser.add_argument("--branch-k", type=int, default=4, help="continuations per branch point")
     parser.add_argument("--branch-steps", type=int, default=16, help="steps each continuation runs")
     parser.add_argument("--branch-before-takeover", type=int, default=0, metavar="FRAMES",
@@ -340,13 +384,15 @@ def main() -> None:
         for seed in args.train_seeds:
             data, base = prepare(task, args.out, args, seed)
             results = {m: improve(task, m, data, base, args.out, args, seed) for m in args.methods}
+            if args.takeover_rounds:
+                results.update(takeover_rounds(task, data, base, args.out, args, seed))
             block = round_table(task, seed, results) if results else []
             start = base / "pretrained_model"
             arms = {"start": (str(start), None)}
             arms.update({m: (r["rounds"][-1]["checkpoint"], r["rounds"][-1].get("rerank")) for m, r in results.items()})
-            baselines = [r["baseline"] for r in results.values() if r["baseline"]]
-            if baselines:
-                arms["more demos"] = (baselines[0][-1]["checkpoint"], None)
+            for method, r in results.items():
+                if r["baseline"]:
+                    arms[TAKEOVER_DEMOS if method in TAKEOVER_ARMS else "more demos"] = (r["baseline"][-1]["checkpoint"], None)
             latency = {}
             if "raft" in results and args.best_of:
                 reranked, latency = best_of_n_arms(task, args.out / task / f"seed_{seed}" / f"raft_{args.teacher}", start, args.best_of)

@@ -149,7 +149,9 @@ class Improver:
                                outcomes=known.outcomes)
         return _evaluated(0, self._evaluate(checkpoint, "round_0"), 0, 0, checkpoint=str(checkpoint))
 
-    def _finetune(self, checkpoint: Path, dataset: Path, weights: np.ndarray, out: Path) -> Path:
+    def _finetune(self, checkpoint: Path, dataset: Path, weights: np.ndarray, out: Path, learner: bool = True) -> Path:
+        """One round's fine-tune. `learner`: with the run's objective (feedback.method=dpo's preset, or objective=...);
+        otherwise (the more-demos baseline, whose new demos carry no preference pairs) behaviour cloning."""
         shutil.rmtree(out, ignore_errors=True)  # what a cut-off attempt at this round left
         overrides = ([f"task={self.cfg.task.name}"] if self.site.has_sim else []) + [
             f"dataset.root={dataset}", f"policy.path={checkpoint}", f"run.dir={out}", f"run.seed={self.cfg.run.seed}"]
@@ -163,7 +165,7 @@ class Improver:
             "steps": self.imp.finetune_steps, "eval_every": 0, "eval_final": False, "save_every": self.imp.finetune_steps,
             "lr": self.imp.finetune_lr, "warmup_steps": min(100, self.imp.finetune_steps // 10), "resume": False,
             "episodes": None, "val_fraction": 0.0})  # a round trains on all it gathered
-        if self.cfg.get("objective") is not None:  # the run's objective: feedback.method=dpo's preset, or objective=...
+        if learner and self.cfg.get("objective") is not None:
             cfg.objective = self.cfg.objective
         result = TrainWorkspace(cfg, weights=weights, quiet=True).run()
         return result.last / PRETRAINED
@@ -299,7 +301,7 @@ class Improver:
             spent, seconds = recorded.human_frames, recorded.driving_s
             reader = DatasetReader(data)
             weights = np.ones(reader.num_frames, np.float32)
-            current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"more_demos_{r}")
+            current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"more_demos_{r}", learner=False)
             cumulative += spent
             results.append(_evaluated(r, self._evaluate(current, f"more_demos_round_{r}"), spent, cumulative, checkpoint=str(current),
                                       person_seconds=round(seconds, 1)))

@@ -136,3 +136,30 @@ def test_a_round_fine_tunes_with_the_runs_own_train_section(tmp_path, monkeypatc
     train = seen["train"]
     assert (train.precision, train.channels_last, train.batch_size) == ("fp32", False, 16)
     assert (train.steps, train.lr, train.save_every, train.eval_every, train.resume) == (7, 3e-5, 7, 0, False)
+
+
+def test_the_more_demos_baseline_clones_its_demos_whatever_the_learners_objective(tmp_path, monkeypatch):
+    """improve objective=dpo: the learner's rounds train with DPO; the baseline's new demos hold no preference pairs,
+    so its rounds are behaviour cloning (before, its first fine-tune stopped the run: no pairs to read)."""
+    from types import SimpleNamespace
+
+    from robot_hf.config.compose import compose
+    from robot_hf.feedback import improve as improve_module
+
+    cfg = compose("improve", [*LOW_DIM, "feedback=hg_dagger", "objective=dpo", "objective.sources=[intervention]",
+                              f"run.dir={tmp_path}", f"policy.path={tmp_path / 'ckpt'}", f"dataset.root={tmp_path / 'data'}"])
+    seen = []
+
+    class Workspace:
+        def __init__(self, train_cfg, **_):
+            seen.append((train_cfg.objective.name, list(train_cfg.objective.sources)))
+
+        def run(self):
+            return SimpleNamespace(last=tmp_path)
+
+    monkeypatch.setattr(improve_module, "TrainWorkspace", Workspace)
+    improver = improve_module.Improver(cfg)
+    improver.site = SimpleNamespace(has_sim=True)
+    improver._finetune(tmp_path / "ckpt", tmp_path / "data", None, tmp_path / "round")
+    improver._finetune(tmp_path / "ckpt", tmp_path / "data", None, tmp_path / "baseline", learner=False)
+    assert seen[0] == ("dpo", ["intervention"]) and seen[1][0] == "bc"

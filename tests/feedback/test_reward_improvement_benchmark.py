@@ -33,6 +33,27 @@ def test_the_sources_ablation_arms_compose_and_the_anchor_alone_learns_at_the_dp
     assert len(set(rates.values())) == 1, rates
 
 
+def test_the_takeover_rounds_learn_from_take_overs_with_and_without_their_pairs_at_one_rate():
+    """DPO's rounds and the no-pairs rounds at DPO's rate; HG-DAgger as `improve` runs it at the full rate."""
+    from robot_hf.config.compose import compose
+    from robot_hf.training.objectives.config import ObjectiveConfig
+
+    bench = load("reward_improvement")
+    rates = {}
+    for name, (_, objective) in bench.TAKEOVER_ARMS.items():
+        cfg = compose("improve", [*bench.task_overrides("lift"), "feedback=hg_dagger", *objective])
+        assert cfg.feedback.type == "hg_dagger"  # rounds with the intervener; take-overs weighted as HG-DAgger's
+        rates[name] = cfg.finetune_lr * ObjectiveConfig(**cfg.objective).lr_scale
+        assert (list(cfg.objective.sources) == ["intervention"]) == (cfg.objective.name == "dpo")
+    assert rates[bench.TAKEOVER_DPO] == rates[bench.TAKEOVER_BC] == rates[bench.TAKEOVER_HG] / 10, rates
+    assert rates[bench.TAKEOVER_DPO_FULL] == rates[bench.TAKEOVER_HG], rates
+    final = {"start": {"outcomes": [False] * 40}, bench.TAKEOVER_BC: {"outcomes": [True] * 20 + [False] * 20},
+             bench.TAKEOVER_DPO: {"outcomes": [True] * 40}, bench.TAKEOVER_DEMOS: {"outcomes": [False] * 40}}
+    lines = bench.paired_lines(final)
+    assert any(f"{bench.TAKEOVER_DPO} beats {bench.TAKEOVER_BC}: +50 points" in line for line in lines), lines
+    assert any(f"{bench.TAKEOVER_DPO} beats {bench.TAKEOVER_DEMOS}: +100 points" in line for line in lines), lines
+
+
 def test_the_branch_arms_dataset_holds_the_start_policys_continuations_and_their_pairs(tmp_path, monkeypatch):
     """branch_dataset end to end on a tiny copy of the ablation's data: demos first, then the start policy's rollouts."""
     import shutil
