@@ -109,22 +109,20 @@ def test_an_improvement_run_cut_off_mid_round_resumes_to_the_same_result(tmp_pat
     assert main(["improve", *args, "finetune_steps=6", f"run.dir={cut}"]) == 1  # other settings: refused, not mixed
 
 
-def test_a_round_fine_tunes_with_the_runs_own_train_section(tmp_path, monkeypatch):
-    """train.* given to improve (precision, speed switches, batch size) reach every round's fine-tune; the round's own
-    schedule (steps, lr, no mid-run evaluation, no resume) goes on top."""
+def improver_recording_finetunes(tmp_path, monkeypatch, overrides: list[str]):
+    """An Improver on a sim site whose fine-tunes record the train config they were given instead of training."""
     from types import SimpleNamespace
 
     from robot_hf.config.compose import compose
     from robot_hf.feedback import improve as improve_module
 
-    cfg = compose("improve", [*LOW_DIM, "train.precision=fp32", "train.channels_last=false", "train.batch_size=16",
-                              "train.resume=true", "finetune_steps=7", "finetune_lr=3e-5", f"run.dir={tmp_path}",
-                              f"policy.path={tmp_path / 'ckpt'}", f"dataset.root={tmp_path / 'data'}"])
-    seen = {}
+    cfg = compose("improve", [*LOW_DIM, *overrides, f"run.dir={tmp_path}", f"policy.path={tmp_path / 'ckpt'}",
+                              f"dataset.root={tmp_path / 'data'}"])
+    seen = []
 
     class Workspace:
         def __init__(self, train_cfg, **_):
-            seen["train"] = train_cfg.train
+            seen.append(train_cfg)
 
         def run(self):
             return SimpleNamespace(last=tmp_path)
@@ -132,8 +130,17 @@ def test_a_round_fine_tunes_with_the_runs_own_train_section(tmp_path, monkeypatc
     monkeypatch.setattr(improve_module, "TrainWorkspace", Workspace)
     improver = improve_module.Improver(cfg)
     improver.site = SimpleNamespace(has_sim=True)
+    return improver, seen
+
+
+def test_a_round_fine_tunes_with_the_runs_own_train_section(tmp_path, monkeypatch):
+    """train.* given to improve (precision, speed switches, batch size) reach every round's fine-tune; the round's own
+    schedule (steps, lr, no mid-run evaluation, no resume) goes on top."""
+    improver, seen = improver_recording_finetunes(tmp_path, monkeypatch, [
+        "train.precision=fp32", "train.channels_last=false", "train.batch_size=16", "train.resume=true", "finetune_steps=7",
+        "finetune_lr=3e-5"])
     improver._finetune(tmp_path / "ckpt", tmp_path / "data", None, tmp_path / "round")
-    train = seen["train"]
+    train = seen[0].train
     assert (train.precision, train.channels_last, train.batch_size) == ("fp32", False, 16)
     assert (train.steps, train.lr, train.save_every, train.eval_every, train.resume) == (7, 3e-5, 7, 0, False)
 
@@ -141,25 +148,9 @@ def test_a_round_fine_tunes_with_the_runs_own_train_section(tmp_path, monkeypatc
 def test_the_more_demos_baseline_clones_its_demos_whatever_the_learners_objective(tmp_path, monkeypatch):
     """improve objective=dpo: the learner's rounds train with DPO; the baseline's new demos hold no preference pairs,
     so its rounds are behaviour cloning (before, its first fine-tune stopped the run: no pairs to read)."""
-    from types import SimpleNamespace
-
-    from robot_hf.config.compose import compose
-    from robot_hf.feedback import improve as improve_module
-
-    cfg = compose("improve", [*LOW_DIM, "feedback=hg_dagger", "objective=dpo", "objective.sources=[intervention]",
-                              f"run.dir={tmp_path}", f"policy.path={tmp_path / 'ckpt'}", f"dataset.root={tmp_path / 'data'}"])
-    seen = []
-
-    class Workspace:
-        def __init__(self, train_cfg, **_):
-            seen.append((train_cfg.objective.name, list(train_cfg.objective.sources)))
-
-        def run(self):
-            return SimpleNamespace(last=tmp_path)
-
-    monkeypatch.setattr(improve_module, "TrainWorkspace", Workspace)
-    improver = improve_module.Improver(cfg)
-    improver.site = SimpleNamespace(has_sim=True)
+    improver, seen = improver_recording_finetunes(tmp_path, monkeypatch, [
+        "feedback=hg_dagger", "objective=dpo", "objective.sources=[intervention]"])
     improver._finetune(tmp_path / "ckpt", tmp_path / "data", None, tmp_path / "round")
     improver._finetune(tmp_path / "ckpt", tmp_path / "data", None, tmp_path / "baseline", learner=False)
-    assert seen[0] == ("dpo", ["intervention"]) and seen[1][0] == "bc"
+    assert (seen[0].objective.name, list(seen[0].objective.sources)) == ("dpo", ["intervention"])
+    assert seen[1].objective.name == "bc"
