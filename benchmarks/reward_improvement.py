@@ -24,8 +24,8 @@ method is compared with the start, with more demos and with the anchor alone, pa
 test), per training seed and pooled over them. With --takeover-rounds, DPO also learns from take-overs through
 --rounds rounds of `robot-hf improve feedback=hg_dagger objective=dpo objective.sources=[intervention]` (each round's
 take-overs are both the BC anchor's frames and DPO's pairs, the person's chunk over the policy's), beside the same
-rounds without the pairs and new demos at the DPO arm's driving seconds (the watching it also took is in its round
-table's watch-s column). The run is resumable: finished rounds and evaluations are kept under --out.
+rounds without the pairs, the same two at the full finetune_lr (HG-DAgger as `improve` runs it), and new demos at
+the DPO arm's driving seconds (the watching it also took is in its round table's watch-s column). The run is resumable: finished rounds and evaluations are kept under --out.
 benchmarks/value_ranking.py asks, on the sources ablation's branches, whether best-of-N's value head can rank the
 policy's own chunks at all.
 """
@@ -89,14 +89,12 @@ def improve_run(task: str, name: str, overrides: list[str], data: Path, base: Pa
     result_file = run_dir / "improve.json"
     if result_file.exists():
         return json.loads(result_file.read_text())
-    t0 = time.perf_counter()
     cfg = compose("improve", [*task_overrides(task), *overrides, f"policy.path={base}", f"dataset.root={data}",
                               f"rounds={args.rounds}", f"episodes_per_round={args.episodes_per_round}",
                               f"eval_episodes={args.eval_episodes}", f"finetune_steps={args.finetune_steps}", "eval.num_envs=2",
                               "eval.videos=0", f"train.precision={args.precision}", f"run.seed={seed}", f"run.dir={run_dir}",
                               *args.overrides])
     result = Improver(cfg).run().to_dict()
-    result["wall_seconds"] = round(time.perf_counter() - t0, 1)
     result_file.write_text(json.dumps(result, indent=2))
     return result
 
@@ -293,7 +291,7 @@ def sources_ablation(task: str, out: Path, args, seed: int, data: Path, base: Pa
 def round_table(task: str, seed: int, results: dict[str, dict]) -> list[str]:
     lines = [(f"{task}, training seed {seed}: success on 50 development seeds per round (95% CI), labels and person-seconds "
               "per round (driving, labelling), the seconds a person watched the rollouts, the learned reward's score of "
-              "the round's rollouts (by that round's model), their true success"),
+              "the round's rollouts (by that round's model), their true success, the round's wall time"),
              f"{'arm':<32}{'round':>6}{'success':>16}{'labels':>8}{'person-s':>10}{'watch-s':>9}{'learned':>9}{'rollouts':>10}{'wall-s':>8}"]
     for method, r in results.items():
         demos = TAKEOVER_DEMOS if method in TAKEOVER_ARMS else "more demos"
@@ -303,7 +301,7 @@ def round_table(task: str, seed: int, results: dict[str, dict]) -> list[str]:
                 score = f"{row['learned_score']:+.3f}" if row.get("learned_score") is not None else "-"
                 roll = f"{100 * row['rollout_success']:.0f}%" if row.get("rollout_success") is not None else "-"
                 lo, hi = row["ci95"]
-                wall = f"{r.get('wall_seconds', 0) / max(1, len(r['rounds']) - 1):.0f}" if row["round"] == 1 and name == method else ""
+                wall = f"{row['wall_seconds']:.0f}" if row.get("wall_seconds") is not None else ""
                 success = f"{100 * row['success']:.0f} ({100 * lo:.0f}-{100 * hi:.0f})"
                 lines.append(f"{name:<32}{row['round']:>6}{success:>16}"
                              f"{row.get('labels', 0):>8}{row.get('person_seconds', 0):>10.0f}"
@@ -357,7 +355,8 @@ def main() -> None:
                         help=f"run only these arms of the sources ablation (default: all); one of {[*SOURCES, BRANCHES]}")
     parser.add_argument("--takeover-rounds", action="store_true",
                         help="also DPO on the take-overs' pairs through --rounds rounds of `improve feedback=hg_dagger`, "
-                             "beside the same rounds without pairs and new demos at the same person-seconds")
+                             "beside the same rounds without pairs, both at the full rate, and new demos at the same "
+                             "driving seconds")
     parser.add_argument("--takeover-arms", nargs="*", default=[], choices=list(TAKEOVER_ARMS), metavar="ARM",
                         help=f"run only these arms of --takeover-rounds (default: all); one of {list(TAKEOVER_ARMS)}")
     parser.add_argument("--branch-k", type=int, default=4, help="continuations per branch point")

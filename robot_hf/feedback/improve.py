@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,8 @@ class RoundResult:
     rerank: dict[str, Any] | None = None
     # Each evaluation episode's success, in seed order (the same seeds every round): rounds can be paired-tested.
     outcomes: list[bool] = field(default_factory=list)
+    # This round's wall time on this machine: rollouts (or demos), learning and evaluation (None in round 0).
+    wall_seconds: float | None = None
 
 
 @dataclass
@@ -229,6 +232,7 @@ class Improver:
         self._trim(data, len(rounds) - 1)
         current, cumulative = Path(rounds[-1].checkpoint), rounds[-1].cumulative_human_frames
         for r in range(len(rounds), imp.rounds + 1):
+            began = time.perf_counter()
             policy = self._policy(current, rounds[-1].rerank)
             robot, person = self.site.open_round(r, policy, self.kind)
             try:
@@ -259,7 +263,8 @@ class Improver:
                                      corrections_per_episode=corrections / max(1, len(stats.saved)),
                                      correction_seconds=round(typing, 1), labels=int(learned.get("labels_asked", 0)),
                                      labeling_seconds=labeling, learned_score=learned.get("learned_score", {}).get(r),
-                                     learned_score_previous=learned.get("learned_score", {}).get(r - 1), rerank=rerank))
+                                     learned_score_previous=learned.get("learned_score", {}).get(r - 1), rerank=rerank,
+                                     wall_seconds=round(time.perf_counter() - began, 1)))
             self._save_progress(rounds, progress["baseline"])
         baseline = []
         if imp.baseline and self.site.has_sim:
@@ -289,6 +294,7 @@ class Improver:
         self._trim(data, len(results) - 1)
         current, cumulative = Path(results[-1].checkpoint), results[-1].cumulative_human_frames
         for r in range(len(results), len(rounds)):
+            began = time.perf_counter()
             robot = self.site.robot()
             budget = rounds[r].human_frames + int((rounds[r].correction_seconds + rounds[r].labeling_seconds) * robot.fps)
             teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=self.site.people(r),
@@ -304,6 +310,6 @@ class Improver:
             current = self._finetune(current, data, weights, self.run_dir / "rounds" / f"more_demos_{r}", learner=False)
             cumulative += spent
             results.append(_evaluated(r, self._evaluate(current, f"more_demos_round_{r}"), spent, cumulative, checkpoint=str(current),
-                                      person_seconds=round(seconds, 1)))
+                                      person_seconds=round(seconds, 1), wall_seconds=round(time.perf_counter() - began, 1)))
             self._save_progress(rounds, results)
         return results

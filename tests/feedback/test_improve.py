@@ -39,6 +39,7 @@ def test_rollout_and_one_tiny_improve_round(tmp_path, capsys):
     # Each round keeps its evaluation episodes' outcomes on the same seeds, so two rounds can be paired-tested.
     assert all(len(r["outcomes"]) == 2 and np.mean(r["outcomes"]) == r["success"] for r in result["rounds"] + result["baseline"])
     assert result["baseline"][1]["human_frames"] >= result["rounds"][1]["human_frames"]
+    assert result["rounds"][0]["wall_seconds"] is None and all(r[1]["wall_seconds"] > 0 for r in (result["rounds"], result["baseline"]))
     aggregated = DatasetReader(run / "data" / "sirius")
     assert aggregated.num_episodes == 3 + 2 and aggregated.preferences
     assert "report:" in capsys.readouterr().out
