@@ -48,29 +48,31 @@ def sim_task(task: str) -> dict:
     return {"name": task, "object_state": True, "cameras": [], "action_space": ACTION_SPACE}
 
 
-def task_overrides(task: str) -> list[str]:
-    return [f"task={task}", "task.object_state=true", "task.cameras=[]", f"task.action_space={ACTION_SPACE}"]
+def task_overrides(task: str, motions: str = "default") -> list[str]:
+    """The task's overrides; `motions`: the motions config the policy is trained and corrected with (configs/motions/)."""
+    return [f"task={task}", "task.object_state=true", "task.cameras=[]", f"task.action_space={ACTION_SPACE}",
+            *([f"motions={motions}"] if motions != "default" else [])]
 
 
 def pretrained(checkpoint: Path) -> Path:
     return checkpoint / "pretrained_model" if (checkpoint / "pretrained_model").exists() else checkpoint
 
 
-def vocabulary():
+def vocabulary(motions: str = "default"):
     from robot_hf.config.compose import compose
     from robot_hf.language.labeling import motions_config
     from robot_hf.language.motions import Vocabulary
 
-    cfg = motions_config(compose("dataset").motions)
+    cfg = motions_config(compose("dataset", [f"motions={motions}"]).motions)
     return cfg, Vocabulary.from_config(cfg)
 
 
-def mapping(per_motion: int = 40) -> list[tuple[str, str]]:
+def mapping(per_motion: int = 40, motions: str = "default") -> list[tuple[str, str]]:
     from policies.encoders.language import embed
     from robot_hf.language import paraphrases
     from robot_hf.language.resolver import MotionResolver
 
-    _, vocab = vocabulary()
+    _, vocab = vocabulary(motions)
     resolver = MotionResolver(vocab)
     texts, labels = paraphrases.paraphrase_set(vocab.motions, "heldout", per_motion=per_motion, seed=1)
     results = [resolver.resolve(t) for t in texts]
@@ -125,7 +127,8 @@ def latency(policy_path: Path, corrections: int = 20) -> list[tuple[str, str]]:
             ("max", f"{lat.max():.1f} ms"), ("within one control period", f"{100 * np.mean(lat <= period):.0f}%")]
 
 
-def obedience(task: str, policy_path: Path, trials: int = 60, seed: int = 0, expert: bool = False) -> list[tuple[str, str]]:
+def obedience(task: str, policy_path: Path, trials: int = 60, seed: int = 0, expert: bool = False,
+              motions: str = "default") -> list[tuple[str, str]]:
     """Does the low level do what it is told? From states the policy reaches on its own, command a motion for one
     labelling window and name the end effector's path over it with the labeller. The motion: a random one, or
     (expert=True) the one the simulated corrector would say there."""
@@ -134,7 +137,7 @@ def obedience(task: str, policy_path: Path, trials: int = 60, seed: int = 0, exp
     from robot_hf.language.motions import compatible, describe
     from sim.robot import SimRobot
 
-    cfg, vocab = vocabulary()
+    cfg, vocab = vocabulary(motions)
     from robot_hf.feedback.config import CorrectorConfig
     from robot_hf.feedback.corrector import SimulatedCorrector
 
@@ -183,7 +186,7 @@ def prepare(task: str, args, seed: int) -> tuple[Path, Path]:
         assert cli(["record", *task_overrides(task), f"dataset.num_episodes={args.demos}", f"teleop.miss_prob={args.miss_prob}",
                     f"teleop.play_prob={args.play_prob}", f"dataset.root={data}"]) == 0
     if not (run / "checkpoints/last.txt").exists():
-        assert cli(["train", *task_overrides(task), "policy=hierarchical", f"policy.low={args.low}", "policy.cameras=[]",
+        assert cli(["train", *task_overrides(task, args.motions), "policy=hierarchical", f"policy.low={args.low}", "policy.cameras=[]",
                     f"dataset.root={data}", f"train.steps={args.steps}", "train.eval_every=0", "train.eval_final=false",
                     f"train.save_every={args.steps}", f"train.precision={args.precision}", f"run.seed={seed}",
                     f"run.dir={run}"]) == 0
@@ -200,10 +203,11 @@ PAIRS = [("hotkeys, exact person", "hotkey corrections"), ("typed, arm paused", 
 
 
 def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict | None = None, seed: int = 0,
-            seeds: str = "dev_final", ledger: Path | None = None, repick_steps: int | None = None) -> list[dict]:
+            seeds: str = "dev_final", ledger: Path | None = None, repick_steps: int | None = None,
+            motions: str = "default", acting: dict | None = None) -> list[dict]:
     """Each arm on the same held-out seeds of range `seeds`: autonomous, and with the simulated corrector (people's
-    draws: `seed`); reads of the locked test range are counted in `ledger`. `repick_steps`: run the policy with that
-    `policy.repick_steps` instead of its own."""
+    draws: `seed`); reads of the locked test range are counted in `ledger`. `repick_steps`, `acting`: run the policy
+    with that `policy.repick_steps`, and those settings of how it acts, instead of its own."""
     from policies.base import Policy
     from robot_hf.config.compose import compose
     from robot_hf.dataset import DatasetWriter, build_features
@@ -215,11 +219,11 @@ def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict |
     first = seed_range(seeds).start
     rows = []
     for arm, overrides in (arms or ARMS).items():
-        cfg = compose("rollout", [*task_overrides(task), "feedback=corrections", *(overrides or [])])
+        cfg = compose("rollout", [*task_overrides(task, motions), "feedback=corrections", *(overrides or [])])
         robot = SimRobot(sim_task(task))
         policy = Policy.from_pretrained(pretrained(policy_path))
-        if repick_steps is not None:
-            policy.config.repick_steps = repick_steps
+        for key, value in {**(acting or {}), **({} if repick_steps is None else {"repick_steps": repick_steps})}.items():
+            setattr(policy.config, key, value)
         kind = feedback_kind(cfg)
         person = kind.person(cfg, robot, policy, seed=seed) if overrides is not None else None
         actor = kind.actor(cfg, policy, person, robot) if person else PolicyActor(policy)
@@ -256,16 +260,17 @@ def success_tables(args, console) -> None:
                       title=f"{task}: weak hierarchical policy ({args.low} low level, {args.demos} demos), "
                             f"{args.episodes} seeds of the {args.final_seeds} range each")
         for seed in args.train_seeds:
-            cache = args.out / task / f"seed_{seed}" / f"on_the_fly_{args.final_seeds}_{args.episodes}.json"
+            acting = "".join(f"_{k}-{v}" for k, v in sorted(args.acting.items()))
+            cache = args.out / task / f"seed_{seed}" / f"on_the_fly_{args.final_seeds}_{args.episodes}{acting}.json"
             # A finished arm is kept: a pooled rerun reads it, and runs only the arms it lacks.
             rows = json.loads(cache.read_text()) if cache.exists() else []
-            missing = {arm: o for arm, o in ARMS.items() if arm not in {r["arm"] for r in rows}}
+            missing = {arm: o for arm, o in ARMS.items() if arm in args.arms and arm not in {r["arm"] for r in rows}}
             if missing:
                 _, policy = prepare(task, args, seed)
                 rows += success(task, policy, args.episodes, args.out / task / f"seed_{seed}", arms=missing, seed=seed,
-                                seeds=args.final_seeds, ledger=args.ledger)
+                                seeds=args.final_seeds, ledger=args.ledger, motions=args.motions, acting=args.acting)
                 write_results(cache, rows)
-            for r in rows:
+            for r in (r for r in rows if r["arm"] in args.arms):
                 table.add_row(str(seed), r["arm"], f"{100 * r['success']:.0f}% of {r['episodes']}",
                               f"{r['corrections_per_episode']:.1f}", f"{r['person_s_per_episode']:.1f}",
                               f"{r['watching_s_per_episode']:.1f}", f"{r.get('paused_s_per_episode', 0.0):.1f}")
@@ -275,7 +280,7 @@ def success_tables(args, console) -> None:
         for arm, outcomes in pooled.items():
             if arm != "autonomous":
                 print(where + compare(arm, np.array(outcomes), "autonomous", np.array(pooled["autonomous"])))
-        for a, b in PAIRS:
+        for a, b in (pair for pair in PAIRS if set(pair) <= set(pooled)):
             print(where + compare(a, np.array(pooled[a]), b, np.array(pooled[b])))
 
 
@@ -287,7 +292,8 @@ def learning(args, console) -> None:
 
     interventions.NAMES.setdefault("corrections", "corrections")
     lead = [f"motions.lead_s={args.lead_s}"] if args.lead_s is not None else []
-    overrides = {"corrections": [f"feedback.corrector.input={args.input}", *lead], "hg_dagger": []}
+    motions = [f"motions={args.motions}"] if args.motions != "default" else []
+    overrides = {"corrections": [f"feedback.corrector.input={args.input}", *lead, *motions], "hg_dagger": motions}
     for task in args.tasks:
         table = Table("training seed", "arm", "round", "success (95% CI)", "corrections / rollout episode", "take-overs",
                       "human frames", "person-s", "attention-s",
@@ -332,7 +338,7 @@ def corrected_again(args, console) -> None:
                 else:
                     row = success(task, Path(checkpoint), args.episodes, here / f"again_{name.replace(' ', '_')}",
                                   arms={"hotkey corrections": ["feedback.corrector.input=keys"]}, seed=seed,
-                                  seeds=args.final_seeds, ledger=args.ledger)[0]
+                                  seeds=args.final_seeds, ledger=args.ledger, motions=args.motions)[0]
                     write_results(cache, [row])
                 table.add_row(str(seed), name, f"{100 * row['success']:.0f}%", f"{row['corrections_per_episode']:.2f}",
                               f"{row['person_s_per_episode']:.1f}")
@@ -348,6 +354,15 @@ def corrected_again(args, console) -> None:
         print(f"{label} with corrections: " + compare(after, np.array(a["outcomes"]), before, np.array(b["outcomes"])))
 
 
+def _acting(item: str) -> tuple[str, object]:
+    from policies.hierarchical.config import HierarchicalConfig
+
+    key, _, value = item.partition("=")
+    if key not in HierarchicalConfig.__dataclass_fields__ or not value:
+        raise SystemExit(f"--acting {item!r}: give KEY=VALUE with a field of the hierarchical policy's config")
+    return key, json.loads(value.lower()) if value.lower() in ("true", "false") or value.lstrip("-").isdigit() else value
+
+
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parts = ["mapping", "latency", "obedience", "success", "learning"]
@@ -358,6 +373,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--low", default="mlp", help="the hierarchical policy's low level (policy.low)")
     parser.add_argument("--episodes", type=int, default=50, help="episodes per arm in the on-the-fly success part")
+    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS), help="the on-the-fly success part's arms")
     parser.add_argument("--miss-prob", type=float, default=0.4,
                         help="the demonstrators' chance per episode to misjudge the first grasp and recover (teleop.miss_prob)")
     parser.add_argument("--play-prob", type=float, default=0.05,
@@ -378,8 +394,15 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
                         help="the seeds of the on-the-fly success part and the final evaluation: dev_final (tuned on) or "
                              "the locked test range (each read counted in --ledger)")
     parser.add_argument("--ledger", type=Path, default=Path("benchmarks/results/test_seed_reads.json"))
+    parser.add_argument("--acting", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="run the on-the-fly part's policies with these settings of the hierarchical policy's config "
+                             "(e.g. repick_steps=2), cached apart")
+    parser.add_argument("--motions", default="default",
+                        help="the motions config (configs/motions/) the policies are trained and corrected with; "
+                             "fine adds small moves. Give a run with another one its own --out")
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/corrections"))
     args = parser.parse_args(argv)
+    args.acting = dict(_acting(item) for item in args.acting)
     args.action_space = ACTION_SPACE
     # What the interventions benchmark's rounds (which the learning part runs) read beyond the options above.
     args.images, args.methods, args.no_baseline = False, ["corrections", "hg_dagger"], False
@@ -395,7 +418,7 @@ def main() -> None:
     console = Console(width=200)
     if "mapping" in args.parts:
         table = Table("free text -> motion", "value", title="mapping")
-        for row in mapping():
+        for row in mapping(motions=args.motions):
             table.add_row(*row)
         console.print(table)
     first = args.tasks[0]
@@ -408,7 +431,7 @@ def main() -> None:
             console.print(table)
         if "obedience" in args.parts:
             table = Table("low level", "value", title=f"{first}: does the low level follow a commanded motion?")
-            for row in obedience(first, policy) + obedience(first, policy, expert=True):
+            for row in obedience(first, policy, motions=args.motions) + obedience(first, policy, expert=True, motions=args.motions):
                 table.add_row(*row)
             console.print(table)
     if "success" in args.parts:

@@ -93,7 +93,7 @@ class SimulatedCorrector(ScriptedWatcher):
         if keys is not None:
             text, saying = motion, (len(keys) + 1) * self.cfg.key_s  # the keys and Enter
         else:
-            text = sample_phrase(self.vocab.by_text[motion], self.rng, "heldout")
+            text = sample_phrase(self.vocab.by_text[motion], self.rng, "heldout", self.vocab.has_small)
             saying = len(text) / self.cfg.chars_per_s
         pausing = 2 * self.cfg.key_s if self.cfg.pause else 0.0  # p and Enter
         self.corrections += 1

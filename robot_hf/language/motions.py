@@ -7,7 +7,9 @@ wins over a plain one with the same moves ("insert the peg" over "move down" onc
 
 Labelling: the pose `window` frames ahead minus the pose now, each axis thresholded into -1/0/+1; the gripper moving
 names the motion alone; otherwise up to `max_axes` translation axes (the largest first) and, without translation, the
-rotation; nothing moving is "stop". Then a mode filter over `smooth` frames and segments shorter than `min_frames`
+rotation; nothing moving is "stop". A vocabulary may hold small moves ("move left a little", `small: true`): a path
+that would be "stop" but moves more than `small_translate` is named by them, so a person can steer where the full
+moves overshoot (`configs/motions/fine.yaml`). Then a mode filter over `smooth` frames and segments shorter than `min_frames`
 merged into the one before, so a label holds long enough to be an instruction a person could follow.
 """
 
@@ -31,6 +33,8 @@ class Motion:
     signature: tuple[tuple[str, int], ...]
     # Only while the gripper holds (closed below MotionsConfig.holding_below), e.g. "insert the peg".
     holding: bool = False
+    # A slow move: the path moves more than MotionsConfig.small_translate but less than translate.
+    small: bool = False
 
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any]) -> Motion:
@@ -40,15 +44,19 @@ class Motion:
             raise ConfigError(f"motions.vocabulary entry {entry} has no text: give each motion a `text` and its axes, "
                              "e.g. {text: move left, y: 1}")
         holding = bool(entry.pop("holding", False))
+        small = bool(entry.pop("small", False))
         unknown = sorted(set(entry) - set(AXES))
         if unknown:
-            raise ConfigError(f"motions.vocabulary entry {text!r}: unknown axes {unknown}; axes are {list(AXES)} (+holding)")
+            raise ConfigError(f"motions.vocabulary entry {text!r}: unknown axes {unknown}; axes are {list(AXES)} (+holding, small)")
         signs = {}
         for axis, sign in entry.items():
             if sign not in (-1, 1):
                 raise ConfigError(f"motions.vocabulary entry {text!r}: {axis}={sign!r} must be 1 or -1")
             signs[axis] = int(sign)
-        return cls(text, tuple(sorted(signs.items())), holding)
+        if small and (not signs or set(signs) - set(TRANSLATION)):
+            raise ConfigError(f"motions.vocabulary entry {text!r}: small moves translate only (x, y, z); drop `small` or "
+                              "the other axes")
+        return cls(text, tuple(sorted(signs.items())), holding, small)
 
 
 @dataclass
@@ -61,6 +69,8 @@ class MotionsConfig:
     window: int = 5
     # Metres for an arm; the state's own units for a Cartesian map (PushT: pixels, try 4).
     translate: float = 0.008
+    # A path below `translate` on every axis but above this on one is a small move, where the vocabulary has them.
+    small_translate: float = 0.003
     rotate_rad: float = 0.12
     # The gripper's jaw angle (rad) or opening, over the window.
     gripper: float = 0.25
@@ -97,8 +107,10 @@ class Vocabulary:
         self.motions = list(motions)
         self.texts = texts
         self.by_text = {m.text: m for m in self.motions}
-        self._plain = {m.signature: m.text for m in reversed(self.motions) if not m.holding}
-        self._holding = {m.signature: m.text for m in reversed(self.motions) if m.holding}
+        self._plain = {m.signature: m.text for m in reversed(self.motions) if not m.holding and not m.small}
+        self._holding = {m.signature: m.text for m in reversed(self.motions) if m.holding and not m.small}
+        self._small = {m.signature: m.text for m in reversed(self.motions) if m.small}
+        self.has_small = bool(self._small)
 
     @classmethod
     def from_config(cls, cfg: MotionsConfig | Mapping[str, Any]) -> Vocabulary:
@@ -116,8 +128,10 @@ class Vocabulary:
     def index(self, text: str) -> int:
         return self.texts.index(text)
 
-    def lookup(self, signs: Mapping[str, int], holding: bool) -> str | None:
+    def lookup(self, signs: Mapping[str, int], holding: bool, small: bool = False) -> str | None:
         key = tuple(sorted((a, s) for a, s in signs.items() if s))
+        if small:
+            return self._small.get(key)
         if holding and key in self._holding:
             return self._holding[key]
         return self._plain.get(key)
@@ -141,9 +155,17 @@ def displacement_signs(delta: np.ndarray, cfg: MotionsConfig) -> dict[str, int]:
     return {}
 
 
+def small_signs(delta: np.ndarray, cfg: MotionsConfig) -> dict[str, int]:
+    """The translation axes a displacement below `translate` moves by more than `small_translate` (the largest first)."""
+    ratio = {a: (0.0 if np.isnan(d) else float(d) / cfg.small_translate) for a, d in zip(TRANSLATION, delta[:3], strict=True)}
+    moving = sorted((a for a in TRANSLATION if abs(ratio[a]) >= 1), key=lambda a: -abs(ratio[a]))[: cfg.max_axes]
+    return {a: int(np.sign(ratio[a])) for a in moving}
+
+
 def compatible(a: str, b: str, vocab: Vocabulary) -> bool:
     """Whether two motions point the same way: no axis opposite, the gripper the same, and a moving axis in common
-    (or both still). "move right and down" is on the way to "move down"; "move left" is not."""
+    (or both still). "move right and down" is on the way to "move down"; "move left" is not. A small move points the
+    way its full move does."""
     if a == b:
         return True
     sa, sb = dict(vocab.by_text[a].signature), dict(vocab.by_text[b].signature)
@@ -155,10 +177,13 @@ def compatible(a: str, b: str, vocab: Vocabulary) -> bool:
 
 
 def describe(delta: np.ndarray, holding: bool, vocab: Vocabulary, cfg: MotionsConfig) -> str:
-    """The motion a displacement over one window is: the closest vocabulary entry (fewer axes when a pair is missing)."""
-    signs = displacement_signs(delta, cfg)
+    """The motion a displacement over one window is: the closest vocabulary entry (fewer axes when a pair is missing);
+    a small move where it would otherwise be "stop" and the vocabulary has them."""
+    signs, small = displacement_signs(delta, cfg), False
+    if not signs and vocab.has_small:
+        signs, small = small_signs(delta, cfg), True
     while signs:
-        text = vocab.lookup(signs, holding)
+        text = vocab.lookup(signs, holding, small)
         if text is not None:
             return text
         signs = dict(list(signs.items())[:-1])  # drop the smallest axis

@@ -9,6 +9,7 @@ train the refusal class and test it. A task's own motions ("insert the peg") get
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 
@@ -52,6 +53,13 @@ MOVE_TEMPLATES = (["move {d}", "go {d}", "{d}", "please move {d}", "move the arm
 PLAIN_TEMPLATES = (["{m}", "please {m}", "{m} now", "now {m}", "{m} please", "ok {m}", "you should {m}", "{m} at once",
                     "{m} immediately", "go ahead and {m}"],
                    ["could you {m}", "{m} right away", "just {m}"])
+# Small moves ("move left a little", in a vocabulary that has them): the direction in a template that says how little.
+SMALL_TEMPLATES = (["{d} a little", "a little {d}", "a bit {d}", "slightly {d}", "nudge it {d}", "just a bit {d}",
+                    "a tad {d}", "move {d} a little", "move {d} slightly", "go a little {d}", "inch {d}",
+                    "a little bit {d}"],
+                   ["a touch {d}", "just a hair {d}", "ever so slightly {d}", "move {d} a tiny bit"])
+# Words that ask for a small move: where a vocabulary has small moves, its full moves' paraphrases go without them.
+SMALL_WORDS = re.compile(r"\b(a bit|a little|slightly|nudge|a touch|a tad|a hair|inch|tiny)\b")
 JOINERS = (["{a} and {b}", "{a} and {b} a bit", "{a}, {b}", "{a} and a bit {b}", "{a} then {b}"],
            ["{a} while going {b}", "{a} and also {b}", "{a} plus {b}"])
 
@@ -75,12 +83,26 @@ def _pick(pair, split: str) -> list[str]:
     return list(pair[0]) + list(pair[1]) if split == "all" else list(pair[SPLITS.index(split)])
 
 
-def motion_phrases(motion: Motion, split: str) -> list[str]:
-    """Paraphrases of one motion from the given split's phrasings and templates."""
+def says_small(text: str) -> bool:
+    return SMALL_WORDS.search(text) is not None
+
+
+def motion_phrases(motion: Motion, split: str, small_vocab: bool = False) -> list[str]:
+    """Paraphrases of one motion from the given split's phrasings and templates. `small_vocab`: the vocabulary also
+    has small moves, so a full move's paraphrases leave out the words that ask for a small one."""
+    phrases = _phrases(motion, split)
+    return [p for p in phrases if not says_small(p)] if small_vocab and not motion.small else phrases
+
+
+def _phrases(motion: Motion, split: str) -> list[str]:
     signs = dict(motion.signature)
     moves = [(a, s) for a, s in signs.items() if a in ("x", "y", "z")]
     if not signs:  # stop
         return _fill(_pick(STOPS, split), _pick(PLAIN_TEMPLATES, split), "m")
+    if motion.small:  # the plain direction, in a template that says how little
+        words = [[w for w in _pick(DIRECTIONS[m], split) if not says_small(w)] for m in moves]
+        joined = words[0] if len(words) == 1 else sorted({f"{a} and {b}" for a, b in itertools.product(*words)})
+        return _fill(joined, _pick(SMALL_TEMPLATES, split), "d")
     if motion.holding or set(signs) - {"x", "y", "z", "yaw", "gripper"} or (len(signs) == 1 and motion.text not in _KNOWN):
         return _fill([motion.text], _pick(PLAIN_TEMPLATES, split), "m")
     if "gripper" in signs:
@@ -110,10 +132,11 @@ def paraphrase_set(motions: list[Motion], split: str, per_motion: int = 120, see
     training templates, and each motion's own text. Held out: sentences with a held-out phrasing or template, never
     in training."""
     rng = np.random.default_rng(seed)
+    small_vocab = any(m.small for m in motions)
     texts, labels = [], []
     for k, motion in enumerate(motions):
-        train = set(motion_phrases(motion, "train"))
-        phrases = sorted(train if split == "train" else set(motion_phrases(motion, "all")) - train - {motion.text})
+        train = set(motion_phrases(motion, "train", small_vocab))
+        phrases = sorted(train if split == "train" else set(motion_phrases(motion, "all", small_vocab)) - train - {motion.text})
         if len(phrases) > per_motion:
             phrases = [phrases[i] for i in sorted(rng.choice(len(phrases), per_motion, replace=False))]
         if split == "train":
@@ -127,8 +150,8 @@ def nonsense(split: str) -> list[str]:
     return _pick(NONSENSE, split)
 
 
-def sample_phrase(motion: Motion, rng: np.random.Generator, split: str = "heldout") -> str:
+def sample_phrase(motion: Motion, rng: np.random.Generator, split: str = "heldout", small_vocab: bool = False) -> str:
     """One paraphrase, as the simulated corrector types it."""
-    options = (sorted(set(motion_phrases(motion, "all")) - set(motion_phrases(motion, "train")))
-               if split == "heldout" else motion_phrases(motion, split)) or [motion.text]
+    options = (sorted(set(motion_phrases(motion, "all", small_vocab)) - set(motion_phrases(motion, "train", small_vocab)))
+               if split == "heldout" else motion_phrases(motion, split, small_vocab)) or [motion.text]
     return options[int(rng.integers(len(options)))]

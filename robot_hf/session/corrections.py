@@ -33,12 +33,17 @@ HOTKEYS = {"a": "move left", "d": "move right", "w": "move forward", "s": "move 
            "q": "rotate left", "e": "rotate right", "o": "open the gripper", "c": "close the gripper", "x": "stop",
            "p": "pause", "": "continue"}
 AXIS_WORDS = ("forward", "backward", "left", "right", "up", "down")  # x, y, z: the order of a two-axis motion's words
+SMALL_KEY, SMALL_SUFFIX = ".", " a little"  # "a.": move left a little (configs/motions/fine.yaml)
 
 
 def hotkey_text(line: str, hotkeys: dict[str, str] = HOTKEYS) -> str | None:
     """The motion a line of hotkeys names: one key ("a": move left) or two moves on different axes ("wa": move forward
-    and left); None when the line is not hotkeys (it is then read as text)."""
+    and left), either followed by "." for the small move ("a.": move left a little); None when the line is not
+    hotkeys (it is then read as text)."""
     keys = line.strip().lower()
+    if len(keys) > 1 and keys.endswith(SMALL_KEY):
+        move = hotkey_text(keys[:-1], hotkeys)
+        return move + SMALL_SUFFIX if move and move.startswith("move ") else None
     if keys in hotkeys:
         return hotkeys[keys]
     words = [hotkeys.get(k, "").removeprefix("move ") for k in keys]
@@ -53,7 +58,8 @@ def hotkey_text(line: str, hotkeys: dict[str, str] = HOTKEYS) -> str | None:
 def hotkeys_for(motion: str, hotkeys: dict[str, str] = HOTKEYS) -> str | None:
     """The shortest line of hotkeys that names `motion`, or None."""
     singles = [k for k in hotkeys if k]
-    for line in [*singles, *(a + b for a in singles for b in singles if a < b)]:
+    lines = [*singles, *(a + b for a in singles for b in singles if a < b)]
+    for line in [*lines, *(line + SMALL_KEY for line in lines)]:
         if hotkey_text(line, hotkeys) == motion:
             return line
     return None

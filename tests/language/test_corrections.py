@@ -488,3 +488,48 @@ def test_the_benchmark_runs_the_policy_with_the_repick_asked(hierarchical, tmp_p
     with pytest.raises(Enough):
         bench.success("lift", hierarchical[1], 1, tmp_path, arms={"keys": ["feedback.corrector.input=keys"]}, repick_steps=3)
     assert seen == [3]
+
+
+def test_small_moves_have_hotkeys_and_paraphrases_apart_from_the_full_moves():
+    fine = Vocabulary.from_config(motions_config(compose("dataset", ["motions=fine"]).motions))
+    for motion in fine.texts:
+        assert hotkey_text(hotkeys_for(motion)) == motion
+    assert hotkey_text("a.") == "move left a little" and hotkey_text("wa.") == "move forward and left a little"
+    assert hotkey_text("o.") is None and hotkey_text(".") is None
+    small, full = fine.by_text["move left a little"], fine.by_text["move left"]
+    small_phrases = set(paraphrases.motion_phrases(small, "all", small_vocab=True))
+    full_phrases = set(paraphrases.motion_phrases(full, "all", small_vocab=True))
+    assert "a bit left" in small_phrases and not small_phrases & full_phrases
+    assert not any(paraphrases.says_small(p) for p in full_phrases)
+    # the default vocabulary (no small moves) keeps "a bit left" as a way to say "move left"
+    assert "a bit left" in paraphrases.motion_phrases(full, "train")
+    assert not paraphrases.says_small("pinch it") and paraphrases.says_small("inch left")
+
+
+def test_the_on_the_fly_part_runs_the_arms_asked_with_the_motions_asked(tmp_path, monkeypatch, capsys):
+    from rich.console import Console
+
+    from tests.benchmark_scripts import load
+
+    bench = load("corrections")
+    args = bench.arguments(["--parts", "success", "--train-seeds", "0", "--episodes", "2", "--out", str(tmp_path),
+                            "--arms", "autonomous", "hotkey corrections", "--motions", "fine",
+                            "--acting", "repick_steps=2"])
+    asked = []
+
+    def success(task, policy, episodes, out, arms, motions="default", acting=None, **kw):
+        asked.append((list(arms), motions, acting))
+        return [{"arm": arm, "success": 0.5, "episodes": 2, "seed_range": "dev_final", "outcomes": [True, False],
+                 "corrections_per_episode": 1.0, "person_s_per_episode": 1.0, "watching_s_per_episode": 1.0}
+                for arm in arms]
+
+    monkeypatch.setattr(bench, "prepare", lambda task, args, seed: (None, tmp_path / "policy"))
+    monkeypatch.setattr(bench, "success", success)
+    bench.success_tables(args, Console())
+    assert asked == [(["autonomous", "hotkey corrections"], "fine", {"repick_steps": 2})]
+    assert (tmp_path / "lift/seed_0/on_the_fly_dev_final_2_repick_steps-2.json").exists()  # cached apart
+    with pytest.raises(SystemExit, match="--acting"):
+        bench.arguments(["--acting", "no_such_setting=1"])
+    assert "motions=fine" in bench.task_overrides("lift", "fine") and not any(
+        o.startswith("motions=") for o in bench.task_overrides("lift"))
+    assert "hotkey corrections vs autonomous" in capsys.readouterr().out  # the pairs of arms not run are left out

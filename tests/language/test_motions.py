@@ -65,3 +65,28 @@ def test_motions_on_the_way_to_each_other_are_compatible():
     assert not compatible("move left", "move right", vocab)  # an axis opposite
     assert not compatible("move left", "move up", vocab)  # no axis in common
     assert not compatible("move up", "open the gripper", vocab) and not compatible("stop", "move up", vocab)
+
+
+def test_small_moves_name_a_slow_path_only_where_the_vocabulary_has_them():
+    from robot_hf.language.motions import describe
+
+    fine, default = _cfg("motions=fine"), _cfg()
+    small_vocab, plain_vocab = Vocabulary.from_config(fine), Vocabulary.from_config(default)
+    slow_left, fast_left = np.array([0, 0.005, 0, 0, 0]), np.array([0, 0.02, 0, 0, 0])
+    assert describe(slow_left, False, small_vocab, fine) == "move left a little"
+    assert describe(slow_left, False, plain_vocab, default) == "stop"  # below `translate`: still, without small moves
+    assert describe(fast_left, False, small_vocab, fine) == "move left"
+    assert describe(np.array([0, 0.001, 0, 0, 0]), False, small_vocab, fine) == "stop"  # below `small_translate`
+    # a slow two-axis path falls back to the larger axis' small move; a rotation still names the rotation
+    assert describe(np.array([0.004, -0.006, 0, 0, 0]), False, small_vocab, fine) == "move right a little"
+    assert describe(np.array([0, 0.005, 0, 0.3, 0]), False, small_vocab, fine) == "rotate left"
+    assert compatible("move left a little", "move left", small_vocab)
+    assert not compatible("move left a little", "stop", small_vocab)
+    # a labelled path: a slow segment held long enough becomes an instruction
+    pose = [np.array([0.2, 0.0, 0.1, 0.0, 1.2])]
+    for step in [[0.01, 0, 0, 0, 0]] * 20 + [[0, 0.001, 0, 0, 0]] * 20:
+        pose.append(pose[-1] + step)
+    labels = label_path(np.array(pose), small_vocab, fine)
+    assert labels[5] == "move forward" and labels[30] == "move left a little"
+    with pytest.raises(ValueError, match="small moves translate only"):
+        Vocabulary.from_config(_cfg("+motions.extra=[{text: open a little, gripper: 1, small: true}]"))
