@@ -278,7 +278,7 @@ def success_tables(args, console) -> None:
         console.print(table)
         where = f"{task} [{args.final_seeds} seeds, {len(args.train_seeds)} training seed(s)] "
         for arm, outcomes in pooled.items():
-            if arm != "autonomous":
+            if arm != "autonomous" and "autonomous" in pooled:
                 print(where + compare(arm, np.array(outcomes), "autonomous", np.array(pooled["autonomous"])))
         for a, b in (pair for pair in PAIRS if set(pair) <= set(pooled)):
             print(where + compare(a, np.array(pooled[a]), b, np.array(pooled[b])))
