@@ -360,7 +360,10 @@ def _acting(item: str) -> tuple[str, object]:
     key, _, value = item.partition("=")
     if key not in HierarchicalConfig.__dataclass_fields__ or not value:
         raise SystemExit(f"--acting {item!r}: give KEY=VALUE with a field of the hierarchical policy's config")
-    return key, json.loads(value.lower()) if value.lower() in ("true", "false") or value.lstrip("-").isdigit() else value
+    try:  # numbers and true/false as such, anything else as text
+        return key, json.loads(value.lower() if value.lower() in ("true", "false") else value)
+    except json.JSONDecodeError:
+        return key, value
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:

@@ -530,6 +530,7 @@ def test_the_on_the_fly_part_runs_the_arms_asked_with_the_motions_asked(tmp_path
     assert (tmp_path / "lift/seed_0/on_the_fly_dev_final_2_repick_steps-2.json").exists()  # cached apart
     with pytest.raises(SystemExit, match="--acting"):
         bench.arguments(["--acting", "no_such_setting=1"])
+    assert bench.arguments(["--acting", "high_weight=0.5", "repick_steps=1"]).acting == {"high_weight": 0.5, "repick_steps": 1}
     assert "motions=fine" in bench.task_overrides("lift", "fine") and not any(
         o.startswith("motions=") for o in bench.task_overrides("lift"))
     assert "hotkey corrections vs autonomous" in capsys.readouterr().out  # the pairs of arms not run are left out
