@@ -1,0 +1,180 @@
+"""The corrections benchmark's own pieces (benchmarks/corrections.py and corrections_probes.py): which arms run, on
+which seeds, with which settings, and what is kept between runs."""
+
+import json
+
+import pytest
+import torch
+
+from robot_hf.config.compose import compose
+from robot_hf.language.labeling import motions_config
+
+
+def test_the_benchmark_pairs_arms_on_the_same_seeds_and_counts_test_reads(hierarchical, tmp_path):
+    from tests.benchmark_scripts import load
+
+    bench = load("corrections")
+    bench.ACTION_SPACE = "joint"  # the tiny policy's actions
+    ledger = tmp_path / "reads.json"
+    rows = bench.success("lift", hierarchical[1], 2, tmp_path / "out", seeds="test", ledger=ledger,
+                         arms={"autonomous": None, "hotkeys": ["feedback.corrector.input=keys"],
+                               "paused": ["feedback.corrector.input=typed", "feedback.corrector.pause=true"]})
+    assert [r["arm"] for r in rows] == ["autonomous", "hotkeys", "paused"]
+    assert all(r["seed_range"] == "test" and r["episodes"] == 2 and len(r["outcomes"]) == 2 for r in rows)
+    assert rows[0]["corrections_per_episode"] == 0 and rows[1]["person_s_per_episode"] >= 0
+    assert rows[1]["paused_s_per_episode"] == 0 and rows[2]["corrections_per_episode"] > 0
+    assert rows[2]["paused_s_per_episode"] > 0  # the arm held while each line was typed
+    assert len(json.loads(ledger.read_text())) == 3  # one counted read per arm
+
+
+def test_a_rerun_of_the_on_the_fly_part_runs_only_the_arms_a_seed_lacks(tmp_path, monkeypatch, capsys):
+    from rich.console import Console
+
+    from tests.benchmark_scripts import load
+
+    bench = load("corrections")
+    args = bench.arguments(["--parts", "success", "--train-seeds", "0", "--episodes", "2", "--out", str(tmp_path)])
+    kept = [{"arm": arm, "success": 0.5, "episodes": 2, "seed_range": "dev_final", "outcomes": [True, False],
+             "corrections_per_episode": 1.0, "person_s_per_episode": 1.0, "watching_s_per_episode": 1.0}
+            for arm in ("autonomous", "hotkey corrections")]
+    cache = tmp_path / "lift" / "seed_0" / "on_the_fly_dev_final_2.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_text(json.dumps(kept))
+    asked = []
+
+    def success(task, policy, episodes, out, arms, **kw):
+        asked.append(list(arms))
+        return [{**kept[0], "arm": arm, "outcomes": [True, True]} for arm in arms]
+
+    monkeypatch.setattr(bench, "prepare", lambda task, args, seed: (None, tmp_path / "policy"))
+    monkeypatch.setattr(bench, "success", success)
+    bench.success_tables(args, Console())
+    assert asked == [["typed corrections", "hotkeys, exact person", "typed, arm paused"]]
+    assert [r["arm"] for r in json.loads(cache.read_text())] == ["autonomous", "hotkey corrections", "typed corrections",
+                                                                 "hotkeys, exact person", "typed, arm paused"]
+    out = capsys.readouterr().out
+    assert "hotkeys, exact person vs hotkey corrections" in out and "typed, arm paused vs typed corrections" in out
+    bench.success_tables(args, Console())
+    assert len(asked) == 1  # every arm is kept now
+
+
+def test_the_learning_part_gives_the_interventions_rounds_every_setting_they_read():
+    """The learning part runs the interventions benchmark's rounds with this benchmark's options: each `args.X` they
+    read must be one (a setting added there once broke this benchmark's learning part)."""
+    import ast
+    import inspect
+    import textwrap
+
+    from tests.benchmark_scripts import load
+
+    bench, interventions = load("corrections"), load("interventions")
+    args = bench.arguments([])
+    read = set()
+    for function in (interventions.improve, interventions.train_overrides, interventions.task_overrides,
+                     interventions.final_table, interventions.arm_columns, interventions.seed_summary):
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        read |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and getattr(n.value, "id", None) == "args"}
+    assert read and read <= set(vars(args)), sorted(read - set(vars(args)))
+
+
+def test_the_probes_run_a_checkpoint_with_the_repick_asked_and_keep_what_they_measured(hierarchical, tmp_path, monkeypatch):
+    from argparse import Namespace
+
+    from tests.benchmark_scripts import load
+
+    probes = load("corrections_probes")
+    calls = []
+
+    def success(task, checkpoint, episodes, out, arms, seed, seeds, repick_steps):
+        calls.append((checkpoint, repick_steps, seeds))
+        return [{"arm": arm, "success": 0.5, "outcomes": [True, False], "corrections": [1, 2]} for arm in arms]
+
+    monkeypatch.setattr(probes.corrections, "success", success)
+    args = Namespace(out=tmp_path, episodes=2)
+    first = probes.measured("start", hierarchical[1], 1, 0, args)
+    assert calls == [(hierarchical[1], 1, "dev_final")] and set(first) == {"autonomous", "hotkey corrections"}
+    assert probes.measured("start", hierarchical[1], 1, 0, args) == first and len(calls) == 1  # kept, not run again
+
+
+def test_the_oracle_probe_gives_the_high_level_the_correctors_wanted_motion(hierarchical, monkeypatch):
+    from policies.base import Policy
+    from policies.hierarchical.policy import HierarchicalPolicy
+    from robot_hf.feedback import corrector
+    from robot_hf.feedback.config import CorrectorConfig
+    from sim.robot import SimRobot
+    from tests.benchmark_scripts import load
+
+    monkeypatch.setattr(HierarchicalPolicy, "motion_logits", HierarchicalPolicy.motion_logits)  # restored afterwards
+    monkeypatch.setattr(corrector.SimulatedCorrector, "__init__", corrector.SimulatedCorrector.__init__)
+    oracle = load("corrections_probes").OracleHighLevel()
+    policy = Policy.from_pretrained(hierarchical[1] / "pretrained_model")
+    robot = SimRobot({"name": "lift", "object_state": True, "cameras": []})
+    observation = robot.reset(seed=2)
+    person = corrector.SimulatedCorrector(robot, policy, motions_config(compose("dataset").motions), CorrectorConfig(), seed=0)
+    assert oracle.corrector is person
+    wanted = person.intended()
+    learned = "move up"  # the high level as trained, stood in for by one that never picks what the person wants
+    oracle.learned = lambda p, batch, goals: torch.eye(len(p.texts))[[p.texts.index(learned)]]
+    assert learned != wanted
+    oracle.active = True
+    policy.reset()
+    policy.select_action(observation)
+    assert policy.current_motion == wanted
+    oracle.active = False
+    policy.reset()
+    policy.select_action(observation)
+    assert policy.current_motion == learned
+
+
+def test_the_benchmark_runs_the_policy_with_the_repick_asked(hierarchical, tmp_path, monkeypatch):
+    from robot_hf.feedback import kinds
+    from tests.benchmark_scripts import load
+
+    bench = load("corrections")
+    bench.ACTION_SPACE = "joint"  # the tiny policy's actions
+    seen = []
+
+    class Enough(Exception):
+        pass
+
+    def person(self, cfg, robot, policy, seed, styles=None):  # the arm's person is made from the policy as run
+        seen.append(policy.config.repick_steps)
+        raise Enough
+
+    monkeypatch.setattr(kinds.Corrections, "person", person)
+    with pytest.raises(Enough):
+        bench.success("lift", hierarchical[1], 1, tmp_path, arms={"keys": ["feedback.corrector.input=keys"]}, repick_steps=3)
+    assert seen == [3]
+
+
+def test_the_on_the_fly_part_runs_the_arms_asked_with_the_motions_asked(tmp_path, monkeypatch, capsys):
+    from rich.console import Console
+
+    from tests.benchmark_scripts import load
+
+    bench = load("corrections")
+    args = bench.arguments(["--parts", "success", "--train-seeds", "0", "--episodes", "2", "--out", str(tmp_path),
+                            "--arms", "autonomous", "hotkey corrections", "--motions", "fine",
+                            "--acting", "repick_steps=2"])
+    asked = []
+
+    def success(task, policy, episodes, out, arms, motions="default", acting=None, **kw):
+        asked.append((list(arms), motions, acting))
+        return [{"arm": arm, "success": 0.5, "episodes": 2, "seed_range": "dev_final", "outcomes": [True, False],
+                 "corrections_per_episode": 1.0, "person_s_per_episode": 1.0, "watching_s_per_episode": 1.0}
+                for arm in arms]
+
+    monkeypatch.setattr(bench, "prepare", lambda task, args, seed: (None, tmp_path / "policy"))
+    monkeypatch.setattr(bench, "success", success)
+    bench.success_tables(args, Console())
+    assert asked == [(["autonomous", "hotkey corrections"], "fine", {"repick_steps": 2})]
+    assert (tmp_path / "lift/seed_0/on_the_fly_dev_final_2_repick_steps-2.json").exists()  # cached apart
+    with pytest.raises(SystemExit, match="--acting"):
+        bench.arguments(["--acting", "no_such_setting=1"])
+    assert bench.arguments(["--acting", "high_weight=0.5", "repick_steps=1"]).acting == {"high_weight": 0.5, "repick_steps": 1}
+    assert "motions=fine" in bench.task_overrides("lift", "fine") and not any(
+        o.startswith("motions=") for o in bench.task_overrides("lift"))
+    assert "hotkey corrections vs autonomous" in capsys.readouterr().out  # the pairs of arms not run are left out
+    args.arms = ["hotkey corrections"]  # one arm, from the cache: nothing to compare it with, and no error
+    bench.success_tables(args, Console())
+    assert len(asked) == 1 and " vs " not in capsys.readouterr().out
