@@ -8,6 +8,8 @@
     MUJOCO_GL=egl python benchmarks/diffusion_budget.py --rows pusht:obs1 --episodes 200   # the demos topped up to 200
     MUJOCO_GL=egl python benchmarks/diffusion_budget.py --rows pusht:obs1+clean   # demos of the clean expert instead
     MUJOCO_GL=egl python benchmarks/diffusion_budget.py --rows pusht:obs1+lowdim   # the T's exact pose, no camera
+    MUJOCO_GL=egl python benchmarks/diffusion_budget.py --rows pusht:obs1+poses   # images; the pose a training target
+    MUJOCO_GL=egl python benchmarks/diffusion_budget.py --table --compare pusht_obs1+poses:pusht_obs1 --test-episodes 100
 
 Each row is imitation.py's CPU U-Net row (64x64 images, 100 simulated-teleoperator demos, the same encoder and
 denoiser sizes) set to the reference's epsilon prediction and two observation frames (the baseline), with the
@@ -16,7 +18,8 @@ variant's overrides on top; variants combine with '+' ("obs1+sample", the U-Net'
 A row trains for the steps its settings get in --budget-min minutes of this whole CPU (timed by a probe with
 --probe-threads threads, so rows may then train side by side on one thread each without changing what the budget
 buys), and is evaluated on 50 held-out seeds at the end (the last checkpoint loaded afresh, each episode's outcome
-kept) and, when it trains past them, every --equal-steps steps (pick it so that rows train past it once): the table
+kept; the rows are chosen on them, so --test-episodes confirms a comparison on the locked test seeds) and, when
+it trains past them, every --equal-steps steps (pick it so that rows train past it once): the table
 compares at equal minutes and at equal steps, so a busy machine does not decide the ranking. At equal steps a
 longer row is mid-schedule (its learning rate has not decayed yet), which favours the shorter. Results are kept
 under --out and rows resume.
@@ -75,17 +78,20 @@ VARIANTS: dict[str, list[str]] = {
     "lag1": ["train.action_lag=1"],
     # The pusher and the T's exact pose instead of the camera (task.object_state): perception taken out, recorded apart.
     "lowdim": [],
-    "clean": [],  # demos from the clean expert (no operator speed, delay, noise, pauses, detours), recorded apart: TELEOPS
+    "clean": [],  # demos from the clean expert (no operator speed, delay, noise, pauses, detours), recorded apart: RECORDED_WITH
+    # The encoder also learns to predict the objects' poses (recorded beside the demos, never an input): RECORDED_WITH.
+    "poses": ["policy.auxiliary_targets=[observation.environment_state]"],
     # The causal transformer denoiser at imitation.py's CPU size instead of the U-Net (the same encoder and schedule).
     "transformer": ["policy.denoiser=transformer", "policy.n_layer=4", "policy.n_head=4", "policy.n_emb=128",
                     "policy.p_drop_attn=0.3"],
 }
 # Variants that leave a step's compute as it is take the step count of the row without them (one probe, equal steps).
-SAME_STEP_COST = {"sample", "lr1e-3", "t16", "noema", "clean", "lag1"}
+SAME_STEP_COST = {"sample", "lr1e-3", "t16", "noema", "clean", "lag1", "poses"}
 # Variants with their own image size or teleoperator (and so their own recording of the demos).
 IMAGES = {"img96": 96, "img80": 80}
 SHIFTS = {"shift2": 2}  # variants that set the random crop's largest shift in pixels, whatever the image size
-TELEOPS = {"clean": ["teleop.clean=true"]}
+# Variants whose demos are recorded with other settings (and so apart): the teleoperator's, or the task's.
+RECORDED_WITH = {"clean": ["teleop.clean=true"], "poses": ["task.environment_state=true"]}
 ROWS = [f"lift:{v}" for v in VARIANTS]
 EVAL_SEED = 100_000  # the held-out seeds every row is evaluated on (imitation.py's)
 DEMOS = 100  # imitation.py's demos per task; --episodes records more for a row on the data
@@ -107,15 +113,15 @@ def eval_task(task: str, variant: str) -> dict:
     return {"name": task, "image_height": image, "image_width": image}
 
 
-def row_teleop(variant: str) -> list[str]:
-    return [o for v in variant.split("+") for o in TELEOPS.get(v, [])]
+def row_recording(variant: str) -> list[str]:
+    return [o for v in variant.split("+") for o in RECORDED_WITH.get(v, [])]
 
 
 def data_dir(out: Path, task: str, variant: str, episodes: int = DEMOS) -> Path:
     """The recording a row of this variant trains on: its image size, teleoperator and number of demos."""
     image = row_image(variant)
     return out / "data" / (task + (f"_{image}px" if image != CPU_IMAGE else "") + ("_lowdim" if row_lowdim(variant) else "")
-                           + "".join(f"_{v}" for v in variant.split("+") if v in TELEOPS)
+                           + "".join(f"_{v}" for v in variant.split("+") if v in RECORDED_WITH)
                            + (f"_{episodes}demos" if episodes != DEMOS else ""))
 
 
@@ -124,7 +130,7 @@ def record_demos(out: Path, task: str, variant: str, episodes: int) -> Path:
     up (the teleoperator's seed sequence goes on where it left off), so a row with more demos sees the same first ones."""
     from robot_hf.cli.main import main as cli
 
-    root, image, teleop = data_dir(out, task, variant, episodes), row_image(variant), row_teleop(variant)
+    root, image, teleop = data_dir(out, task, variant, episodes), row_image(variant), row_recording(variant)
     if (root / "meta/info.json").exists():
         return root
     lowdim = row_lowdim(variant)
@@ -214,15 +220,16 @@ def run_row(task: str, variant: str, args) -> dict:
     return row
 
 
-def final_evaluation(run_dir: Path, task: dict, episodes: int, acting: dict | None = None) -> dict:
-    """The last checkpoint on the held-out seeds, with each episode's outcome (for paired tests between rows);
-    `acting`: how the trained policy acts instead of as it was trained (eval's policy.<key>=...), e.g. {"n_action_steps": 4}."""
+def final_evaluation(run_dir: Path, task: dict, episodes: int, acting: dict | None = None, seed: int = EVAL_SEED) -> dict:
+    """The last checkpoint on the held-out seeds (`episodes` from `seed`), with each episode's outcome (for paired tests
+    between rows); `acting`: how the trained policy acts instead of as it was trained (eval's policy.<key>=...), e.g.
+    {"n_action_steps": 4}."""
     from policies.base import Policy
     from robot_hf.evaluation.rollout import evaluate
     from robot_hf.training.checkpoint import Checkpoints
 
     policy = Policy.from_pretrained(Checkpoints(run_dir).last() / "pretrained_model", acting=acting)
-    result = evaluate(policy, task, episodes, 2, EVAL_SEED)
+    result = evaluate(policy, task, episodes, 2, seed)
     print(f"[{run_dir.name}] final: {result.line()}", flush=True)
     return {**_score(result.summary()), "successes": [bool(e["success"]) for e in result.per_episode],
             "max_rewards": [float(e["max_reward"]) for e in result.per_episode]}
@@ -256,15 +263,35 @@ def acting_lines(out: Path, specs: list[str], episodes: int) -> list[str]:
     return lines
 
 
-def paired_lines(out: Path, pairs: list[tuple[str, str]]) -> list[str]:
-    """Row a against row b on the same held-out seeds: success (McNemar), and where the reward says more than success
-    (PushT's coverage) the mean max reward's paired difference. Rows from before the outcomes were kept are evaluated
+def test_evaluation(run_dir: Path, episodes: int, ledger: Path) -> dict:
+    """The last checkpoint on the first `episodes` seeds of the locked test range: every row is tuned on the held-out
+    dev seeds (EVAL_SEED), so a claim is confirmed here. Read once per run and kept (test_<episodes>.json); each read is
+    counted in `ledger`."""
+    from robot_hf.evaluation.protocol import LockedReadLedger, seed_range
+
+    path = run_dir / f"test_{episodes}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    row = json.loads((run_dir / "row.json").read_text())
+    seeds = seed_range("test").seeds(episodes)
+    LockedReadLedger(ledger).record(f"diffusion budget {run_dir.name}", seeds)
+    result = final_evaluation(run_dir, eval_task(row["task"], row.get("variant", "")), episodes, seed=seeds[0])
+    path.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def paired_lines(out: Path, pairs: list[tuple[str, str]], test_episodes: int = 0, ledger: Path | None = None) -> list[str]:
+    """Row a against row b on the same held-out seeds (or, with `test_episodes`, that many locked test seeds): success
+    (McNemar), and where the reward says more than success (PushT's coverage) the mean max reward's paired difference.
+    Rows from before the outcomes were kept are evaluated
     once more from their saved checkpoint, as later rows are; the in-training evaluation they had is kept beside it
     (the two can differ in an episode or two: the same seeds and weights, but the training copy is channels-last and
     ran on the row's one thread, and kernels that sum in another order flip close episodes)."""
     from robot_hf.evaluation.protocol import compare, paired_bootstrap
 
     def final(name: str) -> dict:
+        if test_episodes:
+            return test_evaluation(out / "runs" / name, test_episodes, ledger)
         path = out / "runs" / name / "row.json"
         row = json.loads(path.read_text())
         if "successes" not in row["final"] or _graded(row["final"]) and "max_rewards" not in row["final"]:
@@ -277,7 +304,8 @@ def paired_lines(out: Path, pairs: list[tuple[str, str]]) -> list[str]:
     lines = []
     for a, b in pairs:
         fa, fb = final(a), final(b)
-        lines.append(compare(a, np.array(fa["successes"]), b, np.array(fb["successes"])))
+        lines.append(compare(a, np.array(fa["successes"]), b, np.array(fb["successes"]))
+                     + (f" ({test_episodes} locked test seeds)" if test_episodes else ""))
         if _graded(fa) and "max_rewards" in fa and "max_rewards" in fb:
             gain, lo, hi = paired_bootstrap(np.array(fa["max_rewards"]), np.array(fb["max_rewards"]))
             lines.append(f"  mean max reward {a} - {b}: {gain:+.3f} (95% CI {lo:+.3f} to {hi:+.3f}), "
@@ -344,6 +372,9 @@ def main() -> None:
                         help=f"a finished run acting otherwise (keys: {', '.join(ACTING)}), e.g. pusht_obs1:n_action_steps=4")
     parser.add_argument("--compare", nargs="*", default=[], metavar="RUN:RUN",
                         help="paired tests of finished runs on the same seeds, e.g. lift_baseline:lift_obs1+sample")
+    parser.add_argument("--test-episodes", type=int, default=0,
+                        help="--compare on this many seeds of the locked test range (each run read once, counted in --ledger)")
+    parser.add_argument("--ledger", type=Path, default=Path("benchmarks/results/test_seed_reads.json"))
     args = parser.parse_args()
     rows = [r.split(":") for r in args.rows]
     for task, variant in rows:
@@ -375,7 +406,7 @@ def main() -> None:
                 run_row(task, variant, args)
     if not args.probe_only:
         print_table(args.out)
-        for line in paired_lines(args.out, pairs) + acting_lines(args.out, args.acting, args.eval_episodes):
+        for line in paired_lines(args.out, pairs, args.test_episodes, args.ledger) + acting_lines(args.out, args.acting, args.eval_episodes):
             print(line)
 
 

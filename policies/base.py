@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from policies.config import ActingError, PolicyConfig
@@ -24,6 +25,12 @@ from policies.saved import load_weights, read_payload, save
 
 def camera_key(camera: str) -> str:
     return f"observation.images.{camera}"
+
+
+# A training batch's auxiliary targets (policy.auxiliary_targets) are under "target.<feature>", standardised.
+TARGET_PREFIX = "target."
+# Where a training forward pass asks for the observation features it encodes (the auxiliary head reads them).
+_ENCODED = "_encoded"
 
 
 class Policy(nn.Module):
@@ -46,12 +53,23 @@ class Policy(nn.Module):
             shapes[camera_key(cam)] = (3, 1, 1)
         self.normalizer = Normalizer(modes, shapes, stats)
         self.encoder = self.build_encoder(config)
+        self.target_head = self.build_target_head(config)
         self._obs_queue: deque = deque(maxlen=config.n_obs_steps)
         self._action_queue: deque = deque()
         self._reranker: tuple[Any, int] | None = None
 
     def build_encoder(self, config: PolicyConfig) -> ObservationEncoder:
         return ObservationEncoder(config)
+
+    def build_target_head(self, config: PolicyConfig) -> nn.Linear | None:
+        """A linear read-out of the observation features for policy.auxiliary_targets (their sizes come from the data)."""
+        if not config.auxiliary_targets:
+            return None
+        if getattr(self.encoder, "out_dim", None) is None:  # ACT's images go to its transformer as feature maps
+            raise ValueError(f"policy.auxiliary_targets: the {self.name} policy encodes its images itself, so it has no "
+                             "observation features to predict them from; use diffusion, mlp or hierarchical, or drop them")
+        dims = config.features.get("auxiliary_targets") or {}
+        return nn.Linear(self.encoder.out_dim, sum(int(dims[k]) for k in config.auxiliary_targets))
 
     @property
     def device(self) -> torch.device:
@@ -71,7 +89,11 @@ class Policy(nn.Module):
         lang = None
         if self.config.use_language:
             lang = self.language(batch).repeat_interleave(t, dim=0)
-        return self.encoder(images, norm_state, lang).reshape(b, t, -1)
+        feats = self.encoder(images, norm_state, lang).reshape(b, t, -1)
+        encoded = batch.get(_ENCODED)
+        if encoded is not None and self.target_head is not None:  # not a hierarchy's low level, which has its own
+            encoded.setdefault("features", feats[:, -1])  # the current frame's, from the forward pass's first encoding
+        return feats
 
     def language(self, batch: dict[str, Any]) -> torch.Tensor:
         """(B, 384 x language_inputs) language input: the batch's own embedding where given (`language`), else its
@@ -155,8 +177,19 @@ class Policy(nn.Module):
                                   "policy that does (diffusion, act, mlp)")
 
     def forward(self, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
-        """The training loss; a forward pass so DistributedDataParallel synchronises gradients."""
-        return self.compute_loss(batch)
+        """The training loss (with the auxiliary targets' where the batch has them); a forward pass so
+        DistributedDataParallel synchronises gradients."""
+        keys = [TARGET_PREFIX + k for k in self.config.auxiliary_targets]
+        if self.target_head is None or not all(k in batch for k in keys):
+            return self.compute_loss(batch)
+        encoded: dict[str, torch.Tensor] = {}
+        out = dict(self.compute_loss({**batch, _ENCODED: encoded}))
+        target = torch.cat([batch[k].float().reshape(len(batch[k]), -1) for k in keys], dim=-1)
+        error = F.mse_loss(self.target_head(encoded["features"]), target.to(encoded["features"]), reduction="none")
+        auxiliary = self.weighted_mean(error.mean(-1), batch)
+        out["loss"] = out["loss"] + self.config.auxiliary_weight * auxiliary
+        out["auxiliary"] = auxiliary.detach()
+        return out
 
     def weighted_mean(self, per_sample: torch.Tensor, batch: dict[str, Any]) -> torch.Tensor:
         """Mean of per-sample losses weighted by the dataset's per-frame weights (Sirius, RLIF...)."""

@@ -49,6 +49,11 @@ class PolicyConfig:
     state_norm: str = "min_max"
     action_norm: str = "min_max"
     image_norm: str = "mean_std"
+    # Dataset features the policy learns to predict from its observation features while training, never read when
+    # acting: an auxiliary loss that tells the image encoder what matters (e.g. observation.environment_state, the
+    # objects' poses a sim records with task.environment_state=true). Each is standardised; weighted by auxiliary_weight.
+    auxiliary_targets: list[str] = field(default_factory=list)
+    auxiliary_weight: float = 1.0
     # Filled from the dataset when training starts: camera shapes, state/action sizes and names.
     features: dict[str, Any] = field(default_factory=dict)
 
@@ -59,6 +64,8 @@ class PolicyConfig:
         return -(self.n_obs_steps - 1)
 
     def check(self) -> None:
+        if not self.auxiliary_weight >= 0:
+            raise ValueError(f"policy.auxiliary_weight must be >= 0, got {self.auxiliary_weight}")
         if self.n_obs_steps < 1:
             raise ValueError(f"policy.n_obs_steps must be >= 1, got {self.n_obs_steps}")
         if self.horizon < self.n_action_steps:

@@ -7,7 +7,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from robot_hf.dataset import DatasetWriter, VideoSettings, build_features
+from robot_hf.dataset import DatasetWriter, VideoSettings, robot_features
 
 
 def task_config(cfg: DictConfig, fps: int | None = None) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def open_writer(cfg: DictConfig, robot) -> DatasetWriter:
     video = VideoSettings(**OmegaConf.to_container(cfg.dataset.video, resolve=True))
     if cfg.dataset.resume and root.exists():
         writer = DatasetWriter.open(root, video=None)
-        expected = build_features(robot.camera_shapes, robot.state_names, robot.action_names, cfg.dataset.use_videos)
+        expected = robot_features(robot, cfg.dataset.use_videos)
         mismatch = [k for k, ft in expected.items()
                     if k not in writer.meta.features or list(writer.meta.features[k]["shape"]) != ft["shape"]]
         if mismatch or writer.fps != robot.fps:
@@ -74,7 +74,7 @@ def open_writer(cfg: DictConfig, robot) -> DatasetWriter:
             raise ValueError(f"dataset.resume: {root} was recorded with other features or fps "
                              f"(differs in {mismatch or 'fps'}: dataset {writer.fps} fps, robot {robot.fps} fps)")
         return writer
-    features = build_features(robot.camera_shapes, robot.state_names, robot.action_names, cfg.dataset.use_videos)
+    features = robot_features(robot, cfg.dataset.use_videos)
     info = {
         "robot": robot.name,
         "action_low": [float(x) for x in getattr(robot, "action_low", [])],

@@ -45,6 +45,9 @@ class TaskConfig:
     # with the relative vectors a task turns on where it declares them (Insertion):
     # fast to learn from, for experiments where images are too slow on the machine at hand.
     object_state: bool = False
+    # Record the same poses apart from the state, as LeRobot's `observation.environment_state`: a policy never sees
+    # them, but can learn to predict them from its cameras while training (policy.auxiliary_targets).
+    environment_state: bool = False
     # ee_delta: the largest step per control tick.
     ee_max_step_m: float = 0.03
     ee_max_step_yaw: float = 0.3

@@ -30,6 +30,7 @@ class SimRobot:
         self.fps = cfg.fps
         self.action_names = list(self.env.action_names)
         self.state_names = list(self.env.state_names)
+        self.environment_state_names = list(self.env.environment_state_names)
         self.camera_shapes = {c: (cfg.image_height, cfg.image_width) for c in cfg.cameras}
         self.action_low, self.action_high = self.env.action_space.low, self.env.action_space.high
         self.max_steps = cfg.max_steps

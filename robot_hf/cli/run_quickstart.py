@@ -34,9 +34,9 @@ def main(cfg: DictConfig) -> int:
     rounds = [round_config(cfg, i, overrides, demos) for i, overrides in enumerate(cfg.feedback_rounds, 1)]  # all checked first
     _phase(1, f"recording {cfg.demos} demonstrations of {task['name']} with the simulated teleoperator")
     robot = SimRobot(task)
-    from robot_hf.dataset import DatasetWriter, build_features
+    from robot_hf.dataset import DatasetWriter, robot_features
 
-    writer = DatasetWriter.create(demos, robot.fps, build_features(robot.camera_shapes, robot.state_names, robot.action_names),
+    writer = DatasetWriter.create(demos, robot.fps, robot_features(robot),
                                   robot_type=robot.name, robot_hf_info={"task_config": task})
     with writer:
         teleop = SimulatedTeleoperator(robot, ScriptedTeleopConfig(seed=cfg.run.seed))

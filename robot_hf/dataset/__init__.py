@@ -1,6 +1,6 @@
 """LeRobot v3.0 datasets with robot-hf's feedback columns and tables."""
 
-from robot_hf.dataset.features import FrameError, build_features, camera_key
+from robot_hf.dataset.features import FrameError, build_features, camera_key, robot_features
 from robot_hf.dataset.feedback import Correction, Preference
 from robot_hf.dataset.metadata import DatasetFormatError, DatasetMeta
 from robot_hf.dataset.reader import DatasetReader
@@ -18,4 +18,5 @@ __all__ = [
     "VideoSettings",
     "build_features",
     "camera_key",
+    "robot_features",
 ]

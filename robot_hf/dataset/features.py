@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 IMAGE_DTYPES = ("video", "image")
+# LeRobot's name for the scene's state beside the robot's own (the objects' poses in its sim datasets).
+ENVIRONMENT_STATE = "observation.environment_state"
 
 # Columns LeRobot adds to every dataset, in the order it writes them.
 DEFAULT_FEATURES: dict[str, dict[str, Any]] = {
@@ -85,8 +87,10 @@ def build_features(
     state_names: Sequence[str],
     action_names: Sequence[str],
     use_videos: bool = True,
+    environment_state_names: Sequence[str] = (),
 ) -> dict[str, dict[str, Any]]:
-    """The user-facing features of a robot dataset: cameras (height, width), state and action."""
+    """The user-facing features of a robot dataset: cameras (height, width), state, the scene's state where the robot
+    reports one (LeRobot's `observation.environment_state`) and action."""
     features: dict[str, dict[str, Any]] = {}
     for name, (height, width) in cameras.items():
         features[camera_key(name)] = {
@@ -95,8 +99,18 @@ def build_features(
             "names": ["height", "width", "channel"],
         }
     features["observation.state"] = {"dtype": "float32", "shape": [len(state_names)], "names": list(state_names)}
+    if environment_state_names:
+        features[ENVIRONMENT_STATE] = {"dtype": "float32", "shape": [len(environment_state_names)],
+                                       "names": list(environment_state_names)}
     features["action"] = {"dtype": "float32", "shape": [len(action_names)], "names": list(action_names)}
     return features
+
+
+def robot_features(robot: Any, use_videos: bool = True) -> dict[str, dict[str, Any]]:
+    """The features a robot's episodes are recorded with; a robot may name `environment_state_names` (a sim: its
+    objects' poses, with `task.environment_state`) besides its own state."""
+    return build_features(robot.camera_shapes, robot.state_names, robot.action_names, use_videos,
+                          getattr(robot, "environment_state_names", ()))
 
 
 def complete_features(user_features: Mapping[str, Mapping[str, Any]], feedback: bool = True) -> dict[str, dict]:

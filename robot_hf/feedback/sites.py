@@ -12,7 +12,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from robot_hf.dataset import DatasetWriter, build_features
+from robot_hf.dataset import DatasetWriter, robot_features
 from robot_hf.session import StatusLine
 from robot_hf.session.connection import connected
 
@@ -37,7 +37,7 @@ class SimSite:
     def features(self) -> dict[str, Any]:
         robot = self.robot()
         try:
-            return build_features(robot.camera_shapes, robot.state_names, robot.action_names)
+            return robot_features(robot)
         finally:
             robot.disconnect()
 
@@ -89,7 +89,7 @@ class RobotSite:
         self.twin = SimSite(cfg, run_dir, status) if cfg.evaluate_in == "sim" else None
 
     def features(self) -> dict[str, Any]:
-        return build_features(self.robot.camera_shapes, self.robot.state_names, self.robot.action_names)
+        return robot_features(self.robot)
 
     def open_round(self, round_index: int, policy, kind):
         return self.robot, self.person

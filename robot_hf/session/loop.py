@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from robot_hf.dataset import DatasetWriter, camera_key
+from robot_hf.dataset.features import ENVIRONMENT_STATE
 from robot_hf.interfaces import (
     EVENT_ESTOP,
     EVENT_FAILURE,
@@ -49,6 +50,8 @@ def frame_from(observation: Observation, decision: Decision, sent: np.ndarray, r
     """A dataset frame: the observation, the action really sent at the same tick, who sent it, what followed."""
     frame = {camera_key(name): image for name, image in observation["images"].items()}
     frame["observation.state"] = np.asarray(observation["state"], dtype=np.float32)
+    if "environment_state" in observation:
+        frame[ENVIRONMENT_STATE] = np.asarray(observation["environment_state"], dtype=np.float32)
     frame["action"] = np.asarray(sent, dtype=np.float32)
     frame["task"] = observation["task"]
     frame["instruction"] = decision.instruction or observation["task"]

@@ -9,9 +9,11 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from policies import config_class, policy_class
-from policies.base import Policy
+from policies.base import TARGET_PREFIX, Policy
 from policies.config import PolicyConfig
+from robot_hf.config.compose import ConfigError
 from robot_hf.dataset import DatasetReader
+from robot_hf.dataset.features import numeric_keys
 from robot_hf.dataset.windows import WindowDataset
 
 CAMERA_PREFIX = "observation.images."
@@ -43,8 +45,8 @@ def dataset_cameras(reader: DatasetReader, camera_keys: Mapping[str, str] | None
 
 
 def dataset_features(reader: DatasetReader, cameras: Sequence[str] | None,
-                     camera_keys: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The policy's input/output features from the dataset; a camera the config asks for must exist."""
+                     camera_keys: Mapping[str, str] | None = None, targets: Sequence[str] = ()) -> dict[str, Any]:
+    """The policy's input/output features from the dataset; a camera or auxiliary target the config asks for must exist."""
     by_name = dataset_cameras(reader, camera_keys)
     chosen = list(by_name) if cameras is None else list(cameras)
     missing = [c for c in chosen if c not in by_name]
@@ -56,9 +58,15 @@ def dataset_features(reader: DatasetReader, cameras: Sequence[str] | None,
         if key not in reader.features:
             raise ValueError(f"dataset {reader.root} has no {key!r} feature (its features: {sorted(reader.features)}); "
                              "robot-hf trains on observation.state and action, as LeRobot's policies do")
+    numeric = numeric_keys(reader.features)
+    for key in targets:
+        if key not in numeric:  # bad input only the data could judge: exit 2, like train.episodes
+            raise ConfigError(f"policy.auxiliary_targets: dataset {reader.root} has no numeric feature {key!r} (it has "
+                             f"{sorted(numeric)}); record the scene's state with task.environment_state=true, or drop the target")
     state = reader.features["observation.state"]
     action = reader.features["action"]
     return {
+        "auxiliary_targets": {k: int(np.prod(reader.features[k]["shape"])) for k in targets},
         "cameras": {c: [3, *reader.features[by_name[c]]["shape"][:2]] for c in chosen},
         "camera_keys": {c: by_name[c] for c in chosen},
         "state_dim": int(state["shape"][0]),
@@ -128,16 +136,28 @@ def check_robot(features: dict[str, Any], robot, what: str) -> None:
 def build_windows(reader: DatasetReader, config: PolicyConfig, episodes: Sequence[int] | None = None,
                   weights: np.ndarray | None = None, cache: str = "auto", action_lag: np.ndarray | None = None) -> WindowDataset:
     keys = config.features.get("camera_keys") or {c: CAMERA_PREFIX + c for c in config.features["cameras"]}
-    extras = None
+    extras = auxiliary_targets(reader, config)
     if getattr(config, "motions", None):  # a policy that learns language motions trains on their labels
         from robot_hf.language.targets import motion_targets
 
-        extras = motion_targets(reader, config.motions)
+        extras.update(motion_targets(reader, config.motions))
     return WindowDataset(
         reader, n_obs_steps=config.n_obs_steps, horizon=config.horizon, action_start=config.action_start,
         camera_keys={CAMERA_PREFIX + c: keys[c] for c in config.features["cameras"]}, episodes=episodes, weights=weights,
         cache=cache, extras=extras, action_lag=action_lag,
     )
+
+
+def auxiliary_targets(reader: DatasetReader, config: PolicyConfig) -> dict[str, np.ndarray]:
+    """policy.auxiliary_targets as per-frame training arrays, each standardised over the dataset; none when the
+    dataset lacks one (a checkpoint fine-tuned on data recorded without them trains without that term)."""
+    if not config.auxiliary_targets or not all(k in reader.features for k in config.auxiliary_targets):
+        return {}
+    out = {}
+    for key in config.auxiliary_targets:
+        values = np.asarray(reader.column(key), dtype=np.float32).reshape(reader.num_frames, -1)
+        out[TARGET_PREFIX + key] = (values - values.mean(0)) / np.maximum(values.std(0), 1e-6)
+    return out
 
 
 def build_policy(config: PolicyConfig, windows: WindowDataset) -> Policy:

@@ -131,9 +131,12 @@ class TrainWorkspace:
                 given = OmegaConf.to_container(self.cfg.motions, resolve=True)
                 own = policy.config.motions
                 policy.config.motions = {**given, "vocabulary": own.get("vocabulary", []), "extra": own.get("extra", [])}
+            missing = [k for k in policy.config.auxiliary_targets if k not in reader.features]
+            if missing and not self.quiet:
+                print(f"dataset {reader.root} has no {missing}: the checkpoint's auxiliary targets are left out of this training")
             return policy.config, policy
         config = policy_config_from(self.cfg.policy)
-        config.features = dataset_features(reader, config.cameras, self.cfg.dataset.get("camera_keys"))
+        config.features = dataset_features(reader, config.cameras, self.cfg.dataset.get("camera_keys"), config.auxiliary_targets)
         if hasattr(config, "motions") and not config.motions and self.cfg.get("motions") is not None:
             # A policy that learns language motions keeps the vocabulary and labelling it was trained with.
             config.motions = OmegaConf.to_container(self.cfg.motions, resolve=True)

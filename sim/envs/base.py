@@ -55,11 +55,14 @@ class MujocoTaskEnv(gym.Env):
 
     def _set_spaces(self, robot_state_names: list[str], action_space: spaces.Box, action_names: list[str]) -> None:
         self.state_names = list(robot_state_names) + (list(self.object_state_names) if self.config.object_state else [])
+        self.environment_state_names = list(self.object_state_names) if self.config.environment_state else []
         h, w = self.config.image_height, self.config.image_width
         self.observation_space = spaces.Dict({
             "images": spaces.Dict({c: spaces.Box(0, 255, (h, w, 3), np.uint8) for c in self.config.cameras}),
             "state": spaces.Box(-np.inf, np.inf, (len(self.state_names),), np.float32),
             "task": TEXT_SPACE,
+            **({"environment_state": spaces.Box(-np.inf, np.inf, (len(self.environment_state_names),), np.float32)}
+               if self.environment_state_names else {}),
         })
         self.action_space, self.action_names = action_space, list(action_names)
 
@@ -146,7 +149,10 @@ class MujocoTaskEnv(gym.Env):
         state = self._robot_state()
         if self.config.object_state:
             state = np.concatenate([state, self._object_state()])
-        return {"images": self._last_images, "state": state.astype(np.float32), "task": self.instruction()}
+        observation = {"images": self._last_images, "state": state.astype(np.float32), "task": self.instruction()}
+        if self.environment_state_names:
+            observation["environment_state"] = self._object_state().astype(np.float32)
+        return observation
 
     def _info(self, success: bool, progress: float) -> dict[str, Any]:
         return {"success": bool(success), "is_success": bool(success), "progress": float(progress),

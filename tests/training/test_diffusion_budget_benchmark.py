@@ -55,7 +55,7 @@ def test_a_shift_variant_sets_the_crop_from_its_image_size(tmp_path):
         assert list(cfg.policy.vision.crop) == [crop, crop], variant
 
 
-def test_a_teleoperator_variant_records_its_own_demos_with_that_teleoperator(tmp_path, monkeypatch):
+def test_a_recording_variant_records_its_own_demos_with_its_settings(tmp_path, monkeypatch):
     import robot_hf.cli.main
 
     bench = load("diffusion_budget")
@@ -68,6 +68,10 @@ def test_a_teleoperator_variant_records_its_own_demos_with_that_teleoperator(tmp
     assert "teleop.clean=true" not in calls[1]
     assert bench.data_dir(tmp_path, "pusht", "obs1+img96+clean", 200).name == "pusht_96px_clean_200demos"
     assert bench.data_dir(tmp_path, "pusht", "obs1+lowdim+clean").name == "pusht_lowdim_clean"
+    # The objects' poses recorded beside the demos, for the variant that trains on them as targets.
+    root = bench.record_demos(tmp_path, "pusht", "obs1+clean+poses", bench.DEMOS)
+    assert root.name == "pusht_clean_poses"
+    assert "task.environment_state=true" in calls[2] and "teleop.clean=true" in calls[2]
 
 
 def test_variants_of_equal_step_cost_reuse_the_baselines_probe(tmp_path):
@@ -79,6 +83,7 @@ def test_variants_of_equal_step_cost_reuse_the_baselines_probe(tmp_path):
     assert bench.probe("lift", "sample", args) == 4.0
     assert bench.probe("lift", "lr1e-3+t16", args) == 4.0
     assert bench.probe("lift", "obs1+sample", args) == 5.0
+    assert bench.probe("lift", "obs1+poses", args) == 5.0  # a linear head on the features: the same step
 
 
 def test_a_row_probed_against_another_takes_its_kept_rate_times_the_median_interleaved_ratio(tmp_path, monkeypatch):
@@ -130,6 +135,30 @@ def test_a_graded_row_without_its_rewards_is_evaluated_again_and_keeps_its_resul
     assert "+0.100" in bench.paired_lines(tmp_path, [("graded_a", "old")])[1]
     assert calls == ["old"] and json.loads(path.read_text())["final"]["max_rewards"] == [0.4, 0.5]
     assert "final_in_training" not in json.loads(path.read_text())  # it had been loaded afresh already
+
+
+def test_a_comparison_on_test_seeds_reads_each_run_once_on_the_locked_range_and_counts_it(tmp_path, monkeypatch):
+    bench = load("diffusion_budget")
+    _row(tmp_path, "a", [False] * 2, [0.6, 0.5])
+    _row(tmp_path, "b", [False] * 2, [0.4, 0.5])
+    on_test = {"a": [0.8, 0.7], "b": [0.5, 0.5]}
+    calls = []
+
+    def evaluated(run_dir, task, episodes, acting=None, seed=0):
+        calls.append((run_dir.name, episodes, seed))
+        rewards = on_test[run_dir.name]
+        return {"success_rate": 0.0, "ci95": [0.0, 1.0], "mean_max_reward": sum(rewards) / 2, "mean_max_progress": 0.0,
+                "episodes": 2, "successes": [False, False], "max_rewards": rewards}
+
+    monkeypatch.setattr(bench, "final_evaluation", evaluated)
+    ledger = tmp_path / "reads.json"
+    lines = bench.paired_lines(tmp_path, [("a", "b")], test_episodes=2, ledger=ledger)
+    assert "(2 locked test seeds)" in lines[0] and "mean max reward a - b: +0.250" in lines[1]
+    assert calls == [("a", 2, 900_000), ("b", 2, 900_000)]
+    assert len(json.loads(ledger.read_text())) == 2
+    bench.paired_lines(tmp_path, [("a", "b")], test_episodes=2, ledger=ledger)
+    assert len(calls) == 2 and len(json.loads(ledger.read_text())) == 2  # kept: read once
+    assert "+0.100" in bench.paired_lines(tmp_path, [("a", "b")])[1]  # the dev seeds' results are untouched
 
 
 def test_more_demos_are_the_default_recording_topped_up_where_the_teleoperator_left_off(tmp_path, monkeypatch):
