@@ -65,9 +65,6 @@ class Policy(nn.Module):
         """A linear read-out of the observation features for policy.auxiliary_targets (their sizes come from the data)."""
         if not config.auxiliary_targets:
             return None
-        if getattr(self.encoder, "out_dim", None) is None:  # ACT's images go to its transformer as feature maps
-            raise ValueError(f"policy.auxiliary_targets: the {self.name} policy encodes its images itself, so it has no "
-                             "observation features to predict them from; use diffusion, mlp or hierarchical, or drop them")
         dims = config.features.get("auxiliary_targets") or {}
         return nn.Linear(self.encoder.out_dim, sum(int(dims[k]) for k in config.auxiliary_targets))
 

@@ -37,6 +37,9 @@ class ACTConfig(PolicyConfig):
         super().check()
         if self.n_obs_steps != 1:
             raise ValueError(f"ACT sees one observation: policy.n_obs_steps must be 1, got {self.n_obs_steps}")
+        if self.auxiliary_targets:
+            raise ValueError("policy.auxiliary_targets: ACT feeds its images' feature maps to its transformer, so it has no "
+                             "observation features to predict them from; use diffusion, mlp or hierarchical, or drop them")
         if self.temporal_ensemble and self.n_action_steps != 1:
             raise ValueError("policy.temporal_ensemble needs a new chunk every step: set policy.n_action_steps=1")
         if self.d_model % self.n_heads:

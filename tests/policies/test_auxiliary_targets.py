@@ -86,7 +86,7 @@ def test_a_policy_with_a_target_head_saves_loads_and_acts_without_the_target(tmp
 def test_a_policy_that_encodes_images_itself_refuses_targets():
     from policies import policy_class
 
-    with pytest.raises(ValueError, match="policy.auxiliary_targets: the act policy encodes its images itself"):
+    with pytest.raises(ValueError, match="policy.auxiliary_targets: ACT feeds its images' feature maps"):
         policy_class("act")(with_targets("act"), stats=STATS)
     with pytest.raises(ValueError, match="auxiliary_weight must be >= 0"):
         with_targets("mlp", auxiliary_weight=-1.0).check()
