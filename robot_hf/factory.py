@@ -8,6 +8,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from robot_hf.dataset import DatasetWriter, VideoSettings, robot_features
+from robot_hf.dataset.features import DEFAULT_FEATURES, FEEDBACK_FEATURES
 
 
 def task_config(cfg: DictConfig, fps: int | None = None) -> dict[str, Any]:
@@ -69,6 +70,8 @@ def open_writer(cfg: DictConfig, robot) -> DatasetWriter:
         expected = robot_features(robot, cfg.dataset.use_videos)
         mismatch = [k for k, ft in expected.items()
                     if k not in writer.meta.features or list(writer.meta.features[k]["shape"]) != ft["shape"]]
+        # and a column the robot would leave empty (the objects' poses, recorded with task.environment_state=true)
+        mismatch += [k for k in writer.meta.features if k not in expected and k not in DEFAULT_FEATURES and k not in FEEDBACK_FEATURES]
         if mismatch or writer.fps != robot.fps:
             writer.close()
             raise ValueError(f"dataset.resume: {root} was recorded with other features or fps "

@@ -75,3 +75,15 @@ def test_a_target_the_dataset_lacks_is_refused_with_the_fix_and_nothing_written(
     assert "policy.auxiliary_targets: dataset" in err[-1] and "has no numeric feature 'observation.poses'" in err[-1]
     assert POSES in err[-1] and "task.environment_state=true" in err[-1]
     assert not (run / "checkpoints").exists()
+
+
+def test_resuming_a_recording_with_the_poses_without_them_is_refused_and_keeps_what_was_recorded(lift_with_poses, tmp_path, capsys):
+    import shutil
+
+    root = tmp_path / "data"
+    shutil.copytree(lift_with_poses, root)
+    before = DatasetReader(root).num_frames
+    code = main(["record", "task=lift", "task.cameras=[front]", "task.image_height=32", "task.image_width=32",
+                 "teleop.clean=true", "dataset.num_episodes=1", f"dataset.root={root}", "dataset.resume=true"])
+    assert code == 1 and f"differs in ['{POSES}']" in capsys.readouterr().err
+    assert DatasetReader(root).num_frames == before
