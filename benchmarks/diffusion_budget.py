@@ -263,7 +263,7 @@ def acting_lines(out: Path, specs: list[str], episodes: int) -> list[str]:
     return lines
 
 
-def test_evaluation(run_dir: Path, episodes: int, ledger: Path) -> dict:
+def locked_test_evaluation(run_dir: Path, episodes: int, ledger: Path) -> dict:
     """The last checkpoint on the first `episodes` seeds of the locked test range: every row is tuned on the held-out
     dev seeds (EVAL_SEED), so a claim is confirmed here. Read once per run and kept (test_<episodes>.json); each read is
     counted in `ledger`."""
@@ -291,7 +291,7 @@ def paired_lines(out: Path, pairs: list[tuple[str, str]], test_episodes: int = 0
 
     def final(name: str) -> dict:
         if test_episodes:
-            return test_evaluation(out / "runs" / name, test_episodes, ledger)
+            return locked_test_evaluation(out / "runs" / name, test_episodes, ledger)
         path = out / "runs" / name / "row.json"
         row = json.loads(path.read_text())
         if "successes" not in row["final"] or _graded(row["final"]) and "max_rewards" not in row["final"]:
