@@ -47,6 +47,12 @@ class HierarchicalConfig(PolicyConfig):
             if self.vision == VisionConfig():
                 self.vision = probe.vision
 
+    def check(self) -> None:
+        super().check()
+        if self.repick_steps < 0:
+            raise ValueError(f"policy.repick_steps must be >= 0 (0: when the chunk runs out), got {self.repick_steps}")
+        self.low_config().check()
+
     def motion_texts(self) -> list[str]:
         """The vocabulary's texts in order: a task's own motions first, then the vocabulary's (a text once)."""
         texts: list[str] = []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,18 @@ from omegaconf import DictConfig, OmegaConf
 
 class ConfigError(ValueError):
     """A command line override or config file that hydra could not turn into a valid config."""
+
+
+@contextmanager
+def config_errors() -> Iterator[None]:
+    """ValueErrors raised while a config section is built or checked (the policies package checks its dataclasses with
+    ValueError, knowing nothing of robot-hf's CLI) are the user's bad input: ConfigError, exit 2, nothing written."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
 
 
 def config_dir() -> Path:

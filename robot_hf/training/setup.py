@@ -11,7 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 from policies import config_class, policy_class
 from policies.base import TARGET_PREFIX, Policy
 from policies.config import PolicyConfig
-from robot_hf.config.compose import ConfigError
+from robot_hf.config.compose import ConfigError, config_errors
 from robot_hf.dataset import DatasetReader
 from robot_hf.dataset.features import numeric_keys
 from robot_hf.dataset.windows import WindowDataset
@@ -21,7 +21,8 @@ CAMERA_PREFIX = "observation.images."
 
 def policy_config_from(cfg_policy: DictConfig | dict[str, Any]) -> PolicyConfig:
     data = OmegaConf.to_container(cfg_policy, resolve=True) if isinstance(cfg_policy, DictConfig) else dict(cfg_policy)
-    return config_class(data["name"]).from_dict(data)
+    with config_errors():
+        return config_class(data["name"]).from_dict(data)
 
 
 def camera_name(key: str) -> str:
@@ -33,11 +34,11 @@ def dataset_cameras(reader: DatasetReader, camera_keys: Mapping[str, str] | None
     """The policy's camera names -> the dataset's feature keys: every camera LeRobot writes, renamed by `dataset.camera_keys`."""
     cameras = {camera_name(k): k for k in reader.camera_keys}
     if camera_keys is not None and not isinstance(camera_keys, Mapping):
-        raise ValueError(f"dataset.camera_keys={camera_keys!r} must map the policy's camera names to dataset keys, "
+        raise ConfigError(f"dataset.camera_keys={camera_keys!r} must map the policy's camera names to dataset keys, "
                          "e.g. 'dataset.camera_keys={front: observation.image}'")
     for name, key in (camera_keys or {}).items():
         if key not in reader.camera_keys:
-            raise ValueError(f"dataset.camera_keys.{name}={key}: dataset {reader.root} has no camera {key!r}; "
+            raise ConfigError(f"dataset.camera_keys.{name}={key}: dataset {reader.root} has no camera {key!r}; "
                              f"its cameras are {reader.camera_keys}")
         cameras = {n: k for n, k in cameras.items() if k != key}
         cameras[name] = key
@@ -51,7 +52,7 @@ def dataset_features(reader: DatasetReader, cameras: Sequence[str] | None,
     chosen = list(by_name) if cameras is None else list(cameras)
     missing = [c for c in chosen if c not in by_name]
     if missing:
-        raise ValueError(f"policy.cameras asks for {missing}, but dataset {reader.root} has cameras {sorted(by_name)} "
+        raise ConfigError(f"policy.cameras asks for {missing}, but dataset {reader.root} has cameras {sorted(by_name)} "
                          f"(keys {reader.camera_keys}); set policy.cameras to a subset of those, or name a dataset key for "
                          f"each with dataset.camera_keys (e.g. 'dataset.camera_keys={{{missing[0]}: {reader.camera_keys[0] if reader.camera_keys else 'observation.images.front'}}}')")
     for key in ("observation.state", "action"):
@@ -60,7 +61,7 @@ def dataset_features(reader: DatasetReader, cameras: Sequence[str] | None,
                              "robot-hf trains on observation.state and action, as LeRobot's policies do")
     numeric = numeric_keys(reader.features)
     for key in targets:
-        if key not in numeric:  # bad input only the data could judge: exit 2, like train.episodes
+        if key not in numeric:
             raise ConfigError(f"policy.auxiliary_targets: dataset {reader.root} has no numeric feature {key!r} (it has "
                              f"{sorted(numeric)}); record the scene's state with task.environment_state=true, or drop the target")
     state = reader.features["observation.state"]
@@ -113,7 +114,7 @@ def check_task(features: dict[str, Any], task: dict[str, Any] | DictConfig, what
         elif list(shape) != env_cams[cam]:
             problems.append(f"camera {cam!r} shape {shape} vs task's {env_cams[cam]} (set task.image_height/width)")
     if problems:
-        raise ValueError(f"{what} does not match task {task['name']!r}: " + "; ".join(problems))
+        raise ConfigError(f"{what} does not match task {task['name']!r}: " + "; ".join(problems))
 
 
 def check_robot(features: dict[str, Any], robot, what: str) -> None:
@@ -130,7 +131,7 @@ def check_robot(features: dict[str, Any], robot, what: str) -> None:
             problems.append(f"camera {cam!r} shape {list(shape[1:])} vs the robot's {list(robot.camera_shapes[cam])} "
                             f"(set robot.cameras.{cam}.resize)")
     if problems:
-        raise ValueError(f"{what} does not match robot {robot.name!r}: " + "; ".join(problems))
+        raise ConfigError(f"{what} does not match robot {robot.name!r}: " + "; ".join(problems))
 
 
 def build_windows(reader: DatasetReader, config: PolicyConfig, episodes: Sequence[int] | None = None,

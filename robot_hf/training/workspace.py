@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from policies.base import Policy
 from policies.saved import load_weights
-from robot_hf.config.compose import ConfigError
+from robot_hf.config.compose import ConfigError, config_errors
 from robot_hf.dataset import DatasetReader
 from robot_hf.dataset.action_lag import lag_per_frame
 from robot_hf.training import distributed as dist_utils
@@ -121,7 +121,7 @@ class TrainWorkspace:
             have = dataset_features(reader, list(policy.config.features["cameras"]), self.cfg.dataset.get("camera_keys"))
             want = policy.config.features
             if (have["state_dim"], have["action_dim"]) != (want["state_dim"], want["action_dim"]):
-                raise ValueError(
+                raise ConfigError(
                     f"checkpoint {path} expects state {want['state_dim']} / action {want['action_dim']}, "
                     f"dataset {reader.root} has state {have['state_dim']} / action {have['action_dim']}"
                 )
@@ -132,15 +132,19 @@ class TrainWorkspace:
                 own = policy.config.motions
                 policy.config.motions = {**given, "vocabulary": own.get("vocabulary", []), "extra": own.get("extra", [])}
             missing = [k for k in policy.config.auxiliary_targets if k not in reader.features]
-            if missing and not self.quiet:
-                print(f"dataset {reader.root} has no {missing}: the checkpoint's auxiliary targets are left out of this training")
+            if missing:
+                # Frozen, not merely unused: DistributedDataParallel stops at a parameter that gets no gradient.
+                policy.target_head.requires_grad_(False)
+                if not self.quiet:
+                    print(f"dataset {reader.root} has no {missing}: the checkpoint's auxiliary targets are left out of this training")
             return policy.config, policy
         config = policy_config_from(self.cfg.policy)
         config.features = dataset_features(reader, config.cameras, self.cfg.dataset.get("camera_keys"), config.auxiliary_targets)
         if hasattr(config, "motions") and not config.motions and self.cfg.get("motions") is not None:
             # A policy that learns language motions keeps the vocabulary and labelling it was trained with.
             config.motions = OmegaConf.to_container(self.cfg.motions, resolve=True)
-        config.check()
+        with config_errors():
+            config.check()
         note = fit_crop(config)
         if note and not self.quiet:
             print(note)

@@ -40,9 +40,9 @@ def test_train_on_the_lerobot_fixture_without_a_task(lerobot_pusht, tmp_path, ca
 
 def test_a_missing_camera_names_the_dataset_keys_and_the_fix(lerobot_pusht, tmp_path, capsys):
     assert main(["train", *TINY_ACT, f"dataset.root={lerobot_pusht}", f"run.dir={tmp_path / 'run'}",
-                 "policy.cameras=[front]"]) == 1
+                 "policy.cameras=[front]"]) == 2
     err = capsys.readouterr().err
-    assert "['observation.image']" in err and "dataset.camera_keys" in err
+    assert "['observation.image']" in err and "dataset.camera_keys" in err and "nothing was run or written" in err
     assert not (tmp_path / "run" / "checkpoints").exists()
 
 
@@ -68,7 +68,7 @@ def test_train_on_image_storage_defaults_to_the_recorded_task_and_rollout_loads_
 
 
 def test_a_policy_for_another_task_is_refused_with_evaluation_off(image_demos, tmp_path, capsys):
-    assert main(["train", *TINY_ACT, "task=pusht", f"dataset.root={image_demos}", f"run.dir={tmp_path / 'run'}"]) == 1
+    assert main(["train", *TINY_ACT, "task=pusht", f"dataset.root={image_demos}", f"run.dir={tmp_path / 'run'}"]) == 2
     assert "does not match task 'pusht'" in capsys.readouterr().err
 
 
@@ -160,6 +160,6 @@ def test_an_old_robot_hf_dataset_is_migrated_on_open(image_demos, tmp_path):
 def test_task_keys_of_a_preset_apply_to_the_task_the_data_was_recorded_in(image_demos, tmp_path, capsys):
     """experiment=cpu_images sets task.image_height/width=64 and names no task: they land on the recorded Lift."""
     assert main(["train", *TINY_ACT, "experiment=cpu_images", "policy.vision.crop=null", f"dataset.root={image_demos}",
-                 f"run.dir={tmp_path / 'run'}"]) == 1
+                 f"run.dir={tmp_path / 'run'}"]) == 2
     err = capsys.readouterr().err
     assert "does not match task 'lift'" in err and "vs task's [3, 64, 64]" in err

@@ -4,10 +4,13 @@ import csv
 
 import numpy as np
 import pytest
+import torch
+from safetensors.torch import load_file
 
 from robot_hf.cli.main import main
 from robot_hf.dataset import DatasetReader
 from sim.robot import SimRobot
+from tests.training.distributed import train_on_two_processes
 
 POSES = "observation.environment_state"
 SMALL = ["policy=mlp", "policy.vision.widths=[8,16]", "policy.vision.crop=[28,28]", "policy.hidden=[64]"]
@@ -56,6 +59,17 @@ def test_training_on_the_poses_as_targets_then_fine_tuning_on_data_without_them(
     assert main(["train", f"policy.path={run}", f"dataset.root={plain}", "train=tiny", "train.steps=2",
                  f"run.dir={tmp_path / 'tuned'}", "train.eval_final=false"]) == 0
     assert f"has no ['{POSES}']: the checkpoint's auxiliary targets are left out" in capsys.readouterr().out
+    # The read-out is frozen then: under DistributedDataParallel a parameter left without a gradient would stop the
+    # second step ("Expected to have finished reduction in the prior iteration").
+    tuned = tmp_path / "tuned_ddp"
+    out = train_on_two_processes([f"policy.path={run}", f"dataset.root={plain}", "train=tiny", "train.steps=3",
+                                  f"run.dir={tuned}", "train.eval_final=false", "train.save_every=3"])
+    assert out.returncode == 0, out.stderr[-3000:]
+    before, after = (load_file(str(r / "checkpoints" / step / "pretrained_model" / "model.safetensors"))
+                     for r, step in ((run, "step_0000003"), (tuned, "step_0000003")))
+    head = [k for k in before if k.startswith("target_head.")]
+    assert head and all(torch.equal(before[k], after[k]) for k in head)
+    assert any(not torch.equal(before[k], after[k]) for k in before if k not in head)
 
 
 def test_a_hierarchy_learns_the_targets_on_its_own_encoder(lift_with_poses, tmp_path):

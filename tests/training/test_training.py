@@ -1,9 +1,4 @@
 import json
-import os
-import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -12,8 +7,8 @@ from robot_hf.cli.main import main
 from robot_hf.config.compose import compose
 from robot_hf.training.checkpoint import Checkpoints
 from robot_hf.training.workspace import TrainWorkspace
+from tests.training.distributed import train_on_two_processes
 
-REPO = Path(__file__).resolve().parents[2]
 SMALL = ["policy=mlp", "policy.vision.widths=[8,16]", "policy.vision.crop=[28,28]", "policy.hidden=[64]"]
 
 
@@ -97,35 +92,33 @@ def test_steps_per_second_leaves_out_evaluations_and_saves(lift_data, tmp_path, 
 
 def test_bad_inputs_fail_before_training_starts(lift_data, tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["train", *lift_overrides(lift_data, run, *SMALL, "policy.cameras=[top]")]) == 1
+    # Bad input, each found by the policy's config or against the data: one line, exit 2, nothing written.
+    assert main(["train", *lift_overrides(lift_data, run, *SMALL, "policy.cameras=[top]")]) == 2
     err = capsys.readouterr().err
     assert "policy.cameras asks for ['top']" in err and "has cameras ['front']" in err
-    assert main(["train", *lift_overrides(lift_data, run, *SMALL, "policy.horizon=4", "policy.n_action_steps=8")]) == 1
+    assert main(["train", *lift_overrides(lift_data, run, *SMALL, "policy.horizon=4", "policy.n_action_steps=8")]) == 2
     assert "horizon (4) is shorter than policy.n_action_steps (8)" in capsys.readouterr().err
-    assert main(["train", *lift_overrides(lift_data, run, *SMALL, "task=pusht", "train.eval_final=true")]) == 1
+    assert main(["train", *lift_overrides(lift_data, run, "policy=act", "policy.n_obs_steps=2")]) == 2
+    assert "ACT sees one observation: policy.n_obs_steps must be 1" in capsys.readouterr().err
+    assert main(["train", *lift_overrides(lift_data, run, "policy=hierarchical", "policy.low=act", "policy.low.n_obs_steps=2")]) == 2
+    assert "ACT sees one observation" in capsys.readouterr().err  # the low level's own check
+    assert main(["train", *lift_overrides(lift_data, run, "policy=diffusion_unet", "policy.prediction_type=velocity")]) == 2
+    assert "policy.prediction_type must be 'epsilon' or 'sample'" in capsys.readouterr().err
+    assert main(["train", *lift_overrides(lift_data, run, *SMALL, "task=pusht", "train.eval_final=true")]) == 2
     err = capsys.readouterr().err
     assert "does not match task 'pusht'" in err and "action size 6" in err
+    assert "nothing was run or written" in err and "Traceback" not in err
     assert not (run / "checkpoints").exists()
     # A Lift checkpoint evaluated on Push-T: refused, naming both sides.
     assert main(["train", *lift_overrides(lift_data, run, *SMALL, "train.steps=2")]) == 0
-    assert main(["eval", f"policy.path={run}/checkpoints/step_0000002", "task=pusht", f"run.dir={tmp_path / 'ev'}"]) == 1
+    assert main(["eval", f"policy.path={run}/checkpoints/step_0000002", "task=pusht", f"run.dir={tmp_path / 'ev'}"]) == 2
     err = capsys.readouterr().err
     assert "checkpoint" in err and "does not match task 'pusht'" in err
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_distributed_data_parallel_on_cpu_with_two_processes(lift_data, tmp_path):
     run = tmp_path / "ddp"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={_free_port()}",
-           "-m", "robot_hf.cli.main", "train", *lift_overrides(lift_data, run, *SMALL, "train.steps=6", "train.save_every=6",
-                                                               "run.device=cpu")]
-    env = {**os.environ, "MUJOCO_GL": "egl", "OMP_NUM_THREADS": "1"}
-    out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    out = train_on_two_processes(lift_overrides(lift_data, run, *SMALL, "train.steps=6", "train.save_every=6"))
     assert out.returncode == 0, out.stderr[-3000:]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["steps"] == 6

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from omegaconf import DictConfig, OmegaConf
 
-from robot_hf.config.compose import ConfigError
+from robot_hf.config.compose import ConfigError, config_errors
 from robot_hf.training.objectives.bc import BehaviourCloning
 from robot_hf.training.objectives.config import ObjectiveConfig
 from robot_hf.training.objectives.cpl import ContrastivePreference
@@ -19,8 +19,9 @@ def objective_config(cfg: DictConfig) -> ObjectiveConfig:
     node = cfg.get("objective")
     if node is None:
         return ObjectiveConfig()
-    config = ObjectiveConfig(**OmegaConf.to_container(node, resolve=True)) if isinstance(node, DictConfig) else node
-    config.check()
+    with config_errors():
+        config = ObjectiveConfig(**OmegaConf.to_container(node, resolve=True)) if isinstance(node, DictConfig) else node
+        config.check()
     return config
 
 
