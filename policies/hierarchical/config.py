@@ -27,6 +27,9 @@ class HierarchicalConfig(PolicyConfig):
     # How often the high level reconsiders its motion, in control steps: 0 when the low level's chunk runs out; k every
     # k steps, dropping the queued actions when its pick changes (a motion can end mid-chunk: the cube is reached).
     repick_steps: int = 0
+    # At a mid-chunk re-pick, a new motion replaces the one in force only when its probability leads by this much
+    # (hysteresis: a high level torn between two motions would otherwise restart the chunk at every step).
+    repick_margin: float = 0.0
     # Low-level loss weight of frames the high level has no target for is unchanged; the low level always trains.
 
     def __post_init__(self):
@@ -51,6 +54,8 @@ class HierarchicalConfig(PolicyConfig):
         super().check()
         if self.repick_steps < 0:
             raise ValueError(f"policy.repick_steps must be >= 0 (0: when the chunk runs out), got {self.repick_steps}")
+        if not 0 <= self.repick_margin < 1:
+            raise ValueError(f"policy.repick_margin must lie in [0, 1) (a lead in probability), got {self.repick_margin}")
         self.low_config().check()
 
     def motion_texts(self) -> list[str]:

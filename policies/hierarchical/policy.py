@@ -107,6 +107,17 @@ class HierarchicalPolicy(Policy):
         keep = motion is not None and motion not in self.grip_motions and self.last_action is not None
         self.kept_gripper = self.last_action[..., self.gripper_dims].copy() if keep else None
 
+    def pick(self, batch: dict[str, Any], mid_chunk: bool) -> list[str]:
+        """The high level's motion per sample; mid-chunk, the one in force stays unless another leads it by
+        `repick_margin` in probability."""
+        probs = self.motion_logits(batch, batch["task"]).softmax(-1)
+        best = probs.argmax(-1)
+        if mid_chunk and self.current is not None and self.config.repick_margin > 0:
+            now = torch.tensor([self.texts.index(m) for m in self.current], device=probs.device)
+            rows = torch.arange(len(best), device=probs.device)
+            best = torch.where(probs[rows, best] - probs[rows, now] < self.config.repick_margin, now, best)
+        return [self.texts[int(k)] for k in best]
+
     @property
     def current_motion(self) -> str | None:
         return self.current[0] if self.current else None
@@ -120,7 +131,7 @@ class HierarchicalPolicy(Policy):
         if not self.low._action_queue or repick:
             n = len(batch["task"])
             picks = [self.override] * n if self.override is not None else \
-                [self.texts[int(k)] for k in self.motion_logits(batch, batch["task"]).argmax(-1)]
+                self.pick(batch, mid_chunk=bool(self.low._action_queue))
             if picks != self.current:
                 self.low._action_queue.clear()
             self.current, self.since_pick = picks, 0

@@ -152,6 +152,40 @@ def test_the_high_level_reconsiders_mid_chunk_only_when_asked(hierarchical, repi
         assert policy.current_motion == "move up"
 
 
+def test_a_margin_keeps_the_motion_in_force_mid_chunk_until_another_leads_it(hierarchical):
+    """repick_margin=m: mid-chunk a new motion replaces the one in force only when its probability leads by m; when the
+    chunk runs out the high level's first choice is taken as before."""
+    from policies.base import Policy
+    from sim.robot import SimRobot
+
+    policy = Policy.from_pretrained(hierarchical[1] / "pretrained_model")
+    policy.config.repick_steps, policy.config.repick_margin = 1, 0.3
+    observation = SimRobot({"name": "lift", "object_state": True, "cameras": []}).reset(seed=1)
+    policy.reset()
+    policy.select_action(observation)
+    first = policy.current_motion
+    other = next(t for t in policy.texts if t != first)
+
+    def leading(lead: float):  # `other` ahead of `first` by `lead` in probability, the rest near zero
+        p = torch.full((1, len(policy.texts)), 1e-6)
+        p[0, policy.texts.index(first)] = (1 - lead) / 2
+        p[0, policy.texts.index(other)] = (1 + lead) / 2
+        return lambda batch, goals: p.log()
+
+    policy.motion_logits = leading(0.2)
+    policy.select_action(observation)
+    assert policy.current_motion == first and len(policy.low._action_queue) == policy.config.n_action_steps - 2
+    policy.motion_logits = leading(0.4)
+    policy.select_action(observation)
+    assert policy.current_motion == other and len(policy.low._action_queue) == policy.config.n_action_steps - 1
+    policy.motion_logits = leading(-0.2)  # `first` back ahead, by less than the margin: `other` stays
+    while policy.low._action_queue:
+        policy.select_action(observation)
+        assert policy.current_motion == other
+    policy.select_action(observation)  # the chunk ran out: the first choice, margin or not
+    assert policy.current_motion == first
+
+
 def test_the_simulated_corrector_waits_its_reaction_delay_and_makes_its_errors():
     from robot_hf.feedback.config import CorrectorConfig
     from robot_hf.feedback.corrector import SimulatedCorrector

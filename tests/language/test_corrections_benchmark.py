@@ -85,15 +85,58 @@ def test_the_probes_run_a_checkpoint_with_the_repick_asked_and_keep_what_they_me
     probes = load("corrections_probes")
     calls = []
 
-    def success(task, checkpoint, episodes, out, arms, seed, seeds, repick_steps):
-        calls.append((checkpoint, repick_steps, seeds))
+    def success(task, checkpoint, episodes, out, arms, seed, seeds, repick_steps, acting):
+        calls.append((checkpoint, repick_steps, seeds, acting))
         return [{"arm": arm, "success": 0.5, "outcomes": [True, False], "corrections": [1, 2]} for arm in arms]
 
     monkeypatch.setattr(probes.corrections, "success", success)
     args = Namespace(out=tmp_path, episodes=2)
     first = probes.measured("start", hierarchical[1], 1, 0, args)
-    assert calls == [(hierarchical[1], 1, "dev_final")] and set(first) == {"autonomous", "hotkey corrections"}
+    assert calls == [(hierarchical[1], 1, "dev_final", None)] and set(first) == {"autonomous", "hotkey corrections"}
     assert probes.measured("start", hierarchical[1], 1, 0, args) == first and len(calls) == 1  # kept, not run again
+    probes.measured("start", hierarchical[1], 1, 0, args, margin=0.1)  # another setting: run and kept apart
+    assert calls[-1] == (hierarchical[1], 1, "dev_final", {"repick_margin": 0.1}) and len(calls) == 2
+
+
+def test_the_weight_probe_learns_at_each_weight_from_one_base_and_the_margin_probe_reads_its_runs(tmp_path, monkeypatch, capsys):
+    from argparse import Namespace
+
+    from tests.benchmark_scripts import load
+
+    probes = load("corrections_probes")
+    learned, measured = [], []
+
+    def improve(task, method, baseline, data, base, out, bench, overrides, tag, seed):
+        learned.append((seed, base, tuple(overrides), tag))
+        run = tmp_path / "lift" / f"seed_{seed}" / f"{method}{tag}"
+        run.mkdir(parents=True)
+        result = {"rounds": [{"checkpoint": str(base)}, {"checkpoint": str(run / "after")}]}
+        (run / "improve.json").write_text(json.dumps(result))
+        return result
+
+    def measure(name, checkpoint, repick, seed, args, margin=0.0):
+        measured.append((name, str(checkpoint), repick, margin))
+        corrections = [4, 2] if name == "start" else [2, 1]
+        return {arm: {"success": 0.5, "outcomes": [True, False], "corrections": corrections,
+                      "corrections_per_episode": sum(corrections) / 2} for arm in probes.ARMS}
+
+    monkeypatch.setattr(probes, "linked", lambda args, seed: (None, "data", tmp_path / f"base{seed}"))
+    monkeypatch.setattr(probes.interventions, "improve", improve)
+    monkeypatch.setattr(probes, "measured", measure)
+    args = Namespace(out=tmp_path, train_seeds=[0, 1], correction_weights=[2.0, 5.0], margin=0.1, episodes=2)
+    probes.weight_ablation(args)
+    assert [(s, t) for s, _, _, t in learned] == [(0, "_weight2"), (0, "_weight5"), (1, "_weight2"), (1, "_weight5")]
+    assert {o for _, _, o, _ in learned} == {("feedback.corrector.input=keys", "feedback.correction_weight=2"),
+                                            ("feedback.corrector.input=keys", "feedback.correction_weight=5")}
+    assert all(b == tmp_path / f"base{s}" for s, b, _, _ in learned)  # every weight from the seed's one base
+    out = capsys.readouterr().out
+    assert "after, weight 2 / start: 0.50" in out and "after, weight 5 / after, weight 2: 1.00" in out
+    measured.clear()
+    probes.margin_probe(args)  # the first weight's runs, each checkpoint picking three ways
+    assert len(measured) == 2 * 2 * 3
+    assert {(n, r, m) for n, _, r, m in measured} == {(n, r, m) for n in ("start", "after_weight2")
+                                                      for r, m in ((0, 0.0), (1, 0.0), (1, 0.1))}
+    assert "after, repick 1 margin 0.1 / start, repick 1 margin 0.1: 0.50" in capsys.readouterr().out
 
 
 def test_the_oracle_probe_gives_the_high_level_the_correctors_wanted_motion(hierarchical, monkeypatch):
