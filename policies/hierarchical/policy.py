@@ -78,15 +78,15 @@ class HierarchicalPolicy(Policy):
         target = batch["high_target"].long().to(self.device)
         chosen = target >= 0
         out = {"low_loss": low.detach()}
+        # Scored even when no frame has a target (the loss is then 0): under DistributedDataParallel every parameter
+        # must get a gradient each step.
+        logits = self.motion_logits(batch, list(batch["goal"]))
+        per_sample = F.cross_entropy(logits, target.clamp_min(0), reduction="none") * chosen
+        weight = batch.get("weight", torch.ones_like(per_sample)).to(per_sample) * chosen
+        high = (per_sample * weight).sum() / weight.sum().clamp_min(1e-8)
         if chosen.any():
-            logits = self.motion_logits(batch, list(batch["goal"]))
-            per_sample = F.cross_entropy(logits, target.clamp_min(0), reduction="none") * chosen
-            weight = batch.get("weight", torch.ones_like(per_sample)).to(per_sample) * chosen
-            high = (per_sample * weight).sum() / weight.sum().clamp_min(1e-8)
             out["high_loss"] = high.detach()
             out["high_accuracy"] = ((logits.argmax(-1) == target) & chosen).sum().float().detach() / chosen.sum()
-        else:
-            high = low.new_zeros(())
         out["loss"] = low + self.config.high_weight * high
         return out
 

@@ -118,6 +118,29 @@ def test_the_pause_key_holds_the_arm_until_the_correction_is_in(hierarchical, re
     assert not actor.act(observation).paused and policy.current_motion == "stop"
 
 
+def test_a_batch_without_high_level_targets_still_gives_every_parameter_a_gradient(hierarchical):
+    """Frames that ran under the policy's own choice have no high-level target; a batch of only those trains the low
+    level and leaves the high level's loss at 0, yet each of its parameters gets a (zero) gradient, as
+    DistributedDataParallel needs every step."""
+    from torch.utils.data import default_collate
+
+    from policies.base import Policy
+    from robot_hf.dataset import DatasetReader
+    from robot_hf.training.setup import build_windows
+
+    policy = Policy.from_pretrained(hierarchical[1] / "pretrained_model").train()
+    windows = build_windows(DatasetReader(hierarchical[0]), policy.config, cache="none")
+    batch = default_collate([windows[i] for i in range(4)])
+    batch["high_target"] = torch.full_like(batch["high_target"], -1)
+    out = policy(batch)
+    assert "high_loss" not in out
+    out["loss"].backward()
+    high = [p for name, p in policy.named_parameters() if not name.startswith("low.") and p.requires_grad]
+    assert high and all(p.grad is not None for p in high)
+    assert all(float(p.grad.abs().sum()) == 0 for name, p in policy.named_parameters() if name.startswith("high."))
+    assert any(p.grad is not None and float(p.grad.abs().sum()) > 0 for name, p in policy.named_parameters() if name.startswith("low."))
+
+
 @pytest.mark.parametrize("repick_steps", [0, 1, 3])
 def test_the_high_level_reconsiders_mid_chunk_only_when_asked(hierarchical, repick_steps):
     """repick_steps=k: every k steps the high level picks again and a changed pick drops the chunk; 0: it waits for
