@@ -35,11 +35,11 @@ def dataset_cameras(reader: DatasetReader, camera_keys: Mapping[str, str] | None
     cameras = {camera_name(k): k for k in reader.camera_keys}
     if camera_keys is not None and not isinstance(camera_keys, Mapping):
         raise ConfigError(f"dataset.camera_keys={camera_keys!r} must map the policy's camera names to dataset keys, "
-                         "e.g. 'dataset.camera_keys={front: observation.image}'")
+                          "e.g. 'dataset.camera_keys={front: observation.image}'")
     for name, key in (camera_keys or {}).items():
         if key not in reader.camera_keys:
             raise ConfigError(f"dataset.camera_keys.{name}={key}: dataset {reader.root} has no camera {key!r}; "
-                             f"its cameras are {reader.camera_keys}")
+                              f"its cameras are {reader.camera_keys}")
         cameras = {n: k for n, k in cameras.items() if k != key}
         cameras[name] = key
     return cameras
@@ -53,8 +53,8 @@ def dataset_features(reader: DatasetReader, cameras: Sequence[str] | None,
     missing = [c for c in chosen if c not in by_name]
     if missing:
         raise ConfigError(f"policy.cameras asks for {missing}, but dataset {reader.root} has cameras {sorted(by_name)} "
-                         f"(keys {reader.camera_keys}); set policy.cameras to a subset of those, or name a dataset key for "
-                         f"each with dataset.camera_keys (e.g. 'dataset.camera_keys={{{missing[0]}: {reader.camera_keys[0] if reader.camera_keys else 'observation.images.front'}}}')")
+                          f"(keys {reader.camera_keys}); set policy.cameras to a subset of those, or name a dataset key for "
+                          f"each with dataset.camera_keys (e.g. 'dataset.camera_keys={{{missing[0]}: {reader.camera_keys[0] if reader.camera_keys else 'observation.images.front'}}}')")
     for key in ("observation.state", "action"):
         if key not in reader.features:
             raise ValueError(f"dataset {reader.root} has no {key!r} feature (its features: {sorted(reader.features)}); "
@@ -63,7 +63,7 @@ def dataset_features(reader: DatasetReader, cameras: Sequence[str] | None,
     for key in targets:
         if key not in numeric:
             raise ConfigError(f"policy.auxiliary_targets: dataset {reader.root} has no numeric feature {key!r} (it has "
-                             f"{sorted(numeric)}); record the scene's state with task.environment_state=true, or drop the target")
+                              f"{sorted(numeric)}); record the scene's state with task.environment_state=true, or drop the target")
     state = reader.features["observation.state"]
     action = reader.features["action"]
     return {
