@@ -57,8 +57,9 @@ def dataset_features(reader: DatasetReader, cameras: Sequence[str] | None,
                           f"each with dataset.camera_keys (e.g. 'dataset.camera_keys={{{missing[0]}: {reader.camera_keys[0] if reader.camera_keys else 'observation.images.front'}}}')")
     for key in ("observation.state", "action"):
         if key not in reader.features:
-            raise ValueError(f"dataset {reader.root} has no {key!r} feature (its features: {sorted(reader.features)}); "
-                             "robot-hf trains on observation.state and action, as LeRobot's policies do")
+            raise ConfigError(f"dataset.root: dataset {reader.root} has no {key!r} feature (its features: "
+                              f"{sorted(reader.features)}); robot-hf trains on observation.state and action, as LeRobot's "
+                              "policies do: point dataset.root at a dataset that records both")
     numeric = numeric_keys(reader.features)
     for key in targets:
         if key not in numeric:

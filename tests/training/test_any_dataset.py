@@ -46,6 +46,21 @@ def test_a_missing_camera_names_the_dataset_keys_and_the_fix(lerobot_pusht, tmp_
     assert not (tmp_path / "run" / "checkpoints").exists()
 
 
+def test_a_dataset_without_a_state_is_refused_as_bad_input(lerobot_pusht, tmp_path, capsys):
+    import json
+    import shutil
+
+    root = tmp_path / "no_state"
+    shutil.copytree(lerobot_pusht, root)
+    info = json.loads((root / "meta" / "info.json").read_text())
+    del info["features"]["observation.state"]
+    (root / "meta" / "info.json").write_text(json.dumps(info))
+    assert main(["train", *TINY_ACT, f"dataset.root={root}", f"run.dir={tmp_path / 'run'}"]) == 2
+    err = capsys.readouterr().err
+    assert "dataset.root" in err and "no 'observation.state' feature" in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.fixture(scope="module")
 def image_demos(tmp_path_factory):
     """Two Lift demos with two 32x32 cameras stored as PNG images, not video."""
