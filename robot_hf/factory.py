@@ -7,6 +7,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from robot_hf.config.compose import ConfigError
 from robot_hf.dataset import DatasetWriter, VideoSettings, robot_features
 from robot_hf.dataset.features import DEFAULT_FEATURES, FEEDBACK_FEATURES
 
@@ -74,8 +75,8 @@ def open_writer(cfg: DictConfig, robot) -> DatasetWriter:
         mismatch += [k for k in writer.meta.features if k not in expected and k not in DEFAULT_FEATURES and k not in FEEDBACK_FEATURES]
         if mismatch or writer.fps != robot.fps:
             writer.close()
-            raise ValueError(f"dataset.resume: {root} was recorded with other features or fps "
-                             f"(differs in {mismatch or 'fps'}: dataset {writer.fps} fps, robot {robot.fps} fps)")
+            raise ConfigError(f"dataset.resume: {root} was recorded with other features or fps "
+                              f"(differs in {mismatch or 'fps'}: dataset {writer.fps} fps, robot {robot.fps} fps)")
         return writer
     features = robot_features(robot, cfg.dataset.use_videos)
     info = {

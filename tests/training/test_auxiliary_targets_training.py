@@ -99,5 +99,5 @@ def test_resuming_a_recording_with_the_poses_without_them_is_refused_and_keeps_w
     before = DatasetReader(root).num_frames
     code = main(["record", "task=lift", "task.cameras=[front]", "task.image_height=32", "task.image_width=32",
                  "teleop.clean=true", "dataset.num_episodes=1", f"dataset.root={root}", "dataset.resume=true"])
-    assert code == 1 and f"differs in ['{POSES}']" in capsys.readouterr().err
+    assert code == 2 and f"differs in ['{POSES}']" in capsys.readouterr().err
     assert DatasetReader(root).num_frames == before
