@@ -42,15 +42,18 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 
 
 ACTION_SPACE = os.environ.get("CORRECTIONS_ACTION_SPACE", "ee_delta")
+# Task settings of the simulated people beyond the defaults (--slow-near): set once from the command line.
+PEOPLE: dict[str, float] = {}
 
 
 def sim_task(task: str) -> dict:
-    return {"name": task, "object_state": True, "cameras": [], "action_space": ACTION_SPACE}
+    return {"name": task, "object_state": True, "cameras": [], "action_space": ACTION_SPACE, **PEOPLE}
 
 
 def task_overrides(task: str, motions: str = "default") -> list[str]:
     """The task's overrides; `motions`: the motions config the policy is trained and corrected with (configs/motions/)."""
     return [f"task={task}", "task.object_state=true", "task.cameras=[]", f"task.action_space={ACTION_SPACE}",
+            *[f"task.{key}={value}" for key, value in PEOPLE.items()],
             *([f"motions={motions}"] if motions != "default" else [])]
 
 
@@ -186,7 +189,8 @@ def prepare(task: str, args, seed: int) -> tuple[Path, Path]:
         assert cli(["record", *task_overrides(task), f"dataset.num_episodes={args.demos}", f"teleop.miss_prob={args.miss_prob}",
                     f"teleop.play_prob={args.play_prob}", f"dataset.root={data}"]) == 0
     if not (run / "checkpoints/last.txt").exists():
-        assert cli(["train", *task_overrides(task, args.motions), "policy=hierarchical", f"policy.low={args.low}", "policy.cameras=[]",
+        binary = ["policy.gripper_binary=true"] if args.gripper_binary else []
+        assert cli(["train", *task_overrides(task, args.motions), "policy=hierarchical", f"policy.low={args.low}", "policy.cameras=[]", *binary,
                     f"dataset.root={data}", f"train.steps={args.steps}", "train.eval_every=0", "train.eval_final=false",
                     f"train.save_every={args.steps}", f"train.precision={args.precision}", f"run.seed={seed}",
                     f"run.dir={run}"]) == 0
@@ -200,6 +204,11 @@ ARMS = {"autonomous": None, "typed corrections": ["feedback.corrector.input=type
 # Besides each arm against autonomy: a person who corrects any motion not the expert's against one who lets a motion
 # on the way pass; typing while the arm holds against typing while it goes on.
 PAIRS = [("hotkeys, exact person", "hotkey corrections"), ("typed, arm paused", "typed corrections")]
+
+
+def acting_suffix(acting: dict | None) -> str:
+    """What names a run of policies acting otherwise (--acting): its cache and its session folders, apart."""
+    return "".join(f"_{k}-{v}" for k, v in sorted((acting or {}).items()))
 
 
 def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict | None = None, seed: int = 0,
@@ -227,7 +236,7 @@ def success(task: str, policy_path: Path, episodes: int, out: Path, arms: dict |
         kind = feedback_kind(cfg)
         person = kind.person(cfg, robot, policy, seed=seed) if overrides is not None else None
         actor = kind.actor(cfg, policy, person, robot) if person else PolicyActor(policy)
-        root = out / f"sessions_{arm.replace(' ', '_')}"
+        root = out / f"sessions_{arm.replace(' ', '_')}{acting_suffix(acting)}"
         shutil.rmtree(root, ignore_errors=True)  # each run scores its own episodes
         features = build_features(robot.camera_shapes, robot.state_names, robot.action_names)
         with DatasetWriter.create(root, robot.fps, features) as writer:
@@ -260,8 +269,7 @@ def success_tables(args, console) -> None:
                       title=f"{task}: weak hierarchical policy ({args.low} low level, {args.demos} demos), "
                             f"{args.episodes} seeds of the {args.final_seeds} range each")
         for seed in args.train_seeds:
-            acting = "".join(f"_{k}-{v}" for k, v in sorted(args.acting.items()))
-            cache = args.out / task / f"seed_{seed}" / f"on_the_fly_{args.final_seeds}_{args.episodes}{acting}.json"
+            cache = args.out / task / f"seed_{seed}" / f"on_the_fly_{args.final_seeds}_{args.episodes}{acting_suffix(args.acting)}.json"
             # A finished arm is kept: a pooled rerun reads it, and runs only the arms it lacks.
             rows = json.loads(cache.read_text()) if cache.exists() else []
             missing = {arm: o for arm, o in ARMS.items() if arm in args.arms and arm not in {r["arm"] for r in rows}}
@@ -403,8 +411,18 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--motions", default="default",
                         help="the motions config (configs/motions/) the policies are trained and corrected with; "
                              "fine adds small moves. Give a run with another one its own --out")
+    parser.add_argument("--gripper-binary", action="store_true",
+                        help="train the bases with policy.gripper_binary=true (the gripper sent open or closed, never "
+                             "between), so every arm and round acts so; give it its own --out")
+    parser.add_argument("--slow-near", type=float, default=0.0, metavar="M",
+                        help="the simulated people (demonstrators, corrector, intervener) slow down within M metres of "
+                             "a goal, as people homing in on a part (task.people_slow_near_m); give it its own --out")
     parser.add_argument("--out", type=Path, default=Path("outputs/benchmarks/corrections"))
     args = parser.parse_args(argv)
+    PEOPLE.clear()
+    if args.slow_near:
+        PEOPLE["people_slow_near_m"] = args.slow_near
+    args.task_settings = dict(PEOPLE)
     args.acting = dict(_acting(item) for item in args.acting)
     args.action_space = ACTION_SPACE
     # What the interventions benchmark's rounds (which the learning part runs) read beyond the options above.

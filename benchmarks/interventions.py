@@ -41,7 +41,8 @@ IMAGE = 64  # --images: camera resolution (square)
 def task_overrides(args) -> list[str]:
     """The observations and action space every step of the benchmark uses (record, train, improve)."""
     obs = ["task.object_state=true", "task.cameras=[]"] if not args.images else [f"task.image_height={IMAGE}", f"task.image_width={IMAGE}"]
-    return [f"task.action_space={args.action_space}", *obs]
+    people = [f"task.{key}={value}" for key, value in vars(args).get("task_settings", {}).items()]
+    return [f"task.action_space={args.action_space}", *obs, *people]
 
 
 def train_overrides(args) -> list[str]:

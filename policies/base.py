@@ -52,6 +52,10 @@ class Policy(nn.Module):
             modes[camera_key(cam)] = config.image_norm
             shapes[camera_key(cam)] = (3, 1, 1)
         self.normalizer = Normalizer(modes, shapes, stats)
+        names = f.get("action_names", [])
+        self.gripper_dims = [i for i, n in enumerate(names) if "gripper" in str(n).lower()]
+        if config.gripper_binary and not self.gripper_dims:
+            raise ValueError(f"policy.gripper_binary: no action is a gripper's (action names: {list(names)}); drop it")
         self.encoder = self.build_encoder(config)
         self.target_head = self.build_target_head(config)
         self._obs_queue: deque = deque(maxlen=config.n_obs_steps)
@@ -139,8 +143,19 @@ class Policy(nn.Module):
         if not self._action_queue:
             chunk = self.next_chunk(batch)  # (B, n_action_steps, A), robot units
             self._action_queue.extend(chunk.transpose(0, 1))
-        action = self._action_queue.popleft().cpu().numpy().astype(np.float32)
+        action = self.to_robot(self._action_queue.popleft().cpu().numpy().astype(np.float32))
         return action[0] if single else action
+
+    def to_robot(self, action: np.ndarray) -> np.ndarray:
+        """The action as sent: with `gripper_binary`, the gripper's at the nearer of its demos' two levels."""
+        if not self.config.gripper_binary:
+            return action
+        dims = self.gripper_dims
+        low = self.normalizer.stat("action", "min")[dims].cpu().numpy()
+        high = self.normalizer.stat("action", "max")[dims].cpu().numpy()
+        action = action.copy()
+        action[..., dims] = np.where(action[..., dims] > (low + high) / 2, high, low)
+        return action
 
     def predict_chunk(self, batch: dict[str, Any]) -> torch.Tensor:
         raise NotImplementedError

@@ -30,7 +30,7 @@ class VisionConfig:
 @dataclass
 class PolicyConfig:
     # What a trained checkpoint may be told to do otherwise at run time without retraining (eval's policy.<key>=...).
-    ACTING: ClassVar[tuple[str, ...]] = ("n_action_steps",)
+    ACTING: ClassVar[tuple[str, ...]] = ("n_action_steps", "gripper_binary")
 
     name: str = MISSING
     # A checkpoint to start from (fine-tuning) or, for eval/rollout, to run.
@@ -54,6 +54,10 @@ class PolicyConfig:
     # objects' poses a sim records with task.environment_state=true). Each is standardised; weighted by auxiliary_weight.
     auxiliary_targets: list[str] = field(default_factory=list)
     auxiliary_weight: float = 1.0
+    # Send the gripper's action (the action dimensions named "gripper") as the nearer of the two levels the demos span
+    # (their min and max): a regression of an open-or-closed command averages the two into a half-closed jaw where the
+    # demos disagree on when to close. Also a run-time setting (eval/rollout policy.gripper_binary=true).
+    gripper_binary: bool = False
     # Filled from the dataset when training starts: camera shapes, state/action sizes and names.
     features: dict[str, Any] = field(default_factory=dict)
 

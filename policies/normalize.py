@@ -35,23 +35,23 @@ class Normalizer(nn.Module):
                     value = torch.as_tensor(stats[key][stat], dtype=torch.float32).reshape(shapes[key])
                 self.register_buffer(_buffer_name(key, stat), value)
 
-    def _stat(self, key: str, stat: str) -> torch.Tensor:
+    def stat(self, key: str, stat: str) -> torch.Tensor:
         return getattr(self, _buffer_name(key, stat))
 
     def normalize(self, key: str, x: torch.Tensor) -> torch.Tensor:
         mode = self.modes.get(key, "identity")
         if mode == "min_max":
-            lo, hi = self._stat(key, "min"), self._stat(key, "max")
+            lo, hi = self.stat(key, "min"), self.stat(key, "max")
             return (x - lo) / (hi - lo).clamp_min(EPS) * 2 - 1
         if mode == "mean_std":
-            return (x - self._stat(key, "mean")) / self._stat(key, "std").clamp_min(EPS)
+            return (x - self.stat(key, "mean")) / self.stat(key, "std").clamp_min(EPS)
         return x
 
     def unnormalize(self, key: str, x: torch.Tensor) -> torch.Tensor:
         mode = self.modes.get(key, "identity")
         if mode == "min_max":
-            lo, hi = self._stat(key, "min"), self._stat(key, "max")
+            lo, hi = self.stat(key, "min"), self.stat(key, "max")
             return (x + 1) / 2 * (hi - lo).clamp_min(EPS) + lo
         if mode == "mean_std":
-            return x * self._stat(key, "std").clamp_min(EPS) + self._stat(key, "mean")
+            return x * self.stat(key, "std").clamp_min(EPS) + self.stat(key, "mean")
         return x

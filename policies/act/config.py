@@ -10,7 +10,7 @@ from policies.config import PolicyConfig
 
 @dataclass
 class ACTConfig(PolicyConfig):
-    ACTING: ClassVar[tuple[str, ...]] = ("n_action_steps", "temporal_ensemble", "ensemble_coeff")
+    ACTING: ClassVar[tuple[str, ...]] = ("n_action_steps", "gripper_binary", "temporal_ensemble", "ensemble_coeff")
 
     name: str = "act"
     n_obs_steps: int = 1

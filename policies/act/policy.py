@@ -121,5 +121,5 @@ class ACTPolicy(Policy):
         if self.ensembler is None:
             return super().select_action(observation)
         batch, single = self._window(observation)
-        action = self.ensembler.update(self.predict_horizon(batch)).cpu().numpy().astype(np.float32)
+        action = self.to_robot(self.ensembler.update(self.predict_horizon(batch)).cpu().numpy().astype(np.float32))
         return action[0] if single else action

@@ -10,7 +10,7 @@ from policies.config import PolicyConfig
 
 @dataclass
 class DiffusionConfig(PolicyConfig):
-    ACTING: ClassVar[tuple[str, ...]] = ("n_action_steps", "num_inference_steps")
+    ACTING: ClassVar[tuple[str, ...]] = ("n_action_steps", "gripper_binary", "num_inference_steps")
 
     name: str = "diffusion"
     # "unet" (1-D conditional U-Net with FiLM) or "transformer" (causal, timestep as a token).

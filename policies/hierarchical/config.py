@@ -15,7 +15,8 @@ class HierarchicalConfig(PolicyConfig):
     trained with (filled from the command's `motions` when training starts).
     """
 
-    ACTING: ClassVar[tuple[str, ...]] = ()  # its chunking is the low level's, fixed when it was built
+    # Its chunking is the low level's, fixed when it was built; what it sends the gripper is its own.
+    ACTING: ClassVar[tuple[str, ...]] = ("gripper_binary",)
 
     name: str = "hierarchical"
     low: Any = None

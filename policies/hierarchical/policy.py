@@ -49,8 +49,6 @@ class HierarchicalPolicy(Policy):
         self.since_pick = 0
         # A correction that does not name the gripper leaves it as it was ("move left" is not "move left and let go"):
         # the gripper's action dimensions (a position target on every arm here) keep their value from before it.
-        names = config.features.get("action_names", [])
-        self.gripper_dims = [i for i, n in enumerate(names) if "gripper" in str(n).lower()]
         entries = [*config.motions.get("extra", []), *config.motions.get("vocabulary", [])]
         self.grip_motions = {e["text"] for e in entries if "gripper" in e}
         self.last_action: np.ndarray | None = None
@@ -136,8 +134,8 @@ class HierarchicalPolicy(Policy):
                 self.low._action_queue.clear()
             self.current, self.since_pick = picks, 0
         language = self.low_language(list(self.current), list(batch["task"])).cpu().numpy()
-        action = self.low.select_action({**observation, "task": self.current[0] if single else list(self.current),
-                                         "language": language[0] if single else language})
+        action = self.to_robot(self.low.select_action({**observation, "task": self.current[0] if single else list(self.current),
+                                                       "language": language[0] if single else language}))
         if self.override is not None and self.kept_gripper is not None:
             action = action.copy()
             action[..., self.gripper_dims] = self.kept_gripper

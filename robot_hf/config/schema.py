@@ -100,9 +100,10 @@ class PolicyRef:
 class ActingPolicyRef(PolicyRef):
     """A checkpoint to run, acting otherwise than it was trained where set (LeRobot's eval overrides): how many of a
     chunk's actions run before it samples again, a diffusion policy's denoising steps, ACT's temporal ensemble and
-    its weighting."""
+    its weighting, a gripper command snapped to open or closed."""
 
     n_action_steps: int | None = None
+    gripper_binary: bool | None = None
     num_inference_steps: int | None = None
     temporal_ensemble: bool | None = None
     ensemble_coeff: float | None = None

@@ -224,7 +224,11 @@ class Expert:
         goal = phase.goal if self.detour is None else self.detour
         if self.detour is not None and np.linalg.norm(self.target[:3] - self.detour[:3]) < 0.01:
             self.detour = None
-        self._advance(goal, phase.precise, phase.speed_m_s or self.speed_m_s)
+        speed = phase.speed_m_s or self.speed_m_s
+        near = self.config.people_slow_near_m
+        if near and self.detour is None and np.linalg.norm(goal[:3] - self.target[:3]) < near:
+            speed = min(speed, self.config.people_homing_speed_m_s)  # homing in on the goal (a detour is passed by)
+        self._advance(goal, phase.precise, speed)
         measured = np.asarray(p["ee_pos"])
         # Sag correction: only while the target rests, so a moving target's lag is not mistaken for
         # sag, and (for a late operator) once the commands still in the delay line have caught up.

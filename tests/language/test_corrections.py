@@ -319,6 +319,18 @@ def test_the_simulated_corrector_would_not_correct_the_expert_and_leaves_the_sce
     assert disagree / frames < 0.2
 
 
+def test_a_hierarchy_told_gripper_binary_sends_only_the_demos_open_and_closed_gripper(hierarchical, tmp_path):
+    demos, checkpoint = hierarchical
+    rollouts = tmp_path / "rollouts"
+    assert main(["rollout", *LOW_DIM, f"policy.path={checkpoint}", "policy.gripper_binary=true", "feedback=corrections",
+                 "dataset.num_episodes=1", "feedback.corrector.reaction_delay_steps=1", f"dataset.root={rollouts}"]) == 0
+    gripper = DatasetReader(demos).meta.features["action"]["names"].index("gripper")
+    levels = DatasetReader(demos).column("action")[:, gripper]
+    sent = DatasetReader(rollouts).column("action")[:, gripper]
+    assert DatasetReader(rollouts).corrections  # corrected too: a correction keeps the gripper where it was
+    assert set(np.unique(sent)) <= {levels.min(), levels.max()}
+
+
 def test_rollout_with_corrections_stores_them_and_one_tiny_improve_round(hierarchical, tmp_path):
     demos, checkpoint = hierarchical
     rollouts = tmp_path / "rollouts"

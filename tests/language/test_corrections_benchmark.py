@@ -77,6 +77,25 @@ def test_the_learning_part_gives_the_interventions_rounds_every_setting_they_rea
     assert read and read <= set(vars(args)), sorted(read - set(vars(args)))
 
 
+def test_people_who_slow_near_a_part_reach_every_step_of_the_benchmark():
+    """--slow-near sets the simulated people's homing on the task every step builds: the demos' recording and the
+    policy's training (task overrides), the on-the-fly robot (sim task) and the learning rounds (the interventions
+    benchmark's task overrides)."""
+    from tests.benchmark_scripts import load
+
+    bench, interventions = load("corrections"), load("interventions")
+    try:
+        args = bench.arguments(["--slow-near", "0.02"])
+        assert "task.people_slow_near_m=0.02" in bench.task_overrides("pick_place")
+        assert bench.sim_task("pick_place")["people_slow_near_m"] == 0.02
+        assert "task.people_slow_near_m=0.02" in interventions.task_overrides(args)
+        config = compose("train", bench.task_overrides("pick_place")).task
+        assert config.people_slow_near_m == 0.02
+    finally:
+        args = bench.arguments([])
+    assert not any("people" in o for o in bench.task_overrides("pick_place") + interventions.task_overrides(args))
+
+
 def test_the_probes_run_a_checkpoint_with_the_repick_asked_and_keep_what_they_measured(hierarchical, tmp_path, monkeypatch):
     from argparse import Namespace
 
@@ -221,3 +240,30 @@ def test_the_on_the_fly_part_runs_the_arms_asked_with_the_motions_asked(tmp_path
     args.arms = ["hotkey corrections"]  # one arm, from the cache: nothing to compare it with, and no error
     bench.success_tables(args, Console())
     assert len(asked) == 1 and " vs " not in capsys.readouterr().out
+
+
+def test_gripper_binary_bases_are_trained_so(tmp_path, monkeypatch):
+    """--gripper-binary trains the bases with policy.gripper_binary=true, so every arm and round acts so."""
+    from tests.benchmark_scripts import load
+
+    bench = load("corrections")
+    calls = []
+
+    def cli(argv):
+        calls.append(argv)
+        if argv[0] == "record":
+            (tmp_path / "lift/demos/meta").mkdir(parents=True)
+            (tmp_path / "lift/demos/meta/info.json").write_text("{}")
+        else:
+            (tmp_path / "lift/seed_0/base/checkpoints").mkdir(parents=True)
+            (tmp_path / "lift/seed_0/base/checkpoints/last.txt").write_text("step_0000001")
+        return 0
+
+    monkeypatch.setattr("robot_hf.cli.main.main", cli)
+    bench.prepare("lift", bench.arguments(["--gripper-binary", "--out", str(tmp_path)]), 0)
+    assert [c[0] for c in calls] == ["record", "train"] and "policy.gripper_binary=true" in calls[1]
+    assert "policy.gripper_binary=true" not in calls[0]  # the demos are the same people's either way
+    calls.clear()
+    (tmp_path / "lift/seed_0").rename(tmp_path / "old")
+    bench.prepare("lift", bench.arguments(["--out", str(tmp_path)]), 0)
+    assert [c[0] for c in calls] == ["train"] and "policy.gripper_binary=true" not in calls[0]

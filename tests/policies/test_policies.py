@@ -171,3 +171,24 @@ def test_a_checkpoint_acts_otherwise_only_where_its_config_allows(tmp_path, obse
     policy_class("act")(small_config("act"), STATS).save_pretrained(tmp_path / "act")
     act = Policy.from_pretrained(tmp_path / "act", acting={"temporal_ensemble": True, "n_action_steps": 1, "ensemble_coeff": 0.1})
     assert act.config.temporal_ensemble and act.config.n_action_steps == 1 and act.config.ensemble_coeff == 0.1
+
+
+@pytest.mark.parametrize("name, overrides", [("mlp", {}), ("act", {"temporal_ensemble": True, "n_action_steps": 1})])
+def test_gripper_binary_sends_the_gripper_open_or_closed_and_leaves_the_other_actions(name, overrides, tmp_path, observation):
+    features = {**small_config(name).features, "action_names": ["x", "y", "gripper"]}
+    torch.manual_seed(0)
+    policy = policy_class(name)(small_config(name, features=features, **overrides), STATS).eval()
+    policy.save_pretrained(tmp_path / "p")
+    snapped = Policy.from_pretrained(tmp_path / "p", acting={"gripper_binary": True})
+    plain, binary = [], []
+    for step in range(6):
+        observation["state"] = observation["state"] + 0.1 * step
+        plain.append(policy.select_action(observation))
+        binary.append(snapped.select_action(observation))
+    plain, binary = np.array(plain), np.array(binary)
+    assert np.allclose(binary[:, :2], plain[:, :2], atol=1e-5)
+    assert set(np.round(binary[:, 2], 5)) <= {-2.0, 2.0}  # the demos' min and max (STATS)
+    assert np.array_equal(binary[:, 2] > 0, plain[:, 2] > 0)  # the nearer level
+    assert not set(np.round(plain[:, 2], 5)) <= {-2.0, 2.0}  # a regression's gripper lies between them
+    with pytest.raises(ValueError, match=r"policy.gripper_binary: no action is a gripper's .*drop it"):
+        policy_class(name)(small_config(name, gripper_binary=True, **overrides), STATS)

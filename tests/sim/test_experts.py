@@ -297,3 +297,53 @@ def test_every_pick_place_phase_aims_a_pose_with_a_yaw():
     assert expert.plan(info).goal.shape == (4,)
     obs, _, _, _, info = env.step(expert.act(obs, info))  # acts on it without failing
     env.close()
+
+
+def homing_trace(slow_near_m: float, seed: int = 0) -> tuple[bool, list[tuple[float, float]], np.ndarray]:
+    """A clean Lift expert's run: (success, per step outside fine work the target's distance to the goal it moves to
+    and the step's length, the end-effector poses and jaw angles)."""
+    env = make_env({"name": "lift"}, cameras=[], action_space="ee_delta", people_slow_near_m=slow_near_m)
+    obs, info = env.reset(seed=seed)
+    expert = load_expert_class("lift")(env, seed=seed)
+    moves, poses = [], []
+    advance = expert._advance
+
+    def recording(goal, precise, speed_m_s):
+        before = expert.target[:3].copy()
+        advance(goal, precise, speed_m_s)
+        if not precise:  # fine work (closing on a part) moves straight to its goal, near or not
+                moves.append((float(np.linalg.norm(goal[:3] - before)), float(np.linalg.norm(expert.target[:3] - before))))
+
+    expert._advance = recording
+    for _ in range(env.config.max_steps):
+        p = info["privileged"]
+        poses.append([*p["ee_pos"], p["ee_yaw"], p["joints"][-1]])
+        obs, _, terminated, truncated, info = env.step(expert.act(obs, info))
+        if terminated or truncated:
+            break
+    env.close()
+    return bool(info["success"]), moves, np.array(poses)
+
+
+def test_people_who_slow_near_a_part_home_in_at_the_homing_speed_and_their_demos_hold_small_moves():
+    from robot_hf.config.compose import compose
+    from robot_hf.language.labeling import motions_config
+    from robot_hf.language.motions import Vocabulary, describe
+
+    cfg = motions_config(compose("dataset", ["motions=fine"]).motions)
+    vocab = Vocabulary.from_config(cfg)
+
+    def small_moves(poses):
+        return sum("a little" in describe(poses[i + cfg.window] - poses[i], bool(poses[i, 4] < cfg.holding_below), vocab, cfg)
+                   for i in range(len(poses) - cfg.window))
+
+    homing_step = 0.012 / 10  # TaskConfig.people_homing_speed_m_s at Lift's 10 frames a second
+    success, moves, poses = homing_trace(0.02)
+    assert success
+    near = [step for dist, step in moves if 1e-4 < dist < 0.02]
+    assert near and max(near) <= homing_step + 1e-9
+    assert max(step for dist, step in moves if dist > 0.04) > 10 * homing_step  # full speed further off
+    assert small_moves(poses) >= 3
+    success, moves, poses = homing_trace(0.0)  # the default: full speed up to the goal, no small moves to learn
+    assert success and max(step for dist, step in moves if 1e-4 < dist < 0.02) > 5 * homing_step
+    assert small_moves(poses) == 0
