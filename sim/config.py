@@ -59,8 +59,8 @@ class TaskConfig:
     num_objects: int = 3
     instructions: str = "train"
     # The sim's scripted people (demonstrators, intervener, corrector, and the path a corrector pictures) home in on a
-    # goal: within this distance (m) of it their hand slows to `people_homing_speed_m_s`, as a person's does near a
-    # part, so demos hold small moves a correction can ask for. 0: full speed up to the goal.
+    # goal: within this distance (m) of it their hand slows to `people_homing_speed_m_s` (times the person's speed
+    # scale), as a hand does near a part, so demos hold small moves a correction can ask for. 0: full speed up to it.
     people_slow_near_m: float = 0.0
     people_homing_speed_m_s: float = 0.012
 
