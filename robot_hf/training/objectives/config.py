@@ -26,7 +26,10 @@ class ObjectiveConfig:
     bc_weight: float = 1.0
     # DPO: the inverse temperature on the difference of log-likelihood ratios (Diffusion-DPO's beta); it must suit the
     # scale of the policy's action error (per action dimension, normalised). The preference term is in the action
-    # error's units whatever beta (robot_hf/training/objectives/dpo.py), so bc_weight is a like-for-like ratio.
+    # error's units whatever beta (robot_hf/training/objectives/dpo.py), so bc_weight is a like-for-like ratio. Beta
+    # also sets the pull: IPO's gradient starts at 2 / beta of the margin's, so at 200 with bc_weight 1 the term pulls
+    # ~1% as hard as the anchor, and on Lift's on-policy pairs the chosen chunk won only 49-57% of batches (chance);
+    # beta 20 (or bc_weight 0.1) fits them (65-75%), with success unchanged (benchmarks/results/reward_improvement.txt).
     beta: float = 200.0
     # DPO's loss on the margin: "sigmoid" (Diffusion-DPO: -log sigmoid(beta x margin) / beta, which keeps pushing the
     # rejected chunk's error up for as long as the pair is not saturated), or "ipo" ((margin - 1 / beta)^2, IPO's
