@@ -312,7 +312,7 @@ def homing_trace(slow_near_m: float, seed: int = 0) -> tuple[bool, list[tuple[fl
         before = expert.target[:3].copy()
         advance(goal, precise, speed_m_s)
         if not precise:  # fine work (closing on a part) moves straight to its goal, near or not
-                moves.append((float(np.linalg.norm(goal[:3] - before)), float(np.linalg.norm(expert.target[:3] - before))))
+            moves.append((float(np.linalg.norm(goal[:3] - before)), float(np.linalg.norm(expert.target[:3] - before))))
 
     expert._advance = recording
     for _ in range(env.config.max_steps):
